@@ -1,0 +1,81 @@
+"""incident-ledger: casualty and incident figures kept honest in an append-only, bitemporal log."""
+
+from ledger.errors import (
+    AlreadyExistsError,
+    CodecError,
+    ConcurrencyError,
+    DuplicateEventError,
+    FigureError,
+    LedgerError,
+    NotFoundError,
+    ReportStateError,
+    StoreError,
+    UnknownEventTypeError,
+    UnknownIncidentError,
+    UnknownReportError,
+    UnknownSourceError,
+    UnknownTermError,
+    ValidationError,
+)
+from ledger.events import (
+    Event,
+    IncidentOpened,
+    ReportCorrected,
+    ReportFiled,
+    ReportRetracted,
+    ReportRevised,
+    ReportVoided,
+    SourceRegistered,
+    StoredEvent,
+    TaxonomyExtended,
+)
+from ledger.figures import Figure, FigureKind
+from ledger.ledger import Ledger
+from ledger.state import ReportState, ReportStatus, VersionState
+from ledger.stores.memory import MemoryStore
+from ledger.stores.sqlite import SQLiteStore
+from ledger.taxonomy import DEFAULT_TAXONOMY, Dimension, Taxonomy
+from ledger.values import Period, Provenance, SourceKind, Verification
+
+__all__ = [
+    "DEFAULT_TAXONOMY",
+    "AlreadyExistsError",
+    "CodecError",
+    "ConcurrencyError",
+    "Dimension",
+    "DuplicateEventError",
+    "Event",
+    "Figure",
+    "FigureError",
+    "FigureKind",
+    "IncidentOpened",
+    "Ledger",
+    "LedgerError",
+    "MemoryStore",
+    "NotFoundError",
+    "Period",
+    "Provenance",
+    "ReportCorrected",
+    "ReportFiled",
+    "ReportRetracted",
+    "ReportRevised",
+    "ReportState",
+    "ReportStateError",
+    "ReportStatus",
+    "ReportVoided",
+    "SQLiteStore",
+    "SourceKind",
+    "SourceRegistered",
+    "StoreError",
+    "StoredEvent",
+    "Taxonomy",
+    "TaxonomyExtended",
+    "UnknownEventTypeError",
+    "UnknownIncidentError",
+    "UnknownReportError",
+    "UnknownSourceError",
+    "UnknownTermError",
+    "ValidationError",
+    "Verification",
+    "VersionState",
+]

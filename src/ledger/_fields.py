@@ -1,0 +1,86 @@
+"""Field validators and converters shared by the value and event classes.
+
+Each raises `ValidationError` naming the field, so a bad value is reported the same way
+whether it came from a command, an import line or a stored payload.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import Any, Final
+
+import attrs
+
+from ledger.errors import ValidationError
+
+_ID_RE: Final = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}$")
+#: Generous, but bounded: a quote is a sentence or a paragraph, not a document.
+MAX_TEXT: Final = 20_000
+
+
+def check_id(field: str, value: object) -> str:
+    """Identifiers (incidents, sources, reports) are short, so they stay usable in URLs and CLIs."""
+    if not isinstance(value, str) or not _ID_RE.match(value):
+        raise ValidationError(
+            field,
+            "must be 1-128 letters, digits, '_', '.', ':' or '-', starting with a letter or digit",
+            value=value,
+        )
+    return value
+
+
+def check_text(field: str, value: object, *, required: bool = False) -> str | None:
+    if value is None and not required:
+        return None
+    if not isinstance(value, str):
+        raise ValidationError(field, f"must be text, got {type(value).__name__}", value=value)
+    if required and not value.strip():
+        raise ValidationError(field, "must not be empty", value=value)
+    if len(value) > MAX_TEXT:
+        raise ValidationError(field, f"is longer than {MAX_TEXT} characters", value=value[:80])
+    if "\x00" in value:
+        raise ValidationError(field, "must not contain NUL characters", value=value)
+    return value
+
+
+def to_utc(value: object, field: attrs.Attribute[Any]) -> dt.datetime:
+    """Aware datetimes only, normalised to UTC so equal instants compare and encode equally."""
+    return utc(field.name, value)
+
+
+def utc(name: str, value: object) -> dt.datetime:
+    if not isinstance(value, dt.datetime):
+        raise ValidationError(name, f"must be a datetime, got {type(value).__name__}", value=value)
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise ValidationError(
+            name, "must be timezone-aware (a naive datetime has no clock)", value=value
+        )
+    return value.astimezone(dt.UTC)
+
+
+def id_field() -> Any:
+    return attrs.field(validator=lambda _, a, v: check_id(a.name, v))
+
+
+def text_field(*, required: bool = False) -> Any:
+    if required:
+        return attrs.field(validator=lambda _, a, v: check_text(a.name, v, required=True))
+    return attrs.field(default=None, validator=lambda _, a, v: check_text(a.name, v))
+
+
+def date_or_none(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    if value is not None and (not isinstance(value, dt.date) or isinstance(value, dt.datetime)):
+        raise ValidationError(attribute.name, "must be a date or None", value=value)
+
+
+def check_instance(field: str, value: object, cls: type) -> None:
+    if not isinstance(value, cls):
+        raise ValidationError(
+            field, f"must be a {cls.__name__}, got {type(value).__name__}", value=value
+        )
+
+
+def instance_of(cls: type) -> Any:
+    """An attrs validator like `attrs.validators.instance_of`, raising `ValidationError`."""
+    return lambda _, a, v: check_instance(a.name, v, cls)

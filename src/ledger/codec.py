@@ -1,0 +1,216 @@
+"""The codec: one cattrs converter that turns events into JSON and back.
+
+Each event class is registered under a stable name and schema version. A stored body is
+`{"id", "type", "v", "actor", "reason", "data"}`; on read, upcasters lift an older `data`
+payload one version at a time until it matches the class's current schema.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Callable, Iterable
+from typing import Any, Final, TypeVar
+
+import attrs
+import cattrs
+from cattrs.preconf.json import make_converter
+
+from ledger.errors import CodecError, LedgerError, UnknownEventTypeError, ValidationError
+from ledger.events import (
+    Event,
+    IncidentOpened,
+    ReportCorrected,
+    ReportFiled,
+    ReportRetracted,
+    ReportRevised,
+    ReportVoided,
+    SourceRegistered,
+    TaxonomyExtended,
+)
+from ledger.figures import Figure
+
+Payload = dict[str, Any]
+Upcaster = Callable[[Payload], Payload]
+E = TypeVar("E", bound=Event)
+
+
+def _structure_figure(value: object, _: type) -> Figure:
+    return Figure.parse(value)  # type: ignore[arg-type]  # parse reports a non-text value itself
+
+
+def _make_converter() -> cattrs.Converter:
+    # Extra keys are refused: a payload with fields this schema version does not know was
+    # written by something else, and guessing would corrupt the history silently.
+    converter = make_converter(omit_if_default=True, forbid_extra_keys=True)
+    # A figure is stored as its wording; its bounds follow from it (see ledger.figures).
+    converter.register_unstructure_hook(Figure, str)
+    converter.register_structure_hook(Figure, _structure_figure)
+    return converter
+
+
+#: The one converter for every event and value in the ledger.
+converter: Final = _make_converter()
+
+
+@attrs.frozen(kw_only=True, slots=True)
+class _EventType:
+    name: str
+    version: int
+    cls: type[Event]
+
+
+@attrs.frozen(kw_only=True, slots=True)
+class DecodedBody:
+    event_id: str
+    actor: str
+    reason: str | None
+    event: Event
+
+
+class EventRegistry:
+    """Names, schema versions and upcasters of the event types a log may hold."""
+
+    def __init__(self, types: Iterable[tuple[type[Event], str, int]] = ()) -> None:
+        self._by_name: dict[str, _EventType] = {}
+        self._by_class: dict[type[Event], _EventType] = {}
+        self._upcasters: dict[tuple[str, int], Upcaster] = {}
+        for cls, name, version in types:
+            self.register(cls, name, version)
+
+    def register(self, cls: type[Event], name: str, version: int = 1) -> None:
+        if name in self._by_name or cls in self._by_class:
+            raise ValueError(f"event type {name!r} or class {cls.__name__} is registered already")
+        entry = _EventType(name=name, version=version, cls=cls)
+        self._by_name[name] = entry
+        self._by_class[cls] = entry
+
+    def upcaster(self, name: str, from_version: int) -> Callable[[Upcaster], Upcaster]:
+        """Register a function lifting `name`'s payload from `from_version` to the next one."""
+
+        def decorate(fn: Upcaster) -> Upcaster:
+            self._upcasters[name, from_version] = fn
+            return fn
+
+        return decorate
+
+    def name_of(self, cls: type[Event]) -> str:
+        return self._entry_of(cls).name
+
+    def _entry_of(self, cls: type[Event]) -> _EventType:
+        try:
+            return self._by_class[cls]
+        except KeyError:
+            raise UnknownEventTypeError(f"{cls.__name__} is not a registered event type") from None
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return tuple(self._by_name)
+
+    def encode(self, event: Event, *, event_id: str, actor: str, reason: str | None) -> bytes:
+        entry = self._entry_of(type(event))
+        body = {
+            "id": event_id,
+            "type": entry.name,
+            "v": entry.version,
+            "actor": actor,
+            "reason": reason,
+            "data": converter.unstructure(event),
+        }
+        return json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode()
+
+    def decode(self, body: bytes | str, *, position: int | None = None) -> DecodedBody:
+        """Decode a stored body; every failure is a `CodecError` naming the position."""
+        try:
+            raw = json.loads(body)
+        except (ValueError, UnicodeDecodeError) as exc:
+            raise CodecError(f"the stored body is not JSON ({exc})", position=position) from exc
+        if not isinstance(raw, dict):
+            raise CodecError("the stored body is not a JSON object", position=position)
+        try:
+            event_id, name, version = raw["id"], raw["type"], raw["v"]
+            actor, reason, data = raw["actor"], raw.get("reason"), raw["data"]
+        except KeyError as exc:
+            raise CodecError(f"the stored body lacks {exc.args[0]!r}", position=position) from exc
+        if not (isinstance(event_id, str) and isinstance(actor, str) and isinstance(data, dict)):
+            raise CodecError(
+                "the stored body's id, actor or data has the wrong type", position=position
+            )
+        if reason is not None and not isinstance(reason, str):
+            raise CodecError("the stored body's reason is not text", position=position)
+        event = self.decode_event(name, version, data, position=position)
+        return DecodedBody(event_id=event_id, actor=actor, reason=reason, event=event)
+
+    def decode_event(
+        self, name: object, version: object, data: Payload, *, position: int | None = None
+    ) -> Event:
+        entry = self._by_name.get(name) if isinstance(name, str) else None
+        if entry is None:
+            raise UnknownEventTypeError(f"unknown event type {name!r}", position=position)
+        if isinstance(version, bool) or not isinstance(version, int) or version < 1:
+            raise CodecError(f"{entry.name}: bad schema version {version!r}", position=position)
+        if version > entry.version:
+            raise UnknownEventTypeError(
+                f"{entry.name} version {version} is newer than this ledger knows "
+                f"({entry.version}); upgrade incident-ledger to read it",
+                position=position,
+            )
+        while version < entry.version:
+            upcast = self._upcasters.get((entry.name, version))
+            if upcast is None:
+                raise CodecError(
+                    f"{entry.name}: no upcaster from version {version}", position=position
+                )
+            data = upcast(dict(data))
+            version += 1
+        return structure(data, entry.cls, context=entry.name, position=position)
+
+
+def structure(data: object, cls: type[E], *, context: str, position: int | None = None) -> E:
+    """Structure `data` into `cls`, turning any failure into a `CodecError` that names the field."""
+    try:
+        return converter.structure(data, cls)
+    except LedgerError as exc:
+        raise CodecError(f"{context}: {exc}", position=position) from exc
+    except cattrs.BaseValidationError as exc:
+        inner = _first_validation_error(exc)
+        detail = str(inner) if inner is not None else "; ".join(cattrs.transform_error(exc))
+        raise CodecError(f"{context}: {detail}", position=position) from exc
+    except (TypeError, ValueError, KeyError, AttributeError) as exc:
+        raise CodecError(f"{context}: {exc}", position=position) from exc
+
+
+def _first_validation_error(exc: BaseException) -> ValidationError | None:
+    if isinstance(exc, ValidationError):
+        return exc
+    if isinstance(exc, BaseExceptionGroup):
+        for inner in exc.exceptions:
+            found = _first_validation_error(inner)
+            if found is not None:
+                return found
+    return None
+
+
+#: The event types of this version of the ledger. Names are forever; bump the version and
+#: register an upcaster when a payload's shape changes.
+EVENTS: Final = EventRegistry(
+    [
+        (IncidentOpened, "incident.opened", 1),
+        (SourceRegistered, "source.registered", 1),
+        (TaxonomyExtended, "taxonomy.extended", 1),
+        (ReportFiled, "report.filed", 1),
+        (ReportRevised, "report.revised", 1),
+        (ReportCorrected, "report.corrected", 1),
+        (ReportRetracted, "report.retracted", 1),
+        (ReportVoided, "report.voided", 1),
+    ],
+)
+
+
+def format_time(value: dt.datetime) -> str:
+    """Fixed-width UTC ISO 8601, so stored times sort as text in the same order as in time."""
+    return value.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def parse_time(text: str) -> dt.datetime:
+    return dt.datetime.fromisoformat(text).astimezone(dt.UTC)

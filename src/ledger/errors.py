@@ -1,0 +1,113 @@
+"""Every error the ledger raises on purpose derives from `LedgerError`.
+
+Each carries the offending field, event, record position or line, so a caller can show the
+user exactly what to fix without parsing the message.
+"""
+
+from __future__ import annotations
+
+
+class LedgerError(Exception):
+    """Base of every error raised by the ledger."""
+
+
+class ValidationError(LedgerError, ValueError):
+    """A value is not acceptable; `field` names it (dotted for nested values)."""
+
+    def __init__(self, field: str, message: str, *, value: object = None) -> None:
+        self.field = field
+        self.value = value
+        super().__init__(f"{field}: {message}")
+
+
+class FigureError(ValidationError):
+    """A figure's text or bounds make no sense ("-5", "lots", low above high)."""
+
+
+class NotFoundError(LedgerError, LookupError):
+    """A command named something the ledger does not know."""
+
+    kind = "thing"
+
+    def __init__(self, field: str, key: str) -> None:
+        self.field = field
+        self.key = key
+        super().__init__(f"{field}: unknown {self.kind} {key!r}")
+
+
+class UnknownIncidentError(NotFoundError):
+    kind = "incident"
+
+
+class UnknownSourceError(NotFoundError):
+    kind = "source"
+
+
+class UnknownReportError(NotFoundError):
+    kind = "report"
+
+
+class UnknownTermError(NotFoundError):
+    kind = "taxonomy term"
+
+    def __init__(self, field: str, key: str, *, dimension: str) -> None:
+        self.dimension = dimension
+        super().__init__(field, key)
+        self.args = (f"{field}: unknown {dimension} term {key!r}",)
+
+
+class AlreadyExistsError(LedgerError):
+    """A command tried to create something that exists already."""
+
+    def __init__(self, field: str, key: str) -> None:
+        self.field = field
+        self.key = key
+        super().__init__(f"{field}: {key!r} exists already")
+
+
+class ReportStateError(LedgerError):
+    """The report's state forbids the command (e.g. revising a retracted report)."""
+
+    def __init__(self, report_id: str, state: str, command: str) -> None:
+        self.field = "report_id"
+        self.report_id = report_id
+        self.state = state
+        self.command = command
+        super().__init__(f"report_id: cannot {command} report {report_id!r}: it is {state}")
+
+
+class ConcurrencyError(LedgerError):
+    """Another writer appended to the stream since the caller last read it."""
+
+    def __init__(self, stream: str, expected: int, actual: int) -> None:
+        self.stream = stream
+        self.expected = expected
+        self.actual = actual
+        super().__init__(
+            f"stream {stream!r} is at version {actual}, the writer expected {expected}",
+        )
+
+
+class DuplicateEventError(LedgerError):
+    """An event id is reused for different content, or a retried batch only partly matches."""
+
+    def __init__(self, event_id: str, message: str) -> None:
+        self.event_id = event_id
+        super().__init__(f"event {event_id}: {message}")
+
+
+class CodecError(LedgerError):
+    """A stored or imported payload cannot be decoded into an event."""
+
+    def __init__(self, message: str, *, position: int | None = None) -> None:
+        self.position = position
+        where = f"position {position}: " if position is not None else ""
+        super().__init__(f"{where}{message}")
+
+
+class UnknownEventTypeError(CodecError):
+    """The payload names an event type, or a schema version, that this ledger does not know."""
+
+
+class StoreError(LedgerError):
+    """The store cannot be opened or used (foreign file, newer schema, closed store)."""

@@ -1,0 +1,395 @@
+"""The facade users embed: commands that validate and append, queries that read.
+
+Every command follows one path: catch up with the store, build events, check each against
+the current state (`LedgerState.check`), and append them as one batch with the stream
+versions it checked against. Anything that fails on that path writes nothing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import getpass
+import os
+import threading
+import uuid
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from types import TracebackType
+from typing import Self, TypeVar
+
+from ledger._fields import check_text, utc
+from ledger.codec import EVENTS, EventRegistry
+from ledger.errors import ValidationError
+from ledger.events import (
+    Event,
+    IncidentOpened,
+    ReportCorrected,
+    ReportFiled,
+    ReportRetracted,
+    ReportRevised,
+    ReportVoided,
+    SourceRegistered,
+    StoredEvent,
+    TaxonomyExtended,
+)
+from ledger.figures import Figure
+from ledger.log import NewRecord, Store, decode_record
+from ledger.state import LedgerState, ReportState
+from ledger.stores.memory import MemoryStore
+from ledger.stores.sqlite import SQLiteStore
+from ledger.taxonomy import ROOT, Dimension, Taxonomy
+from ledger.values import Period, Provenance, SourceKind
+
+Clock = Callable[[], dt.datetime]
+_E = TypeVar("_E", SourceKind, Dimension)
+
+
+def _system_clock() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+def _default_actor() -> str:
+    try:
+        return getpass.getuser()
+    except (OSError, KeyError):  # no login name in some containers
+        return "unknown"
+
+
+def _figure(value: Figure | str) -> Figure:
+    return value if isinstance(value, Figure) else Figure.parse(value)
+
+
+def _new_id() -> str:
+    return uuid.uuid4().hex
+
+
+class Ledger:
+    """An incident ledger over a store. Safe to share between threads of one process."""
+
+    def __init__(
+        self,
+        store: Store,
+        *,
+        actor: str | None = None,
+        clock: Clock = _system_clock,
+        registry: EventRegistry = EVENTS,
+    ) -> None:
+        self.store = store
+        self.actor = actor if actor is not None else _default_actor()
+        check_text("actor", self.actor, required=True)
+        self._clock = clock
+        self._registry = registry
+        self._lock = threading.RLock()
+        self._state = LedgerState()
+        self._position = 0
+        self._versions: dict[str, int] = {}
+        self._sync()
+
+    @classmethod
+    def open(
+        cls,
+        path: str | os.PathLike[str],
+        *,
+        actor: str | None = None,
+        clock: Clock = _system_clock,
+        durable: bool = True,
+    ) -> Ledger:
+        """Open the ledger in a SQLite file, creating the file if it is missing."""
+        return cls(SQLiteStore(path, durable=durable), actor=actor, clock=clock)
+
+    @classmethod
+    def in_memory(cls, *, actor: str | None = None, clock: Clock = _system_clock) -> Ledger:
+        return cls(MemoryStore(), actor=actor, clock=clock)
+
+    def close(self) -> None:
+        self.store.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    # Reading.
+
+    def _sync(self) -> None:
+        """Fold whatever other writers appended since we last looked."""
+        with self._lock:
+            for stored in self._read(after=self._position):
+                self._state.apply(stored.event)
+                self._versions[stored.stream] = stored.version
+                self._position = stored.position
+
+    def _read(self, *, after: int = 0, until: int | None = None) -> Iterator[StoredEvent]:
+        for record in self.store.read(after=after, until=until):
+            yield decode_record(record, self._registry)
+
+    def events(
+        self, *, after: int = 0, until: int | None = None, incident: str | None = None
+    ) -> Iterator[StoredEvent]:
+        """Stored events in log order; `incident` narrows them to one incident's stream."""
+        for record in self.store.read(after=after, until=until, stream=incident):
+            yield decode_record(record, self._registry)
+
+    @property
+    def position(self) -> int:
+        """The position of the last event this ledger has seen."""
+        with self._lock:
+            self._sync()
+            return self._position
+
+    @property
+    def taxonomy(self) -> Taxonomy:
+        with self._lock:
+            self._sync()
+            return self._state.taxonomy
+
+    def incident(self, incident: str) -> IncidentOpened:
+        with self._lock:
+            self._sync()
+            return self._state.incident(incident)
+
+    def source(self, source: str) -> SourceRegistered:
+        with self._lock:
+            self._sync()
+            return self._state.source(source)
+
+    def report(self, report_id: str) -> ReportState:
+        """The report as it stands now: its classification, versions and status."""
+        with self._lock:
+            self._sync()
+            return self._state.report(report_id)
+
+    # Writing.
+
+    def append(
+        self,
+        events: Sequence[Event],
+        *,
+        actor: str | None = None,
+        reason: str | None = None,
+        event_ids: Sequence[str] | None = None,
+    ) -> list[StoredEvent]:
+        """Check and append events as one batch: all of them or, on any error, none.
+
+        Pass `event_ids` to make a retry safe: a batch whose ids were appended before returns
+        the original events and writes nothing.
+        """
+        actor = self.actor if actor is None else actor
+        check_text("actor", actor, required=True)
+        check_text("reason", reason)
+        ids = list(event_ids) if event_ids is not None else [_new_id() for _ in events]
+        if len(ids) != len(events):
+            raise ValidationError("event_ids", "needs one id per event", value=event_ids)
+        with self._lock:
+            self._sync()
+            scratch = self._state.fork()
+            for event in events:
+                scratch.check(event)
+                scratch.apply(event)
+            records = [
+                NewRecord(
+                    event_id=event_id,
+                    stream=event.stream,
+                    body=self._registry.encode(
+                        event, event_id=event_id, actor=actor, reason=reason
+                    ),
+                )
+                for event, event_id in zip(events, ids, strict=True)
+            ]
+            expected = {e.stream: self._versions.get(e.stream, 0) for e in events}
+            positions = self.store.append(records, now=utc("now", self._clock()), expected=expected)
+            self._sync()
+            first = min(positions, default=1)
+            stored = {s.position: s for s in self._read(after=first - 1, until=max(positions))}
+            return [stored[p] for p in positions]
+
+    def _append_one(self, event: Event, *, actor: str | None, reason: str | None) -> StoredEvent:
+        return self.append([event], actor=actor, reason=reason)[0]
+
+    def open_incident(
+        self,
+        incident: str,
+        *,
+        title: str,
+        places: Iterable[str] = (),
+        started_on: dt.date | None = None,
+        actor: str | None = None,
+        reason: str | None = None,
+    ) -> StoredEvent:
+        """Open an incident. Places new to the taxonomy are added under "all" in the same batch."""
+        places = tuple(places)
+        with self._lock:
+            self._sync()
+            known = self._state.taxonomy.terms(Dimension.PLACE)
+            new_places = [
+                TaxonomyExtended(dimension=Dimension.PLACE, term=p, parent=ROOT)
+                for p in dict.fromkeys(places)
+                if p not in known
+            ]
+            opened = IncidentOpened(
+                incident=incident, title=title, places=places, started_on=started_on
+            )
+            return self.append([*new_places, opened], actor=actor, reason=reason)[-1]
+
+    def register_source(
+        self,
+        source: str,
+        *,
+        name: str,
+        kind: SourceKind | str,
+        url: str | None = None,
+        notes: str | None = None,
+        actor: str | None = None,
+        reason: str | None = None,
+    ) -> StoredEvent:
+        kind = _enum(SourceKind, kind, "kind")
+        event = SourceRegistered(source=source, name=name, kind=kind, url=url, notes=notes)
+        return self._append_one(event, actor=actor, reason=reason)
+
+    def extend_taxonomy(
+        self,
+        dimension: Dimension | str,
+        term: str,
+        *,
+        parent: str | None = None,
+        actor: str | None = None,
+        reason: str | None = None,
+    ) -> StoredEvent:
+        """Add a term; groups, perpetrators and places default to a parent of "all"."""
+        dimension = _enum(Dimension, dimension, "dimension")
+        if parent is None and dimension is not Dimension.METRIC:
+            parent = ROOT
+        event = TaxonomyExtended(dimension=dimension, term=term, parent=parent)
+        return self._append_one(event, actor=actor, reason=reason)
+
+    def file_report(
+        self,
+        incident: str,
+        *,
+        source: str,
+        metric: str,
+        figure: Figure | str,
+        reported_at: dt.datetime,
+        group: str = ROOT,
+        by: str = ROOT,
+        place: str = ROOT,
+        period: Period | None = None,
+        provenance: Provenance | None = None,
+        report_id: str | None = None,
+        actor: str | None = None,
+        reason: str | None = None,
+    ) -> str:
+        """File one source's claim of one figure; returns the new report's id."""
+        event = ReportFiled(
+            incident=incident,
+            report_id=_new_id() if report_id is None else report_id,
+            source=source,
+            metric=metric,
+            group=group,
+            by=by,
+            place=place,
+            period=Period() if period is None else period,
+            figure=_figure(figure),
+            reported_at=reported_at,
+            provenance=Provenance() if provenance is None else provenance,
+        )
+        self._append_one(event, actor=actor, reason=reason)
+        return event.report_id
+
+    def revise_report(
+        self,
+        report_id: str,
+        *,
+        figure: Figure | str,
+        reported_at: dt.datetime,
+        period: Period | None = None,
+        provenance: Provenance | None = None,
+        actor: str | None = None,
+        reason: str | None = None,
+    ) -> StoredEvent:
+        """Record that the source itself changed its figure, effective at `reported_at`."""
+        event = ReportRevised(
+            incident=self.report(report_id).incident,
+            report_id=report_id,
+            figure=_figure(figure),
+            reported_at=reported_at,
+            period=period,
+            provenance=Provenance() if provenance is None else provenance,
+        )
+        return self._append_one(event, actor=actor, reason=reason)
+
+    def correct_report(
+        self,
+        report_id: str,
+        *,
+        reason: str,
+        version: int | None = None,
+        figure: Figure | str | None = None,
+        reported_at: dt.datetime | None = None,
+        period: Period | None = None,
+        source: str | None = None,
+        metric: str | None = None,
+        group: str | None = None,
+        by: str | None = None,
+        place: str | None = None,
+        actor: str | None = None,
+    ) -> StoredEvent:
+        """Fix the ledger's own entry, retroactively; `version` defaults to the latest.
+
+        A correction must say why: it rewrites what earlier answers should have been.
+        """
+        check_text("reason", reason, required=True)
+        report = self.report(report_id)
+        event = ReportCorrected(
+            incident=report.incident,
+            report_id=report_id,
+            version=len(report.versions) - 1 if version is None else version,
+            figure=None if figure is None else _figure(figure),
+            reported_at=reported_at,
+            period=period,
+            source=source,
+            metric=metric,
+            group=group,
+            by=by,
+            place=place,
+        )
+        return self._append_one(event, actor=actor, reason=reason)
+
+    def retract_report(
+        self,
+        report_id: str,
+        *,
+        reported_at: dt.datetime,
+        provenance: Provenance | None = None,
+        actor: str | None = None,
+        reason: str | None = None,
+    ) -> StoredEvent:
+        """Record that the source withdrew its claim, effective at `reported_at`."""
+        event = ReportRetracted(
+            incident=self.report(report_id).incident,
+            report_id=report_id,
+            reported_at=reported_at,
+            provenance=Provenance() if provenance is None else provenance,
+        )
+        return self._append_one(event, actor=actor, reason=reason)
+
+    def void_report(self, report_id: str, *, reason: str, actor: str | None = None) -> StoredEvent:
+        """Strike an entry that should never have been in the ledger. It must say why."""
+        check_text("reason", reason, required=True)
+        event = ReportVoided(incident=self.report(report_id).incident, report_id=report_id)
+        return self._append_one(event, actor=actor, reason=reason)
+
+
+def _enum(cls: type[_E], value: _E | str, field: str) -> _E:
+    if isinstance(value, cls):
+        return value
+    try:
+        return cls(value)
+    except ValueError:
+        choices = ", ".join(repr(m.value) for m in cls)
+        raise ValidationError(field, f"must be one of {choices}", value=value) from None

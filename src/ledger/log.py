@@ -1,0 +1,201 @@
+"""The append-only log: the records stores keep, the contract they keep it under, the hash chain.
+
+A store holds opaque encoded bodies. On append it assigns, inside one transaction, each
+record's global `position`, its `version` in its stream, the `recorded_at` instant (never
+earlier than the head's, so the recorded clock runs forward along the log) and its `hash`:
+SHA-256 over the previous record's hash and the record's own stored bytes.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from typing import Final, Protocol
+
+import attrs
+
+from ledger.codec import EVENTS, EventRegistry, format_time
+from ledger.errors import ConcurrencyError, DuplicateEventError
+from ledger.events import StoredEvent
+
+#: The hash the first record chains from.
+GENESIS_HASH: Final = "0" * 64
+
+
+@attrs.frozen(kw_only=True, slots=True)
+class NewRecord:
+    """A record to append: its id (the idempotency key), its stream and its encoded body."""
+
+    event_id: str
+    stream: str
+    body: bytes
+
+
+@attrs.frozen(kw_only=True, slots=True)
+class Record:
+    """A record as stored."""
+
+    position: int
+    stream: str
+    version: int
+    event_id: str
+    recorded_at: dt.datetime
+    body: bytes
+    hash: str
+
+
+@attrs.frozen(kw_only=True, slots=True)
+class Head:
+    """The last record's position and hash (0 and `GENESIS_HASH` for an empty log)."""
+
+    position: int
+    hash: str
+    recorded_at: dt.datetime | None
+
+
+EMPTY_HEAD: Final = Head(position=0, hash=GENESIS_HASH, recorded_at=None)
+
+
+class Store(Protocol):
+    """What every store keeps. The contract tests in tests/test_store_contract.py hold it."""
+
+    def append(
+        self,
+        records: Sequence[NewRecord],
+        *,
+        now: dt.datetime,
+        expected: Mapping[str, int] | None = None,
+    ) -> list[int]:
+        """Append all records or none, and return their positions.
+
+        `expected` maps streams to the version the writer last saw; if any stream has moved
+        on, raise `ConcurrencyError` and write nothing. If every event id was appended before
+        with the same stream and body, return the original positions and write nothing.
+        """
+        ...
+
+    def read(
+        self, *, after: int = 0, until: int | None = None, stream: str | None = None
+    ) -> Iterator[Record]:
+        """Records with `after < position <= until`, in position order, optionally one stream's."""
+        ...
+
+    def head(self) -> Head: ...
+
+    def stream_version(self, stream: str) -> int:
+        """The version of the stream's last record; 0 for a stream with none."""
+        ...
+
+    def close(self) -> None: ...
+
+
+def chain_hash(
+    previous: str,
+    *,
+    position: int,
+    stream: str,
+    version: int,
+    event_id: str,
+    recorded_at: dt.datetime,
+    body: bytes,
+) -> str:
+    """The record's link in the chain: position, stream and version are covered, so a record
+    moved elsewhere, or a stream renumbered, breaks the chain just as an edited body does."""
+    header = f"{position}\n{stream}\n{version}\n{event_id}\n{format_time(recorded_at)}\n"
+    return hashlib.sha256(bytes.fromhex(previous) + header.encode() + body).hexdigest()
+
+
+def check_expected(
+    expected: Mapping[str, int] | None, stream_version: Callable[[str], int]
+) -> None:
+    """Raise `ConcurrencyError` if any stream has moved past the version its writer saw."""
+    for stream, version in (expected or {}).items():
+        actual = stream_version(stream)
+        if actual != version:
+            raise ConcurrencyError(stream, version, actual)
+
+
+def link(
+    records: Sequence[NewRecord],
+    *,
+    head: Head,
+    now: dt.datetime,
+    stream_version: Callable[[str], int],
+) -> list[Record]:
+    """Number, time-stamp and chain a batch after `head`: the part of append every store shares.
+
+    The whole batch shares one `recorded_at`, never earlier than the head's.
+    """
+    recorded_at = now if head.recorded_at is None else max(now, head.recorded_at)
+    versions: dict[str, int] = {}
+    batch: list[Record] = []
+    previous, position = head.hash, head.position
+    for new in records:
+        position += 1
+        version = versions.get(new.stream)
+        version = versions[new.stream] = (
+            stream_version(new.stream) if version is None else version
+        ) + 1
+        previous = chain_hash(
+            previous,
+            position=position,
+            stream=new.stream,
+            version=version,
+            event_id=new.event_id,
+            recorded_at=recorded_at,
+            body=new.body,
+        )
+        batch.append(
+            Record(
+                position=position,
+                stream=new.stream,
+                version=version,
+                event_id=new.event_id,
+                recorded_at=recorded_at,
+                body=new.body,
+                hash=previous,
+            ),
+        )
+    return batch
+
+
+def retried_positions(
+    records: Sequence[NewRecord], existing: Mapping[str, tuple[int, str, bytes]]
+) -> list[int] | None:
+    """Positions of a retried batch, or None for a batch that is new.
+
+    `existing` maps those of the batch's event ids the store already holds to their stored
+    (position, stream, body). A batch must be wholly new or wholly a repeat: anything else
+    means an event id was reused, and appending would lose one of the two events.
+    """
+    ids = [r.event_id for r in records]
+    if len(set(ids)) != len(ids):
+        dup = next(i for i in ids if ids.count(i) > 1)
+        raise DuplicateEventError(dup, "appears twice in one batch")
+    if not existing:
+        return None
+    for record in records:
+        stored = existing.get(record.event_id)
+        if stored is None:
+            raise DuplicateEventError(
+                next(iter(existing)), "was appended before, but the rest of its batch was not"
+            )
+        if stored[1:] != (record.stream, record.body):
+            raise DuplicateEventError(record.event_id, "was appended before with other content")
+    return [existing[i][0] for i in ids]
+
+
+def decode_record(record: Record, registry: EventRegistry = EVENTS) -> StoredEvent:
+    body = registry.decode(record.body, position=record.position)
+    return StoredEvent(
+        position=record.position,
+        stream=record.stream,
+        version=record.version,
+        event_id=body.event_id,
+        recorded_at=record.recorded_at,
+        actor=body.actor,
+        reason=body.reason,
+        event=body.event,
+        hash=record.hash,
+    )

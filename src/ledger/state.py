@@ -1,0 +1,288 @@
+"""What the ledger holds now, and the rules every new event must pass against it.
+
+`LedgerState.check(event)` is the one place where an event is validated against the log:
+commands, batch appends and imports all go through it. `fork()` layers a scratch state over
+this one at no cost, so a batch is checked event by event, each seeing the ones before it,
+without touching the real state until the batch is stored.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+from collections import ChainMap
+from collections.abc import MutableMapping
+from typing import Any
+
+import attrs
+
+from ledger.errors import (
+    AlreadyExistsError,
+    ReportStateError,
+    UnknownIncidentError,
+    UnknownReportError,
+    UnknownSourceError,
+    ValidationError,
+)
+from ledger.events import (
+    REPORT_FIELDS,
+    Event,
+    IncidentOpened,
+    ReportCorrected,
+    ReportFiled,
+    ReportRetracted,
+    ReportRevised,
+    ReportVoided,
+    SourceRegistered,
+    TaxonomyExtended,
+)
+from ledger.figures import Figure
+from ledger.taxonomy import DEFAULT_TAXONOMY, Dimension, Taxonomy
+from ledger.values import Period
+
+
+class ReportStatus(enum.Enum):
+    LIVE = "live"
+    RETRACTED = "retracted"
+    VOIDED = "voided"
+
+
+@attrs.frozen(kw_only=True, slots=True)
+class VersionState:
+    """One version of a report as it stands after every correction."""
+
+    figure: Figure
+    reported_at: dt.datetime
+    period: Period
+
+
+@attrs.frozen(kw_only=True, slots=True)
+class ReportState:
+    report_id: str
+    incident: str
+    source: str
+    metric: str
+    group: str
+    by: str
+    place: str
+    versions: tuple[VersionState, ...]
+    status: ReportStatus = ReportStatus.LIVE
+
+    @property
+    def latest(self) -> VersionState:
+        return self.versions[-1]
+
+
+class LedgerState:
+    """Incidents, sources, taxonomy and reports as of the last applied event."""
+
+    def __init__(
+        self,
+        *,
+        incidents: MutableMapping[str, IncidentOpened] | None = None,
+        sources: MutableMapping[str, SourceRegistered] | None = None,
+        reports: MutableMapping[str, ReportState] | None = None,
+        taxonomy: Taxonomy = DEFAULT_TAXONOMY,
+    ) -> None:
+        self.incidents: MutableMapping[str, IncidentOpened] = {} if incidents is None else incidents
+        self.sources: MutableMapping[str, SourceRegistered] = {} if sources is None else sources
+        self.reports: MutableMapping[str, ReportState] = {} if reports is None else reports
+        self.taxonomy = taxonomy
+
+    def fork(self) -> LedgerState:
+        """A scratch state over this one: changes to it never reach this one."""
+        return LedgerState(
+            incidents=ChainMap({}, self.incidents),
+            sources=ChainMap({}, self.sources),
+            reports=ChainMap({}, self.reports),
+            taxonomy=self.taxonomy,
+        )
+
+    # Lookups that name the offending field when they fail.
+
+    def incident(self, incident: str, *, field: str = "incident") -> IncidentOpened:
+        try:
+            return self.incidents[incident]
+        except KeyError:
+            raise UnknownIncidentError(field, incident) from None
+
+    def source(self, source: str, *, field: str = "source") -> SourceRegistered:
+        try:
+            return self.sources[source]
+        except KeyError:
+            raise UnknownSourceError(field, source) from None
+
+    def report(self, report_id: str, *, field: str = "report_id") -> ReportState:
+        try:
+            return self.reports[report_id]
+        except KeyError:
+            raise UnknownReportError(field, report_id) from None
+
+    # Validation.
+
+    def check(self, event: Event) -> None:  # noqa: C901, PLR0912 - one case per event type
+        """Raise a typed error if `event` may not follow the events applied so far."""
+        match event:
+            case IncidentOpened():
+                if event.incident in self.incidents:
+                    raise AlreadyExistsError("incident", event.incident)
+                for i, place in enumerate(event.places):
+                    self.taxonomy.require(Dimension.PLACE, place, field=f"places[{i}]")
+            case SourceRegistered():
+                if event.source in self.sources:
+                    raise AlreadyExistsError("source", event.source)
+            case TaxonomyExtended():
+                self.taxonomy.extended(event.dimension, event.term, event.parent)
+            case ReportFiled():
+                self._check_filed(event)
+            case ReportRevised():
+                report = self._live_report(event.incident, event.report_id, "revise")
+                self._check_after(event.reported_at, report.latest.reported_at, "revises")
+            case ReportCorrected():
+                self._check_correction(event)
+            case ReportRetracted():
+                report = self._live_report(event.incident, event.report_id, "retract")
+                self._check_after(event.reported_at, report.latest.reported_at, "retracts")
+            case ReportVoided():
+                report = self._report_in(event.incident, event.report_id)
+                if report.status is ReportStatus.VOIDED:
+                    raise ReportStateError(event.report_id, "voided already", "void")
+            case _:
+                raise ValidationError("event", f"{type(event).__name__} is not a ledger event")
+
+    def _check_filed(self, event: ReportFiled) -> None:
+        self.incident(event.incident)
+        self.source(event.source)
+        self._check_terms(event)
+        if event.report_id in self.reports:
+            raise AlreadyExistsError("report_id", event.report_id)
+
+    def _check_terms(self, event: ReportFiled | ReportCorrected) -> None:
+        for dimension in Dimension:
+            term = getattr(event, dimension.value)
+            if term is not None:
+                self.taxonomy.require(dimension, term)
+
+    def _report_in(self, incident: str, report_id: str) -> ReportState:
+        report = self.report(report_id)
+        if report.incident != incident:
+            raise ValidationError(
+                "incident",
+                f"report {report_id!r} belongs to incident {report.incident!r}",
+                value=incident,
+            )
+        return report
+
+    def _live_report(self, incident: str, report_id: str, command: str) -> ReportState:
+        report = self._report_in(incident, report_id)
+        if report.status is not ReportStatus.LIVE:
+            raise ReportStateError(report_id, report.status.value, command)
+        return report
+
+    @staticmethod
+    def _check_after(when: dt.datetime, previous: dt.datetime, verb: str) -> None:
+        if when < previous:
+            raise ValidationError(
+                "reported_at",
+                f"{when.isoformat()} is earlier than the version it {verb} "
+                f"({previous.isoformat()})",
+                value=when,
+            )
+
+    def _check_correction(self, event: ReportCorrected) -> None:
+        report = self._report_in(event.incident, event.report_id)
+        if report.status is ReportStatus.VOIDED:
+            raise ReportStateError(event.report_id, "voided", "correct")
+        if event.version >= len(report.versions):
+            raise ValidationError(
+                "version",
+                f"report {event.report_id!r} has versions 0 to {len(report.versions) - 1}",
+                value=event.version,
+            )
+        if event.source is not None:
+            self.source(event.source)
+        self._check_terms(event)
+        if event.reported_at is not None:
+            versions = report.versions
+            if event.version > 0:
+                self._check_after(
+                    event.reported_at, versions[event.version - 1].reported_at, "corrects"
+                )
+            if event.version + 1 < len(versions) and event.reported_at > (
+                later := versions[event.version + 1].reported_at
+            ):
+                raise ValidationError(
+                    "reported_at",
+                    f"{event.reported_at.isoformat()} is later than the next version "
+                    f"({later.isoformat()})",
+                    value=event.reported_at,
+                )
+        before = _corrected(report, event)
+        if before == report:
+            raise ValidationError(
+                "correction", "changes nothing: every field given already has that value"
+            )
+
+    # Folding.
+
+    def apply(self, event: Event) -> None:
+        """Fold an event that passed `check` (or was read from the log) into the state."""
+        match event:
+            case IncidentOpened():
+                self.incidents[event.incident] = event
+            case SourceRegistered():
+                self.sources[event.source] = event
+            case TaxonomyExtended():
+                self.taxonomy = self.taxonomy.extended(event.dimension, event.term, event.parent)
+            case ReportFiled():
+                self.reports[event.report_id] = ReportState(
+                    report_id=event.report_id,
+                    incident=event.incident,
+                    source=event.source,
+                    metric=event.metric,
+                    group=event.group,
+                    by=event.by,
+                    place=event.place,
+                    versions=(
+                        VersionState(
+                            figure=event.figure, reported_at=event.reported_at, period=event.period
+                        ),
+                    ),
+                )
+            case ReportRevised():
+                report = self.reports[event.report_id]
+                version = VersionState(
+                    figure=event.figure,
+                    reported_at=event.reported_at,
+                    period=report.latest.period if event.period is None else event.period,
+                )
+                self.reports[event.report_id] = attrs.evolve(
+                    report, versions=(*report.versions, version)
+                )
+            case ReportCorrected():
+                report = self.reports[event.report_id]
+                self.reports[event.report_id] = _corrected(report, event)
+            case ReportRetracted():
+                report = self.reports[event.report_id]
+                self.reports[event.report_id] = attrs.evolve(report, status=ReportStatus.RETRACTED)
+            case ReportVoided():
+                report = self.reports[event.report_id]
+                self.reports[event.report_id] = attrs.evolve(report, status=ReportStatus.VOIDED)
+            case _:  # pragma: no cover - the codec only yields registered events
+                pass
+
+
+def _corrected(report: ReportState, event: ReportCorrected) -> ReportState:
+    changes: dict[str, Any] = {
+        name: getattr(event, name) for name in REPORT_FIELDS if getattr(event, name) is not None
+    }
+    fixes = {
+        name: value
+        for name in ("figure", "period", "reported_at")
+        if (value := getattr(event, name)) is not None
+    }
+    if fixes:
+        versions = list(report.versions)
+        versions[event.version] = attrs.evolve(versions[event.version], **fixes)
+        changes["versions"] = tuple(versions)
+    return attrs.evolve(report, **changes)

@@ -1,0 +1,260 @@
+"""The embedded default: one SQLite file in WAL mode, durable by default.
+
+The file is marked with an application id, so a foreign database is refused rather than
+written into; its schema version lives in `PRAGMA user_version`, and each migration that
+brought it there is recorded in the `schema_migrations` table of the file itself.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import os
+import sqlite3
+import threading
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from typing import Final, TypeVar
+
+from ledger.codec import format_time, parse_time
+from ledger.errors import LedgerError, StoreError
+from ledger.log import (
+    EMPTY_HEAD,
+    Head,
+    NewRecord,
+    Record,
+    check_expected,
+    link,
+    retried_positions,
+)
+
+#: "LDGR": marks a file as an incident-ledger database.
+APPLICATION_ID: Final = 0x4C444752
+_PAGE: Final = 2_000
+#: SQLite's default limit on bound parameters is 32766 in current builds, 999 in old ones.
+_MAX_PARAMS: Final = 900
+T = TypeVar("T")
+
+#: (version, name, statements). Append only; never edit a migration that has shipped.
+MIGRATIONS: Final[tuple[tuple[int, str, tuple[str, ...]], ...]] = (
+    (
+        1,
+        "create the event log",
+        (
+            """CREATE TABLE events (
+                position INTEGER PRIMARY KEY,
+                stream TEXT NOT NULL,
+                version INTEGER NOT NULL,
+                event_id TEXT NOT NULL UNIQUE,
+                recorded_at TEXT NOT NULL,
+                body BLOB NOT NULL,
+                hash TEXT NOT NULL,
+                UNIQUE (stream, version)
+            )""",
+            "CREATE INDEX events_by_stream ON events (stream, position)",
+            # The log is append-only at the lowest level too: a bug or a careless script
+            # cannot update or delete a record through SQLite.
+            """CREATE TRIGGER events_no_update BEFORE UPDATE ON events
+               BEGIN SELECT RAISE(ABORT, 'the ledger is append-only'); END""",
+            """CREATE TRIGGER events_no_delete BEFORE DELETE ON events
+               BEGIN SELECT RAISE(ABORT, 'the ledger is append-only'); END""",
+        ),
+    ),
+)
+SCHEMA_VERSION: Final = MIGRATIONS[-1][0]
+
+_COLUMNS: Final = "position, stream, version, event_id, recorded_at, body, hash"
+
+
+class SQLiteStore:
+    def __init__(self, path: str | os.PathLike[str], *, durable: bool = True) -> None:
+        self.path = os.fspath(path)
+        self._lock = threading.Lock()
+        try:
+            self._conn = sqlite3.connect(
+                self.path, isolation_level=None, check_same_thread=False, timeout=60.0
+            )
+        except sqlite3.Error as exc:
+            raise StoreError(f"cannot open {self.path!r} as a SQLite database: {exc}") from exc
+        try:
+            self._configure(durable=durable)
+            self._migrate()
+        except BaseException:
+            self._conn.close()
+            raise
+
+    def _configure(self, *, durable: bool) -> None:
+        try:
+            mode = self._conn.execute("PRAGMA journal_mode=WAL").fetchone()[0]
+            # FULL syncs the WAL on every commit: an acknowledged append survives power loss.
+            self._conn.execute(f"PRAGMA synchronous={'FULL' if durable else 'NORMAL'}")
+        except sqlite3.DatabaseError as exc:
+            raise StoreError(f"{self.path!r} is not a SQLite database: {exc}") from exc
+        if self.path != ":memory:" and mode.lower() != "wal":
+            raise StoreError(f"{self.path!r}: cannot switch to WAL mode (got {mode!r})")
+
+    def _migrate(self) -> None:
+        with self._transaction():
+            app_id = self._conn.execute("PRAGMA application_id").fetchone()[0]
+            version = self._conn.execute("PRAGMA user_version").fetchone()[0]
+            if app_id != APPLICATION_ID:
+                tables = self._conn.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]
+                if app_id != 0 or tables:
+                    raise StoreError(
+                        f"{self.path!r} is a SQLite database, but not an incident-ledger one",
+                    )
+                self._conn.execute(f"PRAGMA application_id={APPLICATION_ID}")
+                self._conn.execute(
+                    "CREATE TABLE schema_migrations "
+                    "(version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)",
+                )
+            if version > SCHEMA_VERSION:
+                raise StoreError(
+                    f"{self.path!r} has schema version {version}, newer than this "
+                    f"incident-ledger knows ({SCHEMA_VERSION}); upgrade to open it",
+                )
+            for number, name, statements in MIGRATIONS[version:]:
+                for statement in statements:
+                    self._conn.execute(statement)
+                self._conn.execute(
+                    "INSERT INTO schema_migrations VALUES (?, ?, ?)",
+                    (number, name, format_time(dt.datetime.now(dt.UTC))),
+                )
+                self._conn.execute(f"PRAGMA user_version={number}")
+
+    @contextlib.contextmanager
+    def _transaction(self) -> Iterator[None]:
+        """An IMMEDIATE transaction: it takes the write lock up front, so two writers queue
+        instead of both reading the head and one failing to upgrade its lock."""
+        with self._lock:
+            self._guard(lambda: self._conn.execute("BEGIN IMMEDIATE"))
+            try:
+                yield
+            except BaseException:
+                with contextlib.suppress(sqlite3.Error):
+                    self._conn.execute("ROLLBACK")
+                raise
+            self._guard(lambda: self._conn.execute("COMMIT"))
+
+    def _guard(self, fn: Callable[[], T]) -> T:
+        try:
+            return fn()
+        except sqlite3.ProgrammingError as exc:
+            raise StoreError(f"{self.path!r}: {exc}") from exc
+        except sqlite3.Error as exc:
+            raise StoreError(f"{self.path!r}: SQLite failed: {exc}") from exc
+
+    def append(
+        self,
+        records: Sequence[NewRecord],
+        *,
+        now: dt.datetime,
+        expected: Mapping[str, int] | None = None,
+    ) -> list[int]:
+        if not records:
+            return []
+        try:
+            with self._transaction():
+                positions = retried_positions(records, self._existing(records))
+                if positions is not None:
+                    return positions
+                check_expected(expected, self._stream_version)
+                batch = link(
+                    records, head=self._head(), now=now, stream_version=self._stream_version
+                )
+                self._conn.executemany(
+                    f"INSERT INTO events ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?)",  # noqa: S608
+                    [
+                        (
+                            r.position,
+                            r.stream,
+                            r.version,
+                            r.event_id,
+                            format_time(r.recorded_at),
+                            r.body,
+                            r.hash,
+                        )
+                        for r in batch
+                    ],
+                )
+                return [r.position for r in batch]
+        except LedgerError:
+            raise
+        except sqlite3.Error as exc:
+            raise StoreError(f"{self.path!r}: append failed: {exc}") from exc
+
+    def _existing(self, records: Sequence[NewRecord]) -> dict[str, tuple[int, str, bytes]]:
+        found: dict[str, tuple[int, str, bytes]] = {}
+        ids = [r.event_id for r in records]
+        for start in range(0, len(ids), _MAX_PARAMS):
+            chunk = ids[start : start + _MAX_PARAMS]
+            marks = ",".join("?" * len(chunk))
+            rows = self._conn.execute(
+                f"SELECT event_id, position, stream, body FROM events WHERE event_id IN ({marks})",  # noqa: S608
+                chunk,
+            )
+            found.update((row[0], (row[1], row[2], bytes(row[3]))) for row in rows)
+        return found
+
+    def read(
+        self, *, after: int = 0, until: int | None = None, stream: str | None = None
+    ) -> Iterator[Record]:
+        where, params = ["position > ?"], [after, *([] if until is None else [until])]
+        if until is not None:
+            where.append("position <= ?")
+        extra: list[str] = []
+        if stream is not None:
+            where.append("stream = ?")
+            extra.append(stream)
+        sql = (
+            f"SELECT {_COLUMNS} FROM events WHERE {' AND '.join(where)} "  # noqa: S608
+            "ORDER BY position LIMIT ?"
+        )
+        # Page by position so that no lock is held while the caller works through a page.
+        while True:
+            with self._lock:
+                rows = self._guard(
+                    lambda: self._conn.execute(sql, [*params, *extra, _PAGE]).fetchall()
+                )
+            for row in rows:
+                yield _record(row)
+            if len(rows) < _PAGE:
+                return
+            params[0] = rows[-1][0]
+
+    def head(self) -> Head:
+        with self._lock:
+            return self._guard(self._head)
+
+    def _head(self) -> Head:
+        row = self._conn.execute(
+            "SELECT position, hash, recorded_at FROM events ORDER BY position DESC LIMIT 1",
+        ).fetchone()
+        if row is None:
+            return EMPTY_HEAD
+        return Head(position=row[0], hash=row[1], recorded_at=parse_time(row[2]))
+
+    def stream_version(self, stream: str) -> int:
+        with self._lock:
+            return self._guard(lambda: self._stream_version(stream))
+
+    def _stream_version(self, stream: str) -> int:
+        row = self._conn.execute(
+            "SELECT max(version) FROM events WHERE stream = ?", (stream,)
+        ).fetchone()
+        return int(row[0] or 0)
+
+    def close(self) -> None:
+        with self._lock:
+            self._conn.close()
+
+
+def _record(row: tuple[int, str, int, str, str, bytes, str]) -> Record:
+    return Record(
+        position=row[0],
+        stream=row[1],
+        version=row[2],
+        event_id=row[3],
+        recorded_at=parse_time(row[4]),
+        body=bytes(row[5]),
+        hash=row[6],
+    )

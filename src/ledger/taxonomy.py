@@ -1,0 +1,130 @@
+"""Taxonomies: the vocabularies a report's metric, victim group, perpetrator and place come from.
+
+Groups, perpetrators and places are trees rooted at "all"; metrics are a flat list. A ledger
+starts from `DEFAULT_TAXONOMY` and grows it only through `TaxonomyExtended` events, so a replay
+always sees the vocabulary each event was written against.
+"""
+
+from __future__ import annotations
+
+import enum
+import re
+from collections.abc import Iterator, Mapping
+from types import MappingProxyType
+from typing import Final
+
+import attrs
+
+from ledger.errors import AlreadyExistsError, UnknownTermError, ValidationError
+
+ROOT: Final = "all"
+_TERM_RE: Final = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,63}$")
+
+
+class Dimension(enum.Enum):
+    """Which vocabulary a term belongs to; the values are the report field names."""
+
+    METRIC = "metric"
+    GROUP = "group"
+    BY = "by"
+    PLACE = "place"
+
+
+def check_term(field: str, term: object) -> str:
+    """A term is a short lowercase slug, so that it reads the same in files, URLs and SQL."""
+    if not isinstance(term, str) or not _TERM_RE.match(term):
+        raise ValidationError(
+            field,
+            "must be a lowercase slug of letters, digits, '_', '.' or '-' (at most 64)",
+            value=term,
+        )
+    return term
+
+
+def _frozen_map(value: Mapping[str, str | None]) -> Mapping[str, str | None]:
+    return MappingProxyType(dict(value))
+
+
+@attrs.frozen(kw_only=True, slots=True)
+class Taxonomy:
+    """Each dimension maps a term to its parent (None for the root, and for every metric)."""
+
+    metric: Mapping[str, str | None] = attrs.field(converter=_frozen_map)
+    group: Mapping[str, str | None] = attrs.field(converter=_frozen_map)
+    by: Mapping[str, str | None] = attrs.field(converter=_frozen_map)
+    place: Mapping[str, str | None] = attrs.field(converter=_frozen_map)
+
+    def terms(self, dimension: Dimension) -> Mapping[str, str | None]:
+        terms: Mapping[str, str | None] = getattr(self, dimension.value)
+        return terms
+
+    def __contains__(self, item: tuple[Dimension, str]) -> bool:
+        dimension, term = item
+        return term in self.terms(dimension)
+
+    def require(self, dimension: Dimension, term: str, *, field: str | None = None) -> str:
+        if term not in self.terms(dimension):
+            raise UnknownTermError(field or dimension.value, term, dimension=dimension.value)
+        return term
+
+    def parent(self, dimension: Dimension, term: str) -> str | None:
+        return self.terms(dimension)[self.require(dimension, term)]
+
+    def children(self, dimension: Dimension, term: str) -> tuple[str, ...]:
+        self.require(dimension, term)
+        return tuple(t for t, p in self.terms(dimension).items() if p == term)
+
+    def ancestors(self, dimension: Dimension, term: str) -> Iterator[str]:
+        """The term's parent, its parent's parent, and so on up to the root."""
+        parent = self.parent(dimension, term)
+        while parent is not None:
+            yield parent
+            parent = self.terms(dimension)[parent]
+
+    def is_part_of(self, dimension: Dimension, part: str, whole: str) -> bool:
+        """Whether `part` lies strictly below `whole` in the tree."""
+        return whole in self.ancestors(dimension, part)
+
+    def extended(self, dimension: Dimension, term: str, parent: str | None) -> Taxonomy:
+        """A new taxonomy with `term` added under `parent` (None only for metrics)."""
+        check_term("term", term)
+        if term in self.terms(dimension):
+            raise AlreadyExistsError("term", term)
+        if dimension is Dimension.METRIC:
+            if parent is not None:
+                raise ValidationError("parent", "metrics are a flat list", value=parent)
+        elif parent is None:
+            raise ValidationError("parent", f"a {dimension.value} term needs a parent")
+        else:
+            self.require(dimension, parent, field="parent")
+        terms = dict(self.terms(dimension))
+        terms[term] = parent
+        return attrs.evolve(self, **{dimension.value: terms})
+
+
+def _tree(*edges: tuple[str, str]) -> dict[str, str | None]:
+    tree: dict[str, str | None] = {ROOT: None}
+    tree.update(edges)
+    return tree
+
+
+DEFAULT_TAXONOMY: Final = Taxonomy(
+    metric=dict.fromkeys(
+        ("killed", "injured", "captured", "missing", "detained", "displaced", "abducted"),
+    ),
+    group=_tree(
+        ("civilians", ROOT),
+        ("combatants", ROOT),
+        ("children", "civilians"),
+        ("women", "civilians"),
+        ("men", "civilians"),
+        ("security_forces", "combatants"),
+        ("armed_groups", "combatants"),
+    ),
+    by=_tree(
+        ("unknown", ROOT),
+        ("government_forces", ROOT),
+        ("armed_groups", ROOT),
+    ),
+    place=_tree(),
+)

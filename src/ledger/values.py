@@ -1,0 +1,67 @@
+"""Small values shared by events: periods, provenance, source kinds, verification."""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+
+import attrs
+
+from ledger._fields import date_or_none, instance_of, text_field
+from ledger.errors import ValidationError
+
+
+class SourceKind(enum.Enum):
+    MONITOR = "monitor"
+    GOVERNMENT = "government"
+    UN = "un"
+    NGO = "ngo"
+    MEDIA = "media"
+    MEDICAL = "medical"
+    ARMED_GROUP = "armed_group"
+    OTHER = "other"
+
+
+class Verification(enum.Enum):
+    """How far the relaying outlet or the ledger's editors could check a claim."""
+
+    UNVERIFIED = "unverified"
+    """Nobody has checked it yet."""
+    UNVERIFIABLE = "unverifiable"
+    """Those who tried could not independently verify it ("CNN can't independently verify")."""
+    CORROBORATED = "corroborated"
+    """Other independent sources support it."""
+    VERIFIED = "verified"
+    DISPUTED = "disputed"
+
+
+@attrs.frozen(kw_only=True, slots=True)
+class Period:
+    """The span of time a figure covers ("since Thursday"); either end may be open."""
+
+    start: dt.date | None = attrs.field(default=None, validator=date_or_none)
+    end: dt.date | None = attrs.field(default=None, validator=date_or_none)
+
+    def __attrs_post_init__(self) -> None:
+        if self.start is not None and self.end is not None and self.start > self.end:
+            raise ValidationError(
+                "period", f"start {self.start} is after end {self.end}", value=self
+            )
+
+    def ends_by(self, day: dt.date) -> bool:
+        """Whether everything the figure counts happened on or before `day`."""
+        return self.end is not None and self.end <= day
+
+
+@attrs.frozen(kw_only=True, slots=True)
+class Provenance:
+    """Where a claim was seen and how sure anyone is of it."""
+
+    via: str | None = text_field()
+    citation: str | None = text_field()
+    quote: str | None = text_field()
+    verification: Verification = attrs.field(
+        default=Verification.UNVERIFIED,
+        validator=instance_of(Verification),
+    )
+    notes: str | None = text_field()
