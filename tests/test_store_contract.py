@@ -1,0 +1,239 @@
+"""The store contract: every store must pass every test here (see `make_store` in conftest)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from ledger import ConcurrencyError, DuplicateEventError, StoreError
+from ledger.log import EMPTY_HEAD, GENESIS_HASH, NewRecord, Record, chain_hash
+
+from .conftest import StoreFactory
+
+T0 = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
+
+
+def rec(event_id: str, stream: str = "s", body: bytes | None = None) -> NewRecord:
+    return NewRecord(
+        event_id=event_id, stream=stream, body=body or f'{{"e":"{event_id}"}}'.encode()
+    )
+
+
+def assert_chain(records: list[Record]) -> None:
+    previous = GENESIS_HASH
+    for expected_position, r in enumerate(records, start=1):
+        assert r.position == expected_position
+        assert r.hash == chain_hash(
+            previous,
+            position=r.position,
+            stream=r.stream,
+            version=r.version,
+            event_id=r.event_id,
+            recorded_at=r.recorded_at,
+            body=r.body,
+        )
+        previous = r.hash
+
+
+def test_an_empty_store_has_the_genesis_head(make_store: StoreFactory) -> None:
+    store = make_store()
+    assert store.head() == EMPTY_HEAD
+    assert list(store.read()) == []
+    assert store.stream_version("s") == 0
+    assert store.append([], now=T0) == []
+
+
+def test_append_numbers_positions_and_stream_versions(make_store: StoreFactory) -> None:
+    store = make_store()
+    assert store.append([rec("a", "x"), rec("b", "y"), rec("c", "x")], now=T0) == [1, 2, 3]
+    assert store.append([rec("d", "y")], now=T0) == [4]
+    records = list(store.read())
+    assert [(r.position, r.stream, r.version) for r in records] == [
+        (1, "x", 1), (2, "y", 1), (3, "x", 2), (4, "y", 2),
+    ]  # fmt: skip
+    assert store.stream_version("x") == 2
+    assert store.stream_version("y") == 2
+    assert store.head().position == 4
+    assert store.head().hash == records[-1].hash
+    assert_chain(records)
+
+
+def test_read_windows_and_streams(make_store: StoreFactory) -> None:
+    store = make_store()
+    store.append([rec(str(i), "even" if i % 2 == 0 else "odd") for i in range(10)], now=T0)
+    assert [r.position for r in store.read(after=3, until=6)] == [4, 5, 6]
+    assert [r.event_id for r in store.read(stream="even")] == ["0", "2", "4", "6", "8"]
+    assert [r.position for r in store.read(after=4, stream="odd")] == [6, 8, 10]
+    assert list(store.read(after=10)) == []
+
+
+def test_recorded_at_never_runs_backwards(make_store: StoreFactory) -> None:
+    store = make_store()
+    store.append([rec("a")], now=T0)
+    store.append([rec("b"), rec("c")], now=T0 - dt.timedelta(hours=1))  # a clock stepped back
+    store.append([rec("d")], now=T0 + dt.timedelta(seconds=1))
+    times = [r.recorded_at for r in store.read()]
+    assert times == [T0, T0, T0, T0 + dt.timedelta(seconds=1)]
+    assert all(t.tzinfo is not None for t in times)
+
+
+def test_a_stale_expected_version_is_rejected_and_writes_nothing(make_store: StoreFactory) -> None:
+    store = make_store()
+    store.append([rec("a", "x")], now=T0, expected={"x": 0})
+    head = store.head()
+    with pytest.raises(ConcurrencyError) as info:
+        store.append([rec("b", "y"), rec("c", "x")], now=T0, expected={"y": 0, "x": 0})
+    assert (info.value.stream, info.value.expected, info.value.actual) == ("x", 0, 1)
+    assert store.head() == head
+    assert store.stream_version("y") == 0
+    assert store.append([rec("c", "x")], now=T0, expected={"x": 1}) == [2]
+
+
+def test_a_retried_batch_is_a_no_op_returning_the_original_positions(
+    make_store: StoreFactory,
+) -> None:
+    store = make_store()
+    store.append([rec("a")], now=T0)
+    batch = [rec("b"), rec("c", "t")]
+    first = store.append(batch, now=T0, expected={"s": 1})
+    head = store.head()
+    # The retry's expected version is stale by now; a retry must succeed regardless.
+    assert store.append(batch, now=T0 + dt.timedelta(days=1), expected={"s": 1}) == first
+    assert store.head() == head
+
+
+@pytest.mark.parametrize(
+    ("batch", "message"),
+    [
+        ([rec("a", body=b'{"other":1}')], "other content"),
+        ([rec("a", stream="elsewhere")], "other content"),
+        ([rec("a"), rec("new")], "rest of its batch"),
+        ([rec("x"), rec("x")], "twice"),
+    ],
+)
+def test_reused_event_ids_are_refused(
+    make_store: StoreFactory, batch: list[NewRecord], message: str
+) -> None:
+    store = make_store()
+    store.append([rec("a")], now=T0)
+    head = store.head()
+    with pytest.raises(DuplicateEventError, match=message):
+        store.append(batch, now=T0)
+    assert store.head() == head
+
+
+def test_a_closed_store_refuses_work(make_store: StoreFactory) -> None:
+    store = make_store()
+    store.close()
+    with pytest.raises(StoreError):
+        store.append([rec("a")], now=T0)
+    with pytest.raises(StoreError):
+        list(store.read())
+
+
+def test_threads_sharing_a_store_never_lose_or_duplicate(make_store: StoreFactory) -> None:
+    store = make_store()
+    errors: list[BaseException] = []
+
+    def writer(n: int) -> None:
+        try:
+            for i in range(25):
+                store.append([rec(f"{n}-{i}-a", f"w{n}"), rec(f"{n}-{i}-b", "shared")], now=T0)
+        except BaseException as exc:  # noqa: BLE001 - surfaced by the assertion below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=writer, args=(n,)) for n in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    records = list(store.read())
+    assert len(records) == 200
+    assert len({r.event_id for r in records}) == 200
+    assert_chain(records)
+    # Each batch stays contiguous: nobody's records land in the middle of another's batch.
+    for first, second in zip(records[::2], records[1::2], strict=True):
+        assert first.event_id.removesuffix("-a") == second.event_id.removesuffix("-b")
+    assert [r.version for r in records if r.stream == "shared"] == list(range(1, 101))
+
+
+batches = st.lists(
+    st.lists(
+        st.tuples(st.sampled_from(["x", "y", "z"]), st.binary(min_size=1, max_size=40)),
+        min_size=1,
+        max_size=5,
+    ),
+    min_size=1,
+    max_size=8,
+)
+
+
+@given(batches=batches, steps=st.lists(st.integers(-3600, 3600), min_size=8, max_size=8))
+def test_append_then_read_returns_the_same_records_in_order(
+    make_store: StoreFactory, batches: list[list[tuple[str, bytes]]], steps: list[int]
+) -> None:
+    store = make_store()
+    appended: list[NewRecord] = []
+    now = T0
+    for n, (batch, step) in enumerate(zip(batches, steps, strict=False)):
+        news = [NewRecord(event_id=f"{n}.{i}", stream=s, body=b) for i, (s, b) in enumerate(batch)]
+        now += dt.timedelta(seconds=step)
+        positions = store.append(news, now=now)
+        assert positions == list(range(len(appended) + 1, len(appended) + len(news) + 1))
+        appended += news
+    records = list(store.read())
+    assert [(r.event_id, r.stream, r.body) for r in records] == [
+        (n.event_id, n.stream, n.body) for n in appended
+    ]
+    assert_chain(records)
+    for stream in "xyz":
+        versions = [r.version for r in records if r.stream == stream]
+        assert versions == list(range(1, len(versions) + 1))
+        assert store.stream_version(stream) == len(versions)
+    times = [r.recorded_at for r in records]
+    assert times == sorted(times)
+
+
+@given(batches=batches, retry=st.data())
+def test_retrying_any_earlier_batch_changes_nothing(
+    make_store: StoreFactory, batches: list[list[tuple[str, bytes]]], retry: st.DataObject
+) -> None:
+    store = make_store()
+    sent, positions = [], []
+    for n, batch in enumerate(batches):
+        news = [NewRecord(event_id=f"{n}.{i}", stream=s, body=b) for i, (s, b) in enumerate(batch)]
+        positions.append(store.append(news, now=T0))
+        sent.append(news)
+    head, before = store.head(), list(store.read())
+    k = retry.draw(st.integers(0, len(sent) - 1))
+    assert store.append(sent[k], now=T0 + dt.timedelta(days=9)) == positions[k]
+    assert store.head() == head
+    assert list(store.read()) == before
+
+
+@given(
+    streams=st.lists(st.sampled_from(["x", "y"]), min_size=1, max_size=10),
+    stale=st.sampled_from(["x", "y"]),
+    lag=st.integers(1, 3),
+)
+def test_any_stale_version_is_rejected(
+    make_store: StoreFactory, streams: list[str], stale: str, lag: int
+) -> None:
+    store = make_store()
+    for i, stream in enumerate(streams):
+        store.append([rec(str(i), stream)], now=T0)
+    current = store.stream_version(stale)
+    head = store.head()
+    with pytest.raises(ConcurrencyError):
+        store.append([rec("late", stale)], now=T0, expected={stale: current - lag})
+    with pytest.raises(ConcurrencyError):
+        store.append([rec("late", stale)], now=T0, expected={stale: current + lag})
+    assert store.head() == head
+    assert store.append([rec("late", stale)], now=T0, expected={stale: current}) == [
+        head.position + 1
+    ]
