@@ -106,6 +106,13 @@ def test_a_retried_batch_is_a_no_op_returning_the_original_positions(
     assert store.head() == head
 
 
+def test_find_reports_the_positions_of_known_event_ids(make_store: StoreFactory) -> None:
+    store = make_store()
+    store.append([rec("a"), rec("b")], now=T0)
+    assert store.find(["b", "zz", "a"]) == {"a": 1, "b": 2}
+    assert store.find([]) == {}
+
+
 @pytest.mark.parametrize(
     ("batch", "message"),
     [

@@ -164,6 +164,14 @@ class Ledger:
             self._sync()
             return self._state.report(report_id)
 
+    def reports(self, incident: str | None = None) -> list[ReportState]:
+        """Every report (of one incident, if given) as it stands now, in filing order."""
+        with self._lock:
+            self._sync()
+            if incident is not None:
+                self._state.incident(incident)
+            return [r for r in self._state.reports.values() if incident in (None, r.incident)]
+
     # Writing.
 
     def append(
@@ -187,8 +195,11 @@ class Ledger:
             raise ValidationError("event_ids", "needs one id per event", value=event_ids)
         with self._lock:
             self._sync()
+            # A retried batch was checked when it was first appended; checking it again
+            # against a state that now includes it would refuse it as a duplicate.
+            retry = event_ids is not None and bool(self.store.find(ids))
             scratch = self._state.fork()
-            for event in events:
+            for event in [] if retry else events:
                 scratch.check(event)
                 scratch.apply(event)
             records = [

@@ -81,6 +81,10 @@ class Store(Protocol):
         """Records with `after < position <= until`, in position order, optionally one stream's."""
         ...
 
+    def find(self, event_ids: Sequence[str]) -> dict[str, int]:
+        """The positions of those of `event_ids` that the store holds."""
+        ...
+
     def head(self) -> Head: ...
 
     def stream_version(self, stream: str) -> int:

@@ -63,6 +63,11 @@ class MemoryStore:
             records = self._records[max(after, 0) : until]
         return (r for r in records if stream is None or r.stream == stream)
 
+    def find(self, event_ids: Sequence[str]) -> dict[str, int]:
+        with self._lock:
+            self._check_open()
+            return {i: r.position for i in event_ids if (r := self._by_id.get(i)) is not None}
+
     def head(self) -> Head:
         with self._lock:
             self._check_open()

@@ -154,7 +154,9 @@ class SQLiteStore:
             return []
         try:
             with self._transaction():
-                positions = retried_positions(records, self._existing(records))
+                positions = retried_positions(
+                    records, self._existing([r.event_id for r in records])
+                )
                 if positions is not None:
                     return positions
                 check_expected(expected, self._stream_version)
@@ -182,9 +184,8 @@ class SQLiteStore:
         except sqlite3.Error as exc:
             raise StoreError(f"{self.path!r}: append failed: {exc}") from exc
 
-    def _existing(self, records: Sequence[NewRecord]) -> dict[str, tuple[int, str, bytes]]:
+    def _existing(self, ids: Sequence[str]) -> dict[str, tuple[int, str, bytes]]:
         found: dict[str, tuple[int, str, bytes]] = {}
-        ids = [r.event_id for r in records]
         for start in range(0, len(ids), _MAX_PARAMS):
             chunk = ids[start : start + _MAX_PARAMS]
             marks = ",".join("?" * len(chunk))
@@ -220,6 +221,11 @@ class SQLiteStore:
             if len(rows) < _PAGE:
                 return
             params[0] = rows[-1][0]
+
+    def find(self, event_ids: Sequence[str]) -> dict[str, int]:
+        with self._lock:
+            found = self._guard(lambda: self._existing(event_ids))
+        return {event_id: position for event_id, (position, _, _) in found.items()}
 
     def head(self) -> Head:
         with self._lock:

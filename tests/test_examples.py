@@ -1,0 +1,24 @@
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_the_seed_story_example_records_and_then_reopens(tmp_path: Path) -> None:
+    db = tmp_path / "story.db"
+    example = str(ROOT / "examples" / "syria_coast_2025.py")
+    first = subprocess.run(
+        [sys.executable, example, str(db)], capture_output=True, text=True, check=True
+    )
+    assert "Recorded the 2025-03-08 story" in first.stdout
+    assert "at least 311" in first.stdout
+    assert "about 300      270..330" in first.stdout
+    assert "dozens         24..99" in first.stdout
+    second = subprocess.run(
+        [sys.executable, example, str(db)], capture_output=True, text=True, check=True
+    )
+    assert "already holds the story" in second.stdout
+    assert second.stdout.splitlines()[1:] == first.stdout.splitlines()[1:]
