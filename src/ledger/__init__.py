@@ -6,6 +6,7 @@ from ledger.errors import (
     ConcurrencyError,
     DuplicateEventError,
     FigureError,
+    IntegrityError,
     LedgerError,
     NotFoundError,
     ReportStateError,
@@ -36,12 +37,14 @@ from ledger.stores.memory import MemoryStore
 from ledger.stores.sqlite import SQLiteStore
 from ledger.taxonomy import DEFAULT_TAXONOMY, Dimension, Taxonomy
 from ledger.values import Period, Provenance, SourceKind, Verification
+from ledger.verify import Digest, IntegrityProblem, IntegrityReport, ProblemKind, verify_log
 
 __all__ = [
     "DEFAULT_TAXONOMY",
     "AlreadyExistsError",
     "CodecError",
     "ConcurrencyError",
+    "Digest",
     "Dimension",
     "DuplicateEventError",
     "Event",
@@ -49,11 +52,15 @@ __all__ = [
     "FigureError",
     "FigureKind",
     "IncidentOpened",
+    "IntegrityError",
+    "IntegrityProblem",
+    "IntegrityReport",
     "Ledger",
     "LedgerError",
     "MemoryStore",
     "NotFoundError",
     "Period",
+    "ProblemKind",
     "Provenance",
     "ReportCorrected",
     "ReportFiled",
@@ -78,4 +85,5 @@ __all__ = [
     "ValidationError",
     "Verification",
     "VersionState",
+    "verify_log",
 ]

@@ -111,3 +111,16 @@ class UnknownEventTypeError(CodecError):
 
 class StoreError(LedgerError):
     """The store cannot be opened or used (foreign file, newer schema, closed store)."""
+
+
+class IntegrityError(LedgerError):
+    """Verification found the log altered: `position` is the first bad one, `kind` says how.
+
+    `kind` is the value of a `ledger.verify.ProblemKind` ("edited", "deleted", ...).
+    """
+
+    def __init__(self, position: int, kind: str, detail: str) -> None:
+        self.position = position
+        self.kind = kind
+        self.detail = detail
+        super().__init__(f"position {position}: {kind}: {detail}")

@@ -38,6 +38,7 @@ from ledger.stores.memory import MemoryStore
 from ledger.stores.sqlite import SQLiteStore
 from ledger.taxonomy import ROOT, Dimension, Taxonomy
 from ledger.values import Period, Provenance, SourceKind
+from ledger.verify import Digest, IntegrityReport, verify_log
 
 Clock = Callable[[], dt.datetime]
 _E = TypeVar("_E", SourceKind, Dimension)
@@ -113,6 +114,21 @@ class Ledger:
         tb: TracebackType | None,
     ) -> None:
         self.close()
+
+    # Integrity.
+
+    def verify(self, *, against: Digest | None = None) -> IntegrityReport:
+        """Walk the hash chain from genesis and report the first bad position, if any.
+
+        Never raises over what it finds; chain `.raise_for_problem()` to fail loudly. Pass a
+        digest published earlier to prove the log still extends it (see `ledger.verify`).
+        """
+        return verify_log(self.store, against=against, registry=self._registry)
+
+    def digest(self) -> Digest:
+        """The store's head as a digest to publish; verify first if the log is not trusted."""
+        head = self.store.head()
+        return Digest(position=head.position, hash=head.hash)
 
     # Reading.
 

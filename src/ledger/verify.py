@@ -1,0 +1,359 @@
+"""Verification: walk the hash chain and say whether the log is still the one that was written.
+
+`verify_log` never raises over what it finds: it returns an `IntegrityReport`, and
+`IntegrityReport.raise_for_problem()` turns a bad report into an `IntegrityError` for callers
+who would rather fail loudly. Only misuse (a malformed digest) raises straight away.
+
+What a chain can and cannot prove. Each record's hash covers the previous record's hash, so
+any edit, deletion, insertion or reordering breaks the chain at the first record it touches,
+unless the tamperer also recomputes every hash after it. Such a forged chain is consistent
+with itself; only a `Digest` published elsewhere before the rewrite exposes it, which is why
+`verify_log(store, against=digest)` exists. The structural checks (dense positions and stream
+versions, bodies that decode and agree with their headers, a recorded clock that never runs
+backwards) still catch the clumsier forgeries without one.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+import re
+from typing import Final, Self
+
+import attrs
+
+from ledger.codec import EVENTS, EventRegistry
+from ledger.errors import CodecError, IntegrityError, StoreError, ValidationError
+from ledger.log import GENESIS_HASH, Record, Store, chain_hash
+
+_HASH_RE: Final = re.compile(r"^[0-9a-f]{64}$")
+
+
+def _check_position(_: object, attribute: attrs.Attribute[int], value: object) -> None:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise ValidationError(attribute.name, "must be a whole number >= 0", value=value)
+
+
+def _check_hash(_: object, attribute: attrs.Attribute[str], value: object) -> None:
+    if not isinstance(value, str) or not _HASH_RE.match(value):
+        raise ValidationError(attribute.name, "must be 64 lowercase hex digits", value=value)
+
+
+@attrs.frozen(kw_only=True, slots=True)
+class Digest:
+    """A log's head: publish it elsewhere, and `verify(against=...)` proves the log extends it.
+
+    Its text form, `"<position>:<hash>"`, is what to print, post or cite; `Digest.parse`
+    reads it back.
+    """
+
+    position: int = attrs.field(validator=_check_position)
+    hash: str = attrs.field(validator=_check_hash)
+
+    def __attrs_post_init__(self) -> None:
+        if self.position == 0 and self.hash != GENESIS_HASH:
+            raise ValidationError("hash", "an empty log's digest has the genesis hash")
+
+    def __str__(self) -> str:
+        return f"{self.position}:{self.hash}"
+
+    @classmethod
+    def parse(cls, text: str) -> Digest:
+        if not isinstance(text, str):
+            raise ValidationError("digest", "must be text", value=text)
+        position, sep, hash_ = text.strip().partition(":")
+        if not sep or not position.isdigit() or not position.isascii():
+            raise ValidationError("digest", "must read '<position>:<hash>'", value=text)
+        return cls(position=int(position), hash=hash_)
+
+
+class ProblemKind(enum.StrEnum):
+    """What is wrong at the first bad position; as text, a phrase for messages.
+
+    A `StrEnum`, so `IntegrityError.kind`, which is plain text, compares equal to it.
+    """
+
+    #: The record's content changed after it was written: the next record still chains from
+    #: its stored hash, which no longer matches the content. (The chain cannot tell this from
+    #: the record before it being rewritten with a forged hash: the break shows here in both.)
+    EDITED = "edited"
+    #: A record was deleted here: the positions jump, or the records after it were
+    #: renumbered and still chain from one another at their old positions.
+    DELETED = "deleted"
+    #: A record was inserted here: the record after it chains from the record before it.
+    INSERTED = "inserted"
+    #: The record written at this position now sits at another one.
+    REORDERED = "reordered"
+    #: The record's hash does not follow from its content and the previous hash, and no
+    #: simpler explanation fits: a forged hash, or a replaced record.
+    BAD_HASH = "bad hash"
+    #: A stream's versions skip or run backwards.
+    STREAM_VERSION = "stream version"
+    #: Positions do not increase along the log.
+    OUT_OF_ORDER = "out of order"
+    #: The body is not a valid event of this ledger.
+    UNDECODABLE = "undecodable"
+    #: The body disagrees with the record around it (event id, stream, recorded clock).
+    INCONSISTENT = "inconsistent"
+    #: The store failed while reading the record (a corrupt file, a lost connection).
+    UNREADABLE = "unreadable"
+    #: The log ends before the digest's position: records were removed from its end.
+    TRUNCATED = "truncated"
+    #: The chain holds together but not through the digest: the history was rewritten and
+    #: every hash after the rewrite forged.
+    REWRITTEN = "rewritten"
+
+
+#: How many records after a broken link the diagnosis reads to tell a moved, inserted or
+#: deleted record from an edited one. A record moved further away is reported as a bad hash.
+DIAGNOSIS_WINDOW: Final = 256
+#: Kinds that a broken chain can show first, which the diagnosis may explain better.
+_CHAIN_KINDS: Final = frozenset(
+    {ProblemKind.BAD_HASH, ProblemKind.STREAM_VERSION, ProblemKind.OUT_OF_ORDER}
+)
+
+
+@attrs.frozen(kw_only=True, slots=True)
+class IntegrityProblem:
+    position: int
+    kind: ProblemKind
+    detail: str
+
+    def __str__(self) -> str:
+        return f"position {self.position}: {self.kind.value}: {self.detail}"
+
+
+@attrs.frozen(kw_only=True, slots=True)
+class IntegrityReport:
+    """What verification found: `checked` records up to `head`, and the first `problem`.
+
+    `head` is the digest of the record before the problem's position (the whole log's head if
+    there is no problem), so on a bad log it marks how far the chain holds, except for
+    `REWRITTEN`, which shows at the digest's position what happened somewhere before it.
+    """
+
+    checked: int
+    head: Digest
+    problem: IntegrityProblem | None = None
+    against: Digest | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.problem is None
+
+    def raise_for_problem(self) -> Self:
+        """Return this report if the log verified; otherwise raise `IntegrityError`."""
+        if self.problem is not None:
+            raise IntegrityError(self.problem.position, self.problem.kind, self.problem.detail)
+        return self
+
+
+def verify_log(
+    store: Store, *, against: Digest | None = None, registry: EventRegistry = EVENTS
+) -> IntegrityReport:
+    """Walk the whole log from genesis; see the module docstring for what this proves."""
+    if against is not None and not isinstance(against, Digest):
+        raise ValidationError("against", "must be a Digest (see Digest.parse)", value=against)
+    walk = _Walk(registry, against)
+    try:
+        for record in store.read():
+            if problem := walk.step(record):
+                if problem.kind in _CHAIN_KINDS:
+                    problem = walk.diagnose(problem, store)
+                return walk.report(problem)
+    except StoreError as exc:
+        return walk.report(_problem(walk.position + 1, ProblemKind.UNREADABLE, str(exc)))
+    if against is not None and against.position > walk.position:
+        problem = _problem(
+            walk.position + 1,
+            ProblemKind.TRUNCATED,
+            f"the log ends at position {walk.position}, before the digest's "
+            f"position {against.position}",
+        )
+        return walk.report(problem)
+    return walk.report(None)
+
+
+class _Walk:
+    """The state of a walk along the chain: the last good records and each stream's version."""
+
+    def __init__(self, registry: EventRegistry, against: Digest | None) -> None:
+        self.registry = registry
+        self.against = against
+        self.position = 0
+        self.hash = GENESIS_HASH
+        #: The hash before the last good record's, to spot a record inserted with a forged link.
+        self.previous_hash: str | None = None
+        self.recorded_at: dt.datetime | None = None
+        self.versions: dict[str, int] = {}
+
+    def report(self, problem: IntegrityProblem | None) -> IntegrityReport:
+        return IntegrityReport(
+            checked=self.position,
+            head=Digest(position=self.position, hash=self.hash),
+            problem=problem,
+            against=self.against,
+        )
+
+    def step(self, record: Record) -> IntegrityProblem | None:
+        problem = (
+            self._place(record) or self._link(record) or self._body(record) or self._clock(record)
+        )
+        if problem is not None:
+            return problem
+        self.previous_hash = self.hash
+        self.position, self.hash = record.position, record.hash
+        self.versions[record.stream] = record.version
+        self.recorded_at = record.recorded_at
+        return self._digest()
+
+    def _digest(self) -> IntegrityProblem | None:
+        against = self.against
+        if against is None or against.position != self.position or against.hash == self.hash:
+            return None
+        # Every report's head is the record before its first bad position.
+        self.position, self.hash = self.position - 1, self.previous_hash or GENESIS_HASH
+        return _problem(
+            against.position,
+            ProblemKind.REWRITTEN,
+            f"the hash here is {self.hash}, the published digest says {against.hash}: "
+            "a record at or before this position was rewritten, and the chain after it forged",
+        )
+
+    def _place(self, record: Record) -> IntegrityProblem | None:
+        expected = self.position + 1
+        if record.position > expected:
+            return _problem(
+                expected,
+                ProblemKind.DELETED,
+                f"the log jumps from position {self.position} to {record.position}",
+            )
+        if record.position < expected:
+            return _problem(
+                expected,
+                ProblemKind.OUT_OF_ORDER,
+                f"found position {record.position} after position {self.position}",
+            )
+        version = self.versions.get(record.stream, 0) + 1
+        if record.version != version:
+            return _problem(
+                record.position,
+                ProblemKind.STREAM_VERSION,
+                f"stream {record.stream!r} goes from version {version - 1} to {record.version}",
+            )
+        return None
+
+    def _link(self, record: Record) -> IntegrityProblem | None:
+        if _hash_at(record, record.position, self.hash) == record.hash:
+            return None
+        return _problem(
+            record.position,
+            ProblemKind.BAD_HASH,
+            f"the stored hash {record.hash} does not follow from the record and the "
+            "previous hash: a forged hash, or a replaced record",
+        )
+
+    def diagnose(self, problem: IntegrityProblem, store: Store) -> IntegrityProblem:  # noqa: PLR0911 - one return per explanation
+        """Explain a broken link by the records around it, each explanation proven by a hash.
+
+        Hash chains leave fingerprints: a moved record still chains from its original
+        predecessor at its original position, a renumbered one at its old position.
+        """
+        p = self.position + 1
+        window = {r.position: r for r in store.read(after=p - 1, until=p + DIAGNOSIS_WINDOW)}
+        here, after = window.get(p), window.get(p + 1)
+        if after is not None and _hash_at(after, p, self.hash) == after.hash:
+            if here is not None and _hash_at(here, p + 1, after.hash) == here.hash:
+                return _problem(p, ProblemKind.REORDERED, f"records {p} and {p + 1} were swapped")
+            return _problem(
+                p,
+                ProblemKind.INSERTED,
+                f"record {p} (event {here.event_id if here else '?'}) was inserted: the "
+                "record after it chains from the one before it",
+            )
+        for record in window.values():
+            if record.position != p and _hash_at(record, p, self.hash) == record.hash:
+                return _problem(
+                    p,
+                    ProblemKind.REORDERED,
+                    f"the record written at position {p} (event {record.event_id}) now sits "
+                    f"at position {record.position}",
+                )
+        if (
+            here is not None
+            and self.previous_hash is not None
+            and _hash_at(here, p - 1, self.previous_hash) == here.hash
+        ):
+            # The walk accepted the inserted record; the log is good only up to before it.
+            self.position, self.hash = p - 2, self.previous_hash
+            return _problem(
+                p - 1,
+                ProblemKind.INSERTED,
+                f"record {p - 1} was inserted with a forged link: record {p} chains from "
+                f"the record before it",
+            )
+        if here is not None and after is not None:
+            if _hash_at(after, p + 2, here.hash) == after.hash:
+                return _problem(
+                    p,
+                    ProblemKind.DELETED,
+                    f"a record was deleted at position {p} and the records after it "
+                    "renumbered: they still chain from one another at their old positions",
+                )
+            if _hash_at(after, p + 1, here.hash) == after.hash:
+                return _problem(
+                    p,
+                    ProblemKind.EDITED,
+                    "the record's content does not match its hash, which the next record "
+                    "still chains from: the record was changed after it was written (or the "
+                    "record before it was rewritten and its hash forged)",
+                )
+        return problem
+
+    def _body(self, record: Record) -> IntegrityProblem | None:
+        try:
+            body = self.registry.decode(record.body, position=record.position)
+        except CodecError as exc:
+            return _problem(record.position, ProblemKind.UNDECODABLE, str(exc))
+        if body.event_id != record.event_id:
+            return _problem(
+                record.position,
+                ProblemKind.INCONSISTENT,
+                f"the body's event id {body.event_id!r} differs from the record's "
+                f"{record.event_id!r}",
+            )
+        if body.event.stream != record.stream:
+            return _problem(
+                record.position,
+                ProblemKind.INCONSISTENT,
+                f"the event belongs to stream {body.event.stream!r}, but is stored in "
+                f"{record.stream!r}",
+            )
+        return None
+
+    def _clock(self, record: Record) -> IntegrityProblem | None:
+        previous = self.recorded_at
+        if previous is not None and record.recorded_at < previous:
+            return _problem(
+                record.position,
+                ProblemKind.INCONSISTENT,
+                f"recorded at {record.recorded_at.isoformat()}, before the previous record",
+            )
+        return None
+
+
+def _problem(position: int, kind: ProblemKind, detail: str) -> IntegrityProblem:
+    return IntegrityProblem(position=position, kind=kind, detail=detail)
+
+
+def _hash_at(record: Record, position: int, previous: str) -> str:
+    """The record's hash had it been written at `position` after a record hashed `previous`."""
+    return chain_hash(
+        previous,
+        position=position,
+        stream=record.stream,
+        version=record.version,
+        event_id=record.event_id,
+        recorded_at=record.recorded_at,
+        body=record.body,
+    )
