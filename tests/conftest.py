@@ -10,6 +10,8 @@ from hypothesis import HealthCheck, settings
 from ledger import MemoryStore, SQLiteStore
 from ledger.log import Store
 
+from .postgres_support import SchemaFactory, postgres_url
+
 # `make_store` is a factory of fresh stores, so sharing it across examples is what we want.
 _SUPPRESS = [HealthCheck.too_slow, HealthCheck.function_scoped_fixture]
 settings.register_profile(
@@ -31,8 +33,17 @@ def _sqlite(tmp: Path) -> StoreFactory:
     return lambda: SQLiteStore(tmp / f"contract-{next(counter)}.db", durable=False)
 
 
+def _postgres(_: Path) -> StoreFactory:
+    # Each store gets a schema of its own, dropped by `cleanup` after the test.
+    return SchemaFactory(postgres_url())
+
+
 #: Every store runs the contract suite; a new store adds itself here.
-STORES: dict[str, Callable[[Path], StoreFactory]] = {"memory": _memory, "sqlite": _sqlite}
+STORES: dict[str, Callable[[Path], StoreFactory]] = {
+    "memory": _memory,
+    "sqlite": _sqlite,
+    "postgres": _postgres,
+}
 
 
 @pytest.fixture(params=sorted(STORES))
@@ -49,3 +60,7 @@ def make_store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store
     yield make
     for store in made:
         store.close()
+    # Stores on a server leave something behind (a schema); their factory knows what.
+    cleanup: Callable[[], None] | None = getattr(factory, "cleanup", None)
+    if cleanup is not None:
+        cleanup()

@@ -36,6 +36,7 @@ from ledger.log import NewRecord, Store, decode_record
 from ledger.state import LedgerState, ReportState
 from ledger.stores.memory import MemoryStore
 from ledger.stores.sqlite import SQLiteStore
+from ledger.subscription import Subscription
 from ledger.taxonomy import ROOT, Dimension, Taxonomy
 from ledger.values import Period, Provenance, SourceKind
 from ledger.verify import Digest, IntegrityReport, verify_log
@@ -94,7 +95,13 @@ class Ledger:
         clock: Clock = _system_clock,
         durable: bool = True,
     ) -> Ledger:
-        """Open the ledger in a SQLite file, creating the file if it is missing."""
+        """Open the ledger in a SQLite file, creating the file if it is missing, or, given a
+        `postgresql://` URL, in a PostgreSQL schema (see docs/scaling.md)."""
+        if isinstance(path, str) and path.startswith(("postgresql://", "postgres://")):
+            # psycopg is an optional extra: import it only for an address that needs it.
+            from ledger.stores.postgres import PostgresStore  # noqa: PLC0415
+
+            return cls(PostgresStore(path), actor=actor, clock=clock)
         return cls(SQLiteStore(path, durable=durable), actor=actor, clock=clock)
 
     @classmethod
@@ -187,6 +194,30 @@ class Ledger:
             if incident is not None:
                 self._state.incident(incident)
             return [r for r in self._state.reports.values() if incident in (None, r.incident)]
+
+    # Subscribing.
+
+    def subscribe(
+        self,
+        *,
+        after: int = 0,
+        poll_interval: float = 1.0,
+        stop: threading.Event | None = None,
+        idle_timeout: float | None = None,
+    ) -> Subscription:
+        """Stored events after position `after`, then each new one as it is appended, in order
+        and each once, from this process or any other (see `ledger.subscription`).
+
+        Ends when `stop` is set, after `idle_timeout` seconds with nothing new, or on close.
+        """
+        return Subscription(
+            self.store,
+            after=after,
+            registry=self._registry,
+            poll_interval=poll_interval,
+            stop=stop,
+            idle_timeout=idle_timeout,
+        )
 
     # Writing.
 

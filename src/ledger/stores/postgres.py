@@ -1,0 +1,467 @@
+"""The shared store: one PostgreSQL schema that many processes on many machines append to.
+
+Appends are serialized by a transaction-level advisory lock, and each takes its positions from
+the head it reads while holding that lock. A transaction releases its locks only after its
+commit is visible, so positions become visible in the order they were assigned: a reader that
+sees position n sees every position before it, and a tailing subscriber never skips an event
+that was still committing (the sequence-gap problem of positions drawn from a sequence).
+
+Each append also sends a notification on the schema's channel, delivered at commit, which
+`listen` turns into a prompt wake-up for subscribers; they poll as well, so a lost
+notification only delays them. The schema's migrations are recorded in its own
+`schema_migrations` table, as in the SQLite store.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import hashlib
+import re
+import threading
+import time
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from typing import Any, Final, TypeVar
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+from ledger.errors import LedgerError, StoreError
+
+try:
+    import psycopg
+    from psycopg import sql
+    from psycopg.conninfo import conninfo_to_dict
+except ImportError as exc:  # pragma: no cover - exercised only without the extra installed
+    raise StoreError(
+        "the PostgreSQL store needs psycopg: pip install 'incident-ledger[postgres]'"
+    ) from exc
+
+from ledger.log import (
+    EMPTY_HEAD,
+    Head,
+    NewRecord,
+    Record,
+    check_expected,
+    link,
+    retried_positions,
+)
+
+DEFAULT_SCHEMA: Final = "ledger"
+_PAGE: Final = 2_000
+#: Seconds to wait for a server that does not answer, unless the address says otherwise.
+_CONNECT_TIMEOUT: Final = 10
+#: A listener whose connection broke tries to reconnect at most this often (seconds).
+_RELISTEN_EVERY: Final = 1.0
+_NAME_LIMIT: Final = 63  # PostgreSQL truncates identifiers, channel names included, to 63 bytes
+T = TypeVar("T")
+
+#: (version, name, statements). Append only; never edit a migration that has shipped.
+#: `{schema}` is filled in with the quoted schema name, never with anything a user typed raw.
+MIGRATIONS: Final[tuple[tuple[int, str, tuple[str, ...]], ...]] = (
+    (
+        1,
+        "create the event log",
+        (
+            """CREATE TABLE {schema}.events (
+                position BIGINT PRIMARY KEY CHECK (position > 0),
+                stream TEXT NOT NULL,
+                version INTEGER NOT NULL CHECK (version > 0),
+                event_id TEXT NOT NULL UNIQUE,
+                recorded_at TIMESTAMPTZ NOT NULL,
+                body BYTEA NOT NULL,
+                hash TEXT NOT NULL,
+                UNIQUE (stream, version)
+            )""",
+            "CREATE INDEX events_by_stream ON {schema}.events (stream, position)",
+            # The log is append-only at the lowest level too: a bug or a careless script
+            # cannot update, delete or truncate a record without first disabling triggers.
+            """CREATE FUNCTION {schema}.events_append_only() RETURNS trigger
+               LANGUAGE plpgsql AS $$
+               BEGIN RAISE EXCEPTION 'the ledger is append-only'; END $$""",
+            """CREATE TRIGGER events_no_change BEFORE UPDATE OR DELETE ON {schema}.events
+               FOR EACH ROW EXECUTE FUNCTION {schema}.events_append_only()""",
+            """CREATE TRIGGER events_no_truncate BEFORE TRUNCATE ON {schema}.events
+               FOR EACH STATEMENT EXECUTE FUNCTION {schema}.events_append_only()""",
+        ),
+    ),
+)
+SCHEMA_VERSION: Final = MIGRATIONS[-1][0]
+
+_COLUMNS: Final = sql.SQL("position, stream, version, event_id, recorded_at, body, hash")
+
+
+def redact(address: str) -> str:
+    """The address with any password masked, fit for error messages and logs."""
+    if "://" in address:
+        parts = urlsplit(address)
+        netloc = parts.netloc
+        if "@" in netloc:
+            user, _, host = netloc.rpartition("@")
+            netloc = f"{user.partition(':')[0]}:***@{host}" if ":" in user else netloc
+        query = urlencode(
+            [(k, "***" if k == "password" else v) for k, v in parse_qsl(parts.query)], safe="/*"
+        )
+        return urlunsplit(parts._replace(netloc=netloc, query=query))
+    return re.sub(r"(password\s*=\s*)('(?:[^'\\]|\\.)*'|\S+)", r"\1***", address)
+
+
+def split_schema(address: str) -> tuple[str, str | None]:
+    """Take a `schema` query parameter out of a URL (libpq would refuse it)."""
+    if "://" not in address:
+        return address, None
+    parts = urlsplit(address)
+    pairs = parse_qsl(parts.query, keep_blank_values=True)
+    schema = next((v for k, v in pairs if k == "schema"), None)
+    query = urlencode([(k, v) for k, v in pairs if k != "schema"], safe="/")
+    return urlunsplit(parts._replace(query=query)), schema
+
+
+def _lock_key(schema: str, purpose: str) -> int:
+    """A stable signed 64-bit advisory lock key per schema: schemas never wait on each other
+    (short of a hash collision, which would only serialize them, never break them)."""
+    digest = hashlib.sha256(f"incident-ledger:{purpose}:{schema}".encode()).digest()
+    return int.from_bytes(digest[:8], "big", signed=True)
+
+
+def channel_name(schema: str) -> str:
+    name = f"ledger.{schema}"
+    if len(name.encode()) <= _NAME_LIMIT:
+        return name
+    return f"ledger.{hashlib.sha256(schema.encode()).hexdigest()[:40]}"
+
+
+class PostgresStore:
+    """The log in one schema of a PostgreSQL database, shared by any number of processes.
+
+    `address` is a libpq connection string or URL (`postgresql://user@host:5432/db`); a
+    `schema` query parameter in a URL, or the `schema` argument, picks the schema (default
+    "ledger"), which is created and migrated on first use.
+    """
+
+    def __init__(self, address: str, *, schema: str | None = None) -> None:
+        conninfo, url_schema = split_schema(address)
+        self.address = redact(address)
+        self.schema = schema or url_schema or DEFAULT_SCHEMA
+        if len(self.schema.encode()) > _NAME_LIMIT or "\x00" in self.schema:
+            raise StoreError(f"schema name {self.schema!r} is not a valid PostgreSQL name")
+        self._conninfo = conninfo
+        self.channel = channel_name(self.schema)
+        self._append_key = _lock_key(self.schema, "append")
+        self._lock = threading.Lock()
+        self._closed = False
+        s = sql.Identifier(self.schema)
+        self._sql_head = sql.SQL(
+            "SELECT position, hash, recorded_at FROM {}.events ORDER BY position DESC LIMIT 1"
+        ).format(s)
+        self._sql_version = sql.SQL("SELECT max(version) FROM {}.events WHERE stream = %s").format(
+            s
+        )
+        self._sql_existing = sql.SQL(
+            "SELECT event_id, position, stream, body FROM {}.events WHERE event_id = ANY(%s)"
+        ).format(s)
+        self._sql_insert = sql.SQL(
+            "INSERT INTO {}.events ({}) VALUES (%s, %s, %s, %s, %s, %s, %s)"
+        ).format(s, _COLUMNS)
+        self._conn = self.connect()
+        try:
+            self._migrate()
+        except BaseException:
+            self._conn.close()
+            raise
+
+    # Connections.
+
+    def connect(self, *, purpose: str = "store") -> psycopg.Connection[Any]:
+        """A new autocommit connection to the store's database (listeners use their own)."""
+        options = conninfo_to_dict_safe(self._conninfo, self.address)
+        extra: dict[str, Any] = {}
+        if "connect_timeout" not in options:
+            extra["connect_timeout"] = _CONNECT_TIMEOUT
+        if "application_name" not in options:
+            extra["application_name"] = f"incident-ledger {purpose}"
+        try:
+            conn = psycopg.connect(self._conninfo, autocommit=True, **extra)
+        except psycopg.Error as exc:
+            raise StoreError(
+                f"cannot connect to PostgreSQL at {self.address}: {_why(exc)}"
+            ) from exc
+        # Each statement must see every commit before it, whatever the server's default
+        # isolation: the append path reads the head after taking its lock.
+        conn.isolation_level = psycopg.IsolationLevel.READ_COMMITTED
+        return conn
+
+    def _connection(self) -> psycopg.Connection[Any]:
+        """The store's connection, reopened if the server dropped it since the last call."""
+        if self._closed:
+            raise StoreError(f"{self.address}: the store is closed")
+        if self._conn.closed:
+            self._conn = self.connect()
+        return self._conn
+
+    def _guard(self, what: str, fn: Callable[[psycopg.Connection[Any]], T]) -> T:
+        with self._lock:
+            for retry in (True, False):
+                conn = self._connection()
+                try:
+                    return fn(conn)
+                except LedgerError:
+                    raise
+                except psycopg.Error as exc:
+                    # A server restart or an idle timeout drops the connection between calls.
+                    # One retry on a fresh connection is safe for every operation, appends
+                    # included: a retried batch whose first try did commit is recognised by
+                    # its event ids and returns the original positions.
+                    if retry and conn.closed and isinstance(exc, psycopg.OperationalError):
+                        continue
+                    raise StoreError(f"{self.address}: {what} failed: {_why(exc)}") from exc
+            raise AssertionError("unreachable")  # pragma: no cover
+
+    def _migrate(self) -> None:
+        s = sql.Identifier(self.schema)
+        migrations = sql.SQL("{}.schema_migrations").format(s)
+
+        def migrate(conn: psycopg.Connection[Any]) -> None:
+            with conn.transaction():
+                # Several machines may start at once against a new database: one migrates,
+                # the others wait here and then find the work done.
+                conn.execute(
+                    "SELECT pg_advisory_xact_lock(%s)", (_lock_key(self.schema, "migrate"),)
+                )
+                tables = {
+                    row[0]
+                    for row in conn.execute(
+                        "SELECT table_name FROM information_schema.tables WHERE table_schema = %s",
+                        (self.schema,),
+                    )
+                }
+                if "events" in tables and "schema_migrations" not in tables:
+                    raise StoreError(
+                        f"{self.address}: schema {self.schema!r} has an events table that is "
+                        "not an incident-ledger one",
+                    )
+                if "schema_migrations" not in tables:
+                    conn.execute(sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(s))
+                    conn.execute(
+                        sql.SQL(
+                            "CREATE TABLE {} (version INTEGER PRIMARY KEY, name TEXT NOT NULL,"
+                            " applied_at TIMESTAMPTZ NOT NULL DEFAULT now())"
+                        ).format(migrations)
+                    )
+                row = conn.execute(
+                    sql.SQL("SELECT coalesce(max(version), 0) FROM {}").format(migrations)
+                ).fetchone()
+                version = int(row[0]) if row else 0
+                if version > SCHEMA_VERSION:
+                    raise StoreError(
+                        f"{self.address}: schema {self.schema!r} has version {version}, newer "
+                        f"than this incident-ledger knows ({SCHEMA_VERSION}); upgrade to open it",
+                    )
+                for number, name, statements in MIGRATIONS[version:]:
+                    for statement in statements:
+                        conn.execute(sql.SQL(statement).format(schema=s))
+                    conn.execute(
+                        sql.SQL("INSERT INTO {} (version, name) VALUES (%s, %s)").format(
+                            migrations
+                        ),
+                        (number, name),
+                    )
+
+        self._guard("migration", migrate)
+
+    # The contract.
+
+    def append(
+        self,
+        records: Sequence[NewRecord],
+        *,
+        now: dt.datetime,
+        expected: Mapping[str, int] | None = None,
+    ) -> list[int]:
+        if not records:
+            return []
+
+        def append(conn: psycopg.Connection[Any]) -> list[int]:
+            with conn.transaction():
+                # Everything below, from the idempotency check to the head, is read under the
+                # lock, so no other writer can slip in between reading and appending.
+                conn.execute("SELECT pg_advisory_xact_lock(%s)", (self._append_key,))
+                existing = {
+                    row[0]: (int(row[1]), str(row[2]), bytes(row[3]))
+                    for row in conn.execute(self._sql_existing, ([r.event_id for r in records],))
+                }
+                positions = retried_positions(records, existing)
+                if positions is not None:
+                    return positions
+
+                def version(stream: str) -> int:
+                    return _stream_version(conn, self._sql_version, stream)
+
+                check_expected(expected, version)
+                batch = link(
+                    records, head=_head(conn, self._sql_head), now=now, stream_version=version
+                )
+                with conn.cursor() as cur:
+                    cur.executemany(
+                        self._sql_insert,
+                        [
+                            (
+                                r.position,
+                                r.stream,
+                                r.version,
+                                r.event_id,
+                                r.recorded_at,
+                                r.body,
+                                r.hash,
+                            )
+                            for r in batch
+                        ],
+                    )
+                # Delivered at commit, and only if the transaction commits.
+                conn.execute("SELECT pg_notify(%s, %s)", (self.channel, str(batch[-1].position)))
+                return [r.position for r in batch]
+
+        return self._guard("append", append)
+
+    def read(
+        self, *, after: int = 0, until: int | None = None, stream: str | None = None
+    ) -> Iterator[Record]:
+        where = [sql.SQL("position > %s")]
+        params: list[object] = [after]
+        if until is not None:
+            where.append(sql.SQL("position <= %s"))
+            params.append(until)
+        if stream is not None:
+            where.append(sql.SQL("stream = %s"))
+            params.append(stream)
+        query = sql.SQL("SELECT {} FROM {}.events WHERE {} ORDER BY position LIMIT %s").format(
+            _COLUMNS, sql.Identifier(self.schema), sql.SQL(" AND ").join(where)
+        )
+        return self._pages(query, params)
+
+    def _pages(self, query: sql.Composed, params: list[object]) -> Iterator[Record]:
+        # Page by position so that no lock or transaction is held while the caller works.
+        while True:
+            rows = self._guard(
+                "read", lambda conn: conn.execute(query, [*params, _PAGE]).fetchall()
+            )
+            for row in rows:
+                yield _record(row)
+            if len(rows) < _PAGE:
+                return
+            params[0] = rows[-1][0]
+
+    def find(self, event_ids: Sequence[str]) -> dict[str, int]:
+        rows = self._guard(
+            "find", lambda conn: conn.execute(self._sql_existing, (list(event_ids),)).fetchall()
+        )
+        return {str(row[0]): int(row[1]) for row in rows}
+
+    def head(self) -> Head:
+        return self._guard("head", lambda conn: _head(conn, self._sql_head))
+
+    def stream_version(self, stream: str) -> int:
+        return self._guard(
+            "stream_version", lambda conn: _stream_version(conn, self._sql_version, stream)
+        )
+
+    def close(self) -> None:
+        with self._lock:
+            self._closed = True
+            self._conn.close()
+
+    # Subscriptions.
+
+    def listen(self) -> PostgresListener:
+        """A listener woken by this schema's appends; see `ledger.subscription`."""
+        if self._closed:
+            raise StoreError(f"{self.address}: the store is closed")
+        return PostgresListener(self)
+
+
+class PostgresListener:
+    """A connection that LISTENs on a store's channel.
+
+    It only ever says "something may have been appended": subscribers re-read the log from
+    their position, so a lost, late or duplicated notification costs a poll, never an event.
+    If its connection breaks it falls back to sleeping and tries to listen again.
+    """
+
+    def __init__(self, store: PostgresStore) -> None:
+        self._store = store
+        self._conn: psycopg.Connection[Any] | None = None
+        self._retry_at = 0.0
+        self._open()
+        if self._conn is None:
+            raise StoreError(f"{store.address}: cannot LISTEN for appends")
+
+    def _open(self) -> None:
+        self._retry_at = time.monotonic() + _RELISTEN_EVERY
+        with contextlib.suppress(StoreError, psycopg.Error):
+            conn = self._store.connect(purpose="listener")
+            try:
+                conn.execute(sql.SQL("LISTEN {}").format(sql.Identifier(self._store.channel)))
+            except psycopg.Error:
+                conn.close()
+                raise
+            self._conn = conn
+
+    def wait(self, timeout: float) -> bool:
+        """Wait up to `timeout` seconds for a notification; True if one came."""
+        if self._conn is None or self._conn.closed:
+            self._conn = None
+            if time.monotonic() >= self._retry_at:
+                self._open()
+            time.sleep(timeout)
+            return False
+        try:
+            woken = any(True for _ in self._conn.notifies(timeout=timeout, stop_after=1))
+            if woken:
+                # Drain whatever queued up with it: one re-read answers them all.
+                for _ in self._conn.notifies(timeout=0):
+                    pass
+        except psycopg.Error:
+            self._conn.close()
+            self._conn = None
+            return False
+        return woken
+
+    def close(self) -> None:
+        if self._conn is not None:
+            self._conn.close()
+            self._conn = None
+
+
+def conninfo_to_dict_safe(conninfo: str, shown: str) -> dict[str, Any]:
+    try:
+        return conninfo_to_dict(conninfo)
+    except psycopg.Error as exc:
+        # libpq's parse errors quote the text they choke on, which may be the password.
+        raise StoreError(f"{shown} is not a valid PostgreSQL address") from exc
+
+
+def _why(exc: psycopg.Error) -> str:
+    # libpq's messages can span lines; the first one carries the cause.
+    return (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+
+
+def _head(conn: psycopg.Connection[Any], query: sql.Composed) -> Head:
+    row = conn.execute(query).fetchone()
+    if row is None:
+        return EMPTY_HEAD
+    return Head(position=int(row[0]), hash=str(row[1]), recorded_at=row[2].astimezone(dt.UTC))
+
+
+def _stream_version(conn: psycopg.Connection[Any], query: sql.Composed, stream: str) -> int:
+    row = conn.execute(query, (stream,)).fetchone()
+    return int(row[0] or 0) if row else 0
+
+
+def _record(row: tuple[Any, ...]) -> Record:
+    return Record(
+        position=int(row[0]),
+        stream=row[1],
+        version=int(row[2]),
+        event_id=row[3],
+        recorded_at=row[4].astimezone(dt.UTC),
+        body=bytes(row[5]),
+        hash=row[6],
+    )
