@@ -32,6 +32,7 @@ from ledger.events import (
 )
 from ledger.figures import Figure, FigureKind
 from ledger.ledger import Ledger
+from ledger.retry import retry_on_conflict
 from ledger.state import ReportState, ReportStatus, VersionState
 from ledger.stores.memory import MemoryStore
 from ledger.stores.sqlite import SQLiteStore
@@ -85,5 +86,6 @@ __all__ = [
     "ValidationError",
     "Verification",
     "VersionState",
+    "retry_on_conflict",
     "verify_log",
 ]
