@@ -8,6 +8,7 @@ from hypothesis import strategies as st
 
 from ledger import (
     Dimension,
+    Event,
     Figure,
     IncidentOpened,
     Period,
@@ -108,3 +109,84 @@ events = st.one_of(
               provenance=provenances),
     st.builds(ReportVoided, incident=ids, report_id=ids),
 )  # fmt: skip
+
+
+# Valid histories: events that a ledger accepts in order, with the minutes its clock advances
+# before each. Several incidents and sources interleave; revisions, corrections, retractions
+# and voids target reports that exist and allow them.
+
+INCIDENTS = ("inc-a", "inc-b", "inc-c")
+SOURCES = ("s1", "s2", "s3")
+EPOCH = dt.datetime(2025, 3, 6, tzinfo=dt.UTC)
+_GROUPS = ("all", "civilians", "children", "women")
+small_figures = st.one_of(
+    small_counts.map(Figure.exact),
+    small_counts.map(Figure.at_least),
+    small_counts.map(Figure.about),
+    st.tuples(small_counts, small_counts).map(lambda t: Figure.between(min(t), max(t))),
+    st.just(Figure.parse("dozens")),
+)
+hours = st.integers(0, 96).map(lambda h: dt.timedelta(hours=h))
+
+Step = tuple[int, "Event"]
+
+
+@st.composite
+def histories(  # noqa: C901 - one branch per kind of change, as in the ledger itself
+    draw: st.DrawFn, max_reports: int = 12, max_changes: int = 18
+) -> list[Step]:
+    from ledger.state import LedgerState, ReportStatus  # noqa: PLC0415 - test-only model
+
+    model = LedgerState()
+    steps: list[Step] = []
+
+    def add(event: Event) -> None:
+        model.check(event)  # the generator must only ever produce valid histories
+        model.apply(event)
+        steps.append((draw(st.integers(1, 600)), event))
+
+    for incident in INCIDENTS[: draw(st.integers(1, len(INCIDENTS)))]:
+        add(IncidentOpened(incident=incident, title=incident))
+    for source in SOURCES[: draw(st.integers(1, len(SOURCES)))]:
+        add(SourceRegistered(source=source, name=source, kind=SourceKind.MONITOR))
+    incidents, sources = list(model.incidents), list(model.sources)
+    n_reports = 0
+    for _ in range(draw(st.integers(0, max_reports + max_changes))):
+        live = [r for r in model.reports.values() if r.status is ReportStatus.LIVE]
+        unvoided = [r for r in model.reports.values() if r.status is not ReportStatus.VOIDED]
+        ops = ["file"] if n_reports < max_reports else []
+        ops += ["revise", "revise", "retract"] if live else []
+        ops += ["correct", "correct", "void"] if unvoided else []
+        if not ops:
+            break
+        op = draw(st.sampled_from(ops))
+        if op == "file":
+            n_reports += 1
+            add(ReportFiled(
+                incident=draw(st.sampled_from(incidents)), report_id=f"r{n_reports}",
+                source=draw(st.sampled_from(sources)),
+                metric=draw(st.sampled_from(["killed", "injured"])),
+                group=draw(st.sampled_from(_GROUPS)), figure=draw(small_figures),
+                reported_at=EPOCH + draw(hours), period=draw(periods()),
+            ))  # fmt: skip
+            continue
+        pool = live if op in ("revise", "retract") else unvoided
+        report = draw(st.sampled_from(pool))
+        later = report.latest.reported_at + draw(hours)
+        incident, rid = report.incident, report.report_id
+        if op == "revise":
+            add(ReportRevised(incident=incident, report_id=rid, figure=draw(small_figures),
+                              reported_at=later))  # fmt: skip
+        elif op == "retract":
+            add(ReportRetracted(incident=incident, report_id=rid, reported_at=later))
+        elif op == "void":
+            add(ReportVoided(incident=incident, report_id=rid))
+        else:
+            version = draw(st.integers(0, len(report.versions) - 1))
+            figure = draw(small_figures)
+            group = draw(st.none() | st.sampled_from(_GROUPS))
+            if figure == report.versions[version].figure and group in (None, report.group):
+                continue
+            add(ReportCorrected(incident=incident, report_id=rid, version=version, figure=figure,
+                                group=group))  # fmt: skip
+    return steps

@@ -153,7 +153,7 @@ def _bad_commands() -> list[tuple[str, Callable[[Ledger, str], object], type[Led
         ("correct no field", lambda lg, r: lg.correct_report(r, reason="x"),
          ValidationError, "correction"),
         ("correct bad version",
-         lambda lg, r: lg.correct_report(r, version=3, figure="1", reason="x"),
+         lambda lg, r: lg.correct_report(r, version=99, figure="1", reason="x"),
          ValidationError, "version"),
         ("correct unknown source", lambda lg, r: lg.correct_report(r, source="nobody", reason="x"),
          UnknownSourceError, "source"),
@@ -167,7 +167,7 @@ def _bad_commands() -> list[tuple[str, Callable[[Ledger, str], object], type[Led
          ValidationError, "dimension"),
         ("incident place not a slug",
          lambda lg, r: lg.open_incident("x", title="X", places=["A B"]),
-         ValidationError, "term"),
+         ValidationError, "places[0]"),
     ]  # fmt: skip
 
 
@@ -226,6 +226,12 @@ def test_a_batch_is_checked_event_by_event_and_appended_whole(ledger: Ledger) ->
     assert {s.reason for s in stored} == {"bulk entry"}
 
 
+def test_an_empty_batch_appends_nothing(ledger: Ledger) -> None:
+    head = ledger.store.head()
+    assert ledger.append([]) == []
+    assert ledger.store.head() == head
+
+
 def test_append_with_event_ids_is_safe_to_retry(ledger: Ledger) -> None:
     opened = IncidentOpened(incident="new-one", title="New")
     first = ledger.append([opened], event_ids=["evt-1"])
@@ -268,7 +274,11 @@ commands = st.lists(
 )  # fmt: skip
 
 
-@given(history=commands, bad=st.sampled_from(_bad_commands()))
+# "correct nothing" fails only while the report still reads "at least 311".
+_ALWAYS_BAD = [c for c in _bad_commands() if c[0] != "correct nothing"]
+
+
+@given(history=commands, bad=st.sampled_from(_ALWAYS_BAD))
 def test_a_failed_command_leaves_the_log_unchanged(
     history: list[tuple[str, int, int]],
     bad: tuple[str, Callable[[Ledger, str], object], type[LedgerError], str],

@@ -15,8 +15,8 @@ def test_the_seed_story_example_records_and_then_reopens(tmp_path: Path) -> None
     )
     assert "Recorded the 2025-03-08 story" in first.stdout
     assert "at least 311" in first.stdout
-    assert "about 300      270..330" in first.stdout
-    assert "dozens         24..99" in first.stdout
+    assert "about 300        270..330" in first.stdout
+    assert "dozens           24..99" in first.stdout
     second = subprocess.run(
         [sys.executable, example, str(db)], capture_output=True, text=True, check=True
     )

@@ -10,7 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from ledger import ConcurrencyError, DuplicateEventError, StoreError
-from ledger.log import EMPTY_HEAD, GENESIS_HASH, NewRecord, Record, chain_hash
+from ledger.log import EMPTY_HEAD, GENESIS_HASH, Checkpoint, NewRecord, Record, chain_hash
 
 from .conftest import StoreFactory
 
@@ -131,6 +131,19 @@ def test_reused_event_ids_are_refused(
     with pytest.raises(DuplicateEventError, match=message):
         store.append(batch, now=T0)
     assert store.head() == head
+
+
+def test_checkpoints_are_kept_by_name_and_replaced(make_store: StoreFactory) -> None:
+    store = make_store()
+    assert store.load_checkpoint("tally") is None
+    first = Checkpoint(name="tally", version=1, position=3, state=b"\x00state")
+    store.save_checkpoint(first)
+    store.save_checkpoint(Checkpoint(name="other", version=7, position=1, state=b""))
+    assert store.load_checkpoint("tally") == first
+    second = Checkpoint(name="tally", version=2, position=9, state=b"newer")
+    store.save_checkpoint(second)
+    assert store.load_checkpoint("tally") == second
+    assert store.head() == EMPTY_HEAD  # checkpoints are not events
 
 
 def test_a_closed_store_refuses_work(make_store: StoreFactory) -> None:

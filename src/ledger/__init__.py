@@ -9,6 +9,7 @@ from ledger.errors import (
     IntegrityError,
     LedgerError,
     NotFoundError,
+    ProjectionError,
     ReportStateError,
     StoreError,
     UnknownEventTypeError,
@@ -32,6 +33,11 @@ from ledger.events import (
 )
 from ledger.figures import Figure, FigureKind
 from ledger.ledger import Ledger
+from ledger.log import Checkpoint
+from ledger.projections.audit import FieldChange, HistoryEntry, TallyDiff
+from ledger.projections.protocol import Projection, ProjectionRunner, StructuredProjection
+from ledger.projections.tally import Key, PartsCheck, Span, Tally, TallyEntry
+from ledger.projections.timeline import Timeline, TimelinePoint
 from ledger.retry import retry_on_conflict
 from ledger.state import ReportState, ReportStatus, VersionState
 from ledger.stores.memory import MemoryStore
@@ -43,25 +49,33 @@ from ledger.verify import Digest, IntegrityProblem, IntegrityReport, ProblemKind
 __all__ = [
     "DEFAULT_TAXONOMY",
     "AlreadyExistsError",
+    "Checkpoint",
     "CodecError",
     "ConcurrencyError",
     "Digest",
     "Dimension",
     "DuplicateEventError",
     "Event",
+    "FieldChange",
     "Figure",
     "FigureError",
     "FigureKind",
+    "HistoryEntry",
     "IncidentOpened",
     "IntegrityError",
     "IntegrityProblem",
     "IntegrityReport",
+    "Key",
     "Ledger",
     "LedgerError",
     "MemoryStore",
     "NotFoundError",
+    "PartsCheck",
     "Period",
     "ProblemKind",
+    "Projection",
+    "ProjectionError",
+    "ProjectionRunner",
     "Provenance",
     "ReportCorrected",
     "ReportFiled",
@@ -74,10 +88,17 @@ __all__ = [
     "SQLiteStore",
     "SourceKind",
     "SourceRegistered",
+    "Span",
     "StoreError",
     "StoredEvent",
+    "StructuredProjection",
+    "Tally",
+    "TallyDiff",
+    "TallyEntry",
     "Taxonomy",
     "TaxonomyExtended",
+    "Timeline",
+    "TimelinePoint",
     "UnknownEventTypeError",
     "UnknownIncidentError",
     "UnknownReportError",

@@ -41,6 +41,12 @@ def check_text(field: str, value: object, *, required: bool = False) -> str | No
         raise ValidationError(field, f"is longer than {MAX_TEXT} characters", value=value[:80])
     if "\x00" in value:
         raise ValidationError(field, "must not contain NUL characters", value=value)
+    if not value.isascii():
+        try:
+            value.encode()
+        except UnicodeEncodeError:
+            # A lone surrogate is not a character: it cannot be stored as UTF-8 at all.
+            raise ValidationError(field, "must be valid Unicode text", value=value) from None
     return value
 
 

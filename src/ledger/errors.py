@@ -109,6 +109,14 @@ class UnknownEventTypeError(CodecError):
     """The payload names an event type, or a schema version, that this ledger does not know."""
 
 
+class ProjectionError(LedgerError):
+    """A projection was fed events out of order, or cannot be run."""
+
+    def __init__(self, name: str, message: str) -> None:
+        self.projection = name
+        super().__init__(f"projection {name!r}: {message}")
+
+
 class StoreError(LedgerError):
     """The store cannot be opened or used (foreign file, newer schema, closed store)."""
 

@@ -30,6 +30,11 @@ def _term_field(default: str | None = None) -> Any:
 
 
 def _tuple_of_str(value: Iterable[str]) -> tuple[str, ...]:
+    # Text is iterable too, but "latakia" meant as one place must not become seven.
+    if isinstance(value, str | bytes) or not isinstance(value, Iterable):
+        raise ValidationError(
+            "places", f"must be a list of terms, got {type(value).__name__}", value=value
+        )
     return tuple(value)
 
 

@@ -14,9 +14,9 @@ import threading
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from types import TracebackType
-from typing import Self, TypeVar
+from typing import Any, Self, TypeVar
 
-from ledger._fields import check_text, utc
+from ledger._fields import check_id, check_text, utc
 from ledger.codec import EVENTS, EventRegistry
 from ledger.errors import ValidationError
 from ledger.events import (
@@ -33,6 +33,11 @@ from ledger.events import (
 )
 from ledger.figures import Figure
 from ledger.log import NewRecord, Store, decode_record
+from ledger.projections.audit import HistoryEntry, TallyDiff, diff_tallies, report_history
+from ledger.projections.protocol import Projection, ProjectionRunner
+from ledger.projections.reports import ReportIndexProjection
+from ledger.projections.tally import Key, Tally, compute_tally
+from ledger.projections.timeline import Timeline, compute_timeline
 from ledger.state import LedgerState, ReportState
 from ledger.stores.memory import MemoryStore
 from ledger.stores.sqlite import SQLiteStore
@@ -43,6 +48,19 @@ from ledger.verify import Digest, IntegrityReport, verify_log
 
 Clock = Callable[[], dt.datetime]
 _E = TypeVar("_E", SourceKind, Dimension)
+S = TypeVar("S")
+
+
+def _instant(name: str, value: dt.datetime | dt.date | None) -> dt.datetime | None:
+    """A point on a clock: an aware datetime, or a date meaning the end of that day, UTC."""
+    if value is None:
+        return None
+    if isinstance(value, dt.datetime):
+        return utc(name, value)
+    if isinstance(value, dt.date):
+        midnight = dt.datetime.combine(value + dt.timedelta(days=1), dt.time(), tzinfo=dt.UTC)
+        return midnight - dt.timedelta(microseconds=1)
+    raise ValidationError(name, "must be a datetime, a date or None", value=value)
 
 
 def _system_clock() -> dt.datetime:
@@ -84,6 +102,8 @@ class Ledger:
         self._state = LedgerState()
         self._position = 0
         self._versions: dict[str, int] = {}
+        self._index = ProjectionRunner(ReportIndexProjection(registry), store, registry=registry)
+        self._watched: list[ProjectionRunner[Any]] = []
         self._sync()
 
     @classmethod
@@ -144,8 +164,21 @@ class Ledger:
         with self._lock:
             for stored in self._read(after=self._position):
                 self._state.apply(stored.event)
+                self._index.feed(stored)
+                for runner in self._watched:
+                    runner.feed(stored)
                 self._versions[stored.stream] = stored.version
                 self._position = stored.position
+
+    def sync(self) -> int:
+        """Catch up with what other writers appended; returns the last position seen.
+
+        Queries and commands do this themselves; call it to bring watched projections up
+        to date without asking anything else.
+        """
+        with self._lock:
+            self._sync()
+            return self._position
 
     def _read(self, *, after: int = 0, until: int | None = None) -> Iterator[StoredEvent]:
         for record in self.store.read(after=after, until=until):
@@ -195,6 +228,141 @@ class Ledger:
                 self._state.incident(incident)
             return [r for r in self._state.reports.values() if incident in (None, r.incident)]
 
+    # Answers (see ledger.projections and docs/concepts.md).
+
+    def tally(
+        self,
+        incident: str,
+        *,
+        as_of: dt.datetime | dt.date | None = None,
+        known_at: dt.datetime | dt.date | None = None,
+        occurred_by: dt.date | None = None,
+    ) -> Tally:
+        """The incident's tally as reported by `as_of`, as the ledger knew it at `known_at`.
+
+        Both clocks default to now; a date means the end of that day, UTC. `occurred_by`
+        keeps only figures whose period ends by that day ("deaths that occurred by Saturday").
+        """
+        as_of_t, known_at_t = _instant("as_of", as_of), _instant("known_at", known_at)
+        if occurred_by is not None and (
+            not isinstance(occurred_by, dt.date) or isinstance(occurred_by, dt.datetime)
+        ):
+            raise ValidationError("occurred_by", "must be a date", value=occurred_by)
+        with self._lock:
+            self._sync()
+            self._state.incident(incident)
+            index = self._index.state
+            return compute_tally(
+                index.known_reports(incident, known_at_t),
+                taxonomy=index.taxonomy,
+                incident=incident,
+                as_of=as_of_t,
+                known_at=known_at_t,
+                occurred_by=occurred_by,
+            )
+
+    def timeline(
+        self,
+        incident: str,
+        *,
+        metric: str,
+        group: str = ROOT,
+        by: str = ROOT,
+        place: str = ROOT,
+        source: str | None = None,
+        known_at: dt.datetime | dt.date | None = None,
+    ) -> Timeline:
+        """Each source's effective figure for one key over reported time."""
+        known_at_t = _instant("known_at", known_at)
+        key = Key(metric=metric, group=group, by=by, place=place)
+        with self._lock:
+            self._sync()
+            self._state.incident(incident)
+            index = self._index.state
+            return compute_timeline(
+                (
+                    (report, filing, index.facts[report.report_id])
+                    for report, filing in index.known_reports(incident, known_at_t)
+                ),
+                incident=incident,
+                key=key,
+                known_at=known_at_t,
+                source=source,
+            )
+
+    def history(self, report_id: str) -> list[HistoryEntry]:
+        """Every change to a report, oldest first: who, when on both clocks, why, and how."""
+        with self._lock:
+            self._sync()
+            self._state.report(report_id)
+            return list(report_history(self._index.state.facts[report_id]))
+
+    def changes(
+        self,
+        *,
+        since: dt.datetime | dt.date | None = None,
+        until: dt.datetime | dt.date | None = None,
+        clock: str = "recorded",
+        incident: str | None = None,
+        source: str | None = None,
+        actor: str | None = None,
+    ) -> list[HistoryEntry]:
+        """Changes to reports with `since < time <= until` on one clock, in log order.
+
+        `clock` is "recorded" (when the ledger learned of the change) or "reported" (when it
+        takes effect in the world; see `HistoryEntry.reported_at`). The window matches the
+        tallies: the changes between `tally(known_at=a)` and `tally(known_at=b)` are
+        `changes(since=a, until=b)`.
+        """
+        if clock not in ("recorded", "reported"):
+            raise ValidationError("clock", "must be 'recorded' or 'reported'", value=clock)
+        since_t, until_t = _instant("since", since), _instant("until", until)
+        with self._lock:
+            self._sync()
+            index = self._index.state
+            if incident is not None:
+                self._state.incident(incident)
+            ids = index.report_ids(incident) if incident is not None else list(index.facts)
+            found = []
+            for report_id in ids:
+                for entry in report_history(index.facts[report_id]):
+                    at = entry.recorded_at if clock == "recorded" else entry.reported_at
+                    if (
+                        (since_t is None or at > since_t)
+                        and (until_t is None or at <= until_t)
+                        and source in (None, entry.source)
+                        and actor in (None, entry.actor)
+                    ):
+                        found.append(entry)
+            return sorted(found, key=lambda e: e.position)
+
+    @staticmethod
+    def diff(a: Tally, b: Tally) -> TallyDiff:
+        """What appeared, disappeared and changed from tally `a` to tally `b`."""
+        return diff_tallies(a, b)
+
+    # Custom projections.
+
+    def runner(self, projection: Projection[S]) -> ProjectionRunner[S]:
+        """A runner for `projection` over this ledger's store: replay, resume, checkpoint."""
+        return ProjectionRunner(projection, self.store, registry=self._registry)
+
+    def watch(self, projection: Projection[S], *, resume: bool = True) -> ProjectionRunner[S]:
+        """Run `projection` and keep it up to date as this ledger appends and syncs.
+
+        With `resume`, start from its checkpoint in the store (if of the same version).
+        Call `runner.checkpoint()` now and then to make the next start cheap.
+        """
+        runner = self.runner(projection)
+        with self._lock:
+            if resume:
+                runner.resume()
+            else:
+                runner.replay()
+            self._watched.append(runner)
+            self._sync()
+        return runner
+
     # Subscribing.
 
     def subscribe(
@@ -237,9 +405,20 @@ class Ledger:
         actor = self.actor if actor is None else actor
         check_text("actor", actor, required=True)
         check_text("reason", reason)
-        ids = list(event_ids) if event_ids is not None else [_new_id() for _ in events]
+        events = _sequence("events", events)
+        ids = (
+            [_new_id() for _ in events]
+            if event_ids is None
+            # Ids go into stored bodies: one that is not an id would make the log unreadable.
+            else [
+                check_id(f"event_ids[{i}]", e)
+                for i, e in enumerate(_sequence("event_ids", event_ids))
+            ]
+        )
         if len(ids) != len(events):
             raise ValidationError("event_ids", "needs one id per event", value=event_ids)
+        if not events:
+            return []
         with self._lock:
             self._sync()
             # A retried batch was checked when it was first appended; checking it again
@@ -280,18 +459,18 @@ class Ledger:
         reason: str | None = None,
     ) -> StoredEvent:
         """Open an incident. Places new to the taxonomy are added under "all" in the same batch."""
-        places = tuple(places)
+        # The event validates the places before anything else touches them.
+        opened = IncidentOpened(
+            incident=incident, title=title, places=places, started_on=started_on
+        )
         with self._lock:
             self._sync()
             known = self._state.taxonomy.terms(Dimension.PLACE)
             new_places = [
                 TaxonomyExtended(dimension=Dimension.PLACE, term=p, parent=ROOT)
-                for p in dict.fromkeys(places)
+                for p in dict.fromkeys(opened.places)
                 if p not in known
             ]
-            opened = IncidentOpened(
-                incident=incident, title=title, places=places, started_on=started_on
-            )
             return self.append([*new_places, opened], actor=actor, reason=reason)[-1]
 
     def register_source(
@@ -441,6 +620,15 @@ class Ledger:
         check_text("reason", reason, required=True)
         event = ReportVoided(incident=self.report(report_id).incident, report_id=report_id)
         return self._append_one(event, actor=actor, reason=reason)
+
+
+def _sequence(field: str, value: object) -> list[Any]:
+    """A list or tuple, the shapes a batch comes in; text and mappings are refused, not split."""
+    if not isinstance(value, list | tuple):
+        raise ValidationError(
+            field, f"must be a list or tuple, got {type(value).__name__}", value=value
+        )
+    return list(value)
 
 
 def _enum(cls: type[_E], value: _E | str, field: str) -> _E:

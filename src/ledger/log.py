@@ -57,6 +57,20 @@ class Head:
 EMPTY_HEAD: Final = Head(position=0, hash=GENESIS_HASH, recorded_at=None)
 
 
+@attrs.frozen(kw_only=True, slots=True)
+class Checkpoint:
+    """A projection's encoded state after the event at `position`.
+
+    Checkpoints live beside the log, not in it: they are derived, so replacing one rewrites
+    no history, and a checkpoint whose `version` differs from its projection's is ignored.
+    """
+
+    name: str
+    version: int
+    position: int
+    state: bytes
+
+
 class Store(Protocol):
     """What every store keeps. The contract tests in tests/test_store_contract.py hold it."""
 
@@ -86,6 +100,12 @@ class Store(Protocol):
         ...
 
     def head(self) -> Head: ...
+
+    def save_checkpoint(self, checkpoint: Checkpoint) -> None:
+        """Store `checkpoint`, replacing any earlier one of the same name."""
+        ...
+
+    def load_checkpoint(self, name: str) -> Checkpoint | None: ...
 
     def stream_version(self, stream: str) -> int:
         """The version of the stream's last record; 0 for a stream with none."""

@@ -38,7 +38,7 @@ from ledger.events import (
 )
 from ledger.figures import Figure
 from ledger.taxonomy import DEFAULT_TAXONOMY, Dimension, Taxonomy
-from ledger.values import Period
+from ledger.values import Period, Provenance
 
 
 class ReportStatus(enum.Enum):
@@ -54,6 +54,7 @@ class VersionState:
     figure: Figure
     reported_at: dt.datetime
     period: Period
+    provenance: Provenance = attrs.field(factory=Provenance)
 
 
 @attrs.frozen(kw_only=True, slots=True)
@@ -67,10 +68,45 @@ class ReportState:
     place: str
     versions: tuple[VersionState, ...]
     status: ReportStatus = ReportStatus.LIVE
+    #: When the source withdrew the claim, on the reported clock.
+    retracted_at: dt.datetime | None = None
 
     @property
     def latest(self) -> VersionState:
         return self.versions[-1]
+
+    @property
+    def key(self) -> tuple[str, str, str, str]:
+        """What the figure counts: (metric, group, by, place)."""
+        return (self.metric, self.group, self.by, self.place)
+
+    def version_as_of(
+        self, as_of: dt.datetime | None, *, occurred_by: dt.date | None = None
+    ) -> int | None:
+        """The index of the version standing at `as_of` on the reported clock, if any.
+
+        None when the report was voided, not yet made, or retracted by then. `occurred_by`
+        keeps only versions whose period ends by that day (an open period ends on the day
+        the figure was reported).
+        """
+        if self.status is ReportStatus.VOIDED:
+            return None
+        if as_of is not None and self.retracted_at is not None and self.retracted_at <= as_of:
+            return None
+        if as_of is None and self.status is ReportStatus.RETRACTED:
+            return None
+        for index in range(len(self.versions) - 1, -1, -1):
+            version = self.versions[index]
+            if as_of is not None and version.reported_at > as_of:
+                continue
+            if occurred_by is not None and _period_end(version) > occurred_by:
+                continue
+            return index
+        return None
+
+
+def _period_end(version: VersionState) -> dt.date:
+    return version.period.end or version.reported_at.date()
 
 
 class LedgerState:
@@ -103,19 +139,19 @@ class LedgerState:
     def incident(self, incident: str, *, field: str = "incident") -> IncidentOpened:
         try:
             return self.incidents[incident]
-        except KeyError:
+        except (KeyError, TypeError):  # an unhashable key names nothing either
             raise UnknownIncidentError(field, incident) from None
 
     def source(self, source: str, *, field: str = "source") -> SourceRegistered:
         try:
             return self.sources[source]
-        except KeyError:
+        except (KeyError, TypeError):  # an unhashable key names nothing either
             raise UnknownSourceError(field, source) from None
 
     def report(self, report_id: str, *, field: str = "report_id") -> ReportState:
         try:
             return self.reports[report_id]
-        except KeyError:
+        except (KeyError, TypeError):  # an unhashable key names nothing either
             raise UnknownReportError(field, report_id) from None
 
     # Validation.
@@ -234,42 +270,60 @@ class LedgerState:
                 self.sources[event.source] = event
             case TaxonomyExtended():
                 self.taxonomy = self.taxonomy.extended(event.dimension, event.term, event.parent)
-            case ReportFiled():
-                self.reports[event.report_id] = ReportState(
-                    report_id=event.report_id,
-                    incident=event.incident,
-                    source=event.source,
-                    metric=event.metric,
-                    group=event.group,
-                    by=event.by,
-                    place=event.place,
-                    versions=(
-                        VersionState(
-                            figure=event.figure, reported_at=event.reported_at, period=event.period
-                        ),
-                    ),
+            case (
+                ReportFiled()
+                | ReportRevised()
+                | ReportCorrected()
+                | ReportRetracted()
+                | ReportVoided()
+            ):
+                self.reports[event.report_id] = fold_report(
+                    self.reports.get(event.report_id), event
                 )
-            case ReportRevised():
-                report = self.reports[event.report_id]
-                version = VersionState(
-                    figure=event.figure,
-                    reported_at=event.reported_at,
-                    period=report.latest.period if event.period is None else event.period,
-                )
-                self.reports[event.report_id] = attrs.evolve(
-                    report, versions=(*report.versions, version)
-                )
-            case ReportCorrected():
-                report = self.reports[event.report_id]
-                self.reports[event.report_id] = _corrected(report, event)
-            case ReportRetracted():
-                report = self.reports[event.report_id]
-                self.reports[event.report_id] = attrs.evolve(report, status=ReportStatus.RETRACTED)
-            case ReportVoided():
-                report = self.reports[event.report_id]
-                self.reports[event.report_id] = attrs.evolve(report, status=ReportStatus.VOIDED)
             case _:  # pragma: no cover - the codec only yields registered events
                 pass
+
+
+def fold_report(report: ReportState | None, event: Event) -> ReportState:
+    """A report after one more of its events: the fold the state and the index share."""
+    if isinstance(event, ReportFiled):
+        version = VersionState(
+            figure=event.figure,
+            reported_at=event.reported_at,
+            period=event.period,
+            provenance=event.provenance,
+        )
+        return ReportState(
+            report_id=event.report_id,
+            incident=event.incident,
+            source=event.source,
+            metric=event.metric,
+            group=event.group,
+            by=event.by,
+            place=event.place,
+            versions=(version,),
+        )
+    if report is None:
+        raise UnknownReportError("report_id", getattr(event, "report_id", "?"))
+    match event:
+        case ReportRevised():
+            version = VersionState(
+                figure=event.figure,
+                reported_at=event.reported_at,
+                period=report.latest.period if event.period is None else event.period,
+                provenance=event.provenance,
+            )
+            return attrs.evolve(report, versions=(*report.versions, version))
+        case ReportCorrected():
+            return _corrected(report, event)
+        case ReportRetracted():
+            return attrs.evolve(
+                report, status=ReportStatus.RETRACTED, retracted_at=event.reported_at
+            )
+        case ReportVoided():
+            return attrs.evolve(report, status=ReportStatus.VOIDED)
+        case _:
+            raise ValidationError("event", f"{type(event).__name__} is not a report event")
 
 
 def _corrected(report: ReportState, event: ReportCorrected) -> ReportState:

@@ -9,6 +9,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from ledger.errors import StoreError
 from ledger.log import (
     EMPTY_HEAD,
+    Checkpoint,
     Head,
     NewRecord,
     Record,
@@ -25,6 +26,7 @@ class MemoryStore:
         self._versions: dict[str, int] = {}
         self._lock = threading.Lock()
         self._closed = False
+        self._checkpoints: dict[str, Checkpoint] = {}
 
     def append(
         self,
@@ -83,6 +85,16 @@ class MemoryStore:
         with self._lock:
             self._check_open()
             return self._versions.get(stream, 0)
+
+    def save_checkpoint(self, checkpoint: Checkpoint) -> None:
+        with self._lock:
+            self._check_open()
+            self._checkpoints[checkpoint.name] = checkpoint
+
+    def load_checkpoint(self, name: str) -> Checkpoint | None:
+        with self._lock:
+            self._check_open()
+            return self._checkpoints.get(name)
 
     def close(self) -> None:
         self._closed = True

@@ -19,6 +19,7 @@ from ledger.codec import format_time, parse_time
 from ledger.errors import LedgerError, StoreError
 from ledger.log import (
     EMPTY_HEAD,
+    Checkpoint,
     Head,
     NewRecord,
     Record,
@@ -33,6 +34,9 @@ _PAGE: Final = 2_000
 #: SQLite's default limit on bound parameters is 32766 in current builds, 999 in old ones.
 _MAX_PARAMS: Final = 900
 T = TypeVar("T")
+#: What SQLite raises on a damaged file: its own errors, and a UnicodeDecodeError when the
+#: damage reaches text, even the text of its own error messages.
+_FAILURES: Final = (sqlite3.Error, UnicodeDecodeError)
 
 #: (version, name, statements). Append only; never edit a migration that has shipped.
 MIGRATIONS: Final[tuple[tuple[int, str, tuple[str, ...]], ...]] = (
@@ -59,6 +63,19 @@ MIGRATIONS: Final[tuple[tuple[int, str, tuple[str, ...]], ...]] = (
                BEGIN SELECT RAISE(ABORT, 'the ledger is append-only'); END""",
         ),
     ),
+    (
+        2,
+        "add projection checkpoints",
+        (
+            """CREATE TABLE checkpoints (
+                name TEXT PRIMARY KEY,
+                version INTEGER NOT NULL,
+                position INTEGER NOT NULL,
+                state BLOB NOT NULL,
+                saved_at TEXT NOT NULL
+            )""",
+        ),
+    ),
 )
 SCHEMA_VERSION: Final = MIGRATIONS[-1][0]
 
@@ -76,11 +93,33 @@ class SQLiteStore:
         except sqlite3.Error as exc:
             raise StoreError(f"cannot open {self.path!r} as a SQLite database: {exc}") from exc
         try:
+            self._refuse_foreign()
             self._configure(durable=durable)
             self._migrate()
+        except _FAILURES as exc:
+            self._conn.close()
+            raise StoreError(f"{self.path!r}: cannot open the ledger: {exc}") from exc
         except BaseException:
             self._conn.close()
             raise
+
+    def _refuse_foreign(self) -> None:
+        """Refuse a file that is not a ledger before anything writes to it: switching the
+        journal to WAL rewrites the file's header, and someone else's file must stay as it was.
+        `_migrate` checks again inside its transaction, against a racing creator."""
+        try:
+            app_id = self._conn.execute("PRAGMA application_id").fetchone()[0]
+            version = self._conn.execute("PRAGMA user_version").fetchone()[0]
+            tables = self._conn.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]
+        except _FAILURES as exc:
+            raise StoreError(f"{self.path!r} is not a SQLite database: {exc}") from exc
+        if app_id != APPLICATION_ID and (app_id != 0 or tables):
+            raise StoreError(f"{self.path!r} is a SQLite database, but not an incident-ledger one")
+        if version > SCHEMA_VERSION:
+            raise StoreError(
+                f"{self.path!r} has schema version {version}, newer than this "
+                f"incident-ledger knows ({SCHEMA_VERSION}); upgrade to open it",
+            )
 
     def _configure(self, *, durable: bool) -> None:
         try:
@@ -140,7 +179,7 @@ class SQLiteStore:
             return fn()
         except sqlite3.ProgrammingError as exc:
             raise StoreError(f"{self.path!r}: {exc}") from exc
-        except sqlite3.Error as exc:
+        except _FAILURES as exc:
             raise StoreError(f"{self.path!r}: SQLite failed: {exc}") from exc
 
     def append(
@@ -181,7 +220,7 @@ class SQLiteStore:
                 return [r.position for r in batch]
         except LedgerError:
             raise
-        except sqlite3.Error as exc:
+        except _FAILURES as exc:
             raise StoreError(f"{self.path!r}: append failed: {exc}") from exc
 
     def _existing(self, ids: Sequence[str]) -> dict[str, tuple[int, str, bytes]]:
@@ -217,7 +256,11 @@ class SQLiteStore:
                     lambda: self._conn.execute(sql, [*params, *extra, _PAGE]).fetchall()
                 )
             for row in rows:
-                yield _record(row)
+                try:
+                    record = _record(row)
+                except (ValueError, TypeError) as exc:
+                    raise StoreError(f"{self.path!r}: record {row[0]!r} is corrupt: {exc}") from exc
+                yield record
             if len(rows) < _PAGE:
                 return
             params[0] = rows[-1][0]
@@ -248,6 +291,30 @@ class SQLiteStore:
             "SELECT max(version) FROM events WHERE stream = ?", (stream,)
         ).fetchone()
         return int(row[0] or 0)
+
+    def save_checkpoint(self, checkpoint: Checkpoint) -> None:
+        with self._transaction():
+            self._conn.execute(
+                "INSERT OR REPLACE INTO checkpoints VALUES (?, ?, ?, ?, ?)",
+                (
+                    checkpoint.name,
+                    checkpoint.version,
+                    checkpoint.position,
+                    checkpoint.state,
+                    format_time(dt.datetime.now(dt.UTC)),
+                ),
+            )
+
+    def load_checkpoint(self, name: str) -> Checkpoint | None:
+        with self._lock:
+            row = self._guard(
+                lambda: self._conn.execute(
+                    "SELECT version, position, state FROM checkpoints WHERE name = ?", (name,)
+                ).fetchone()
+            )
+        if row is None:
+            return None
+        return Checkpoint(name=name, version=row[0], position=row[1], state=bytes(row[2]))
 
     def close(self) -> None:
         with self._lock:

@@ -1,0 +1,158 @@
+"""Audit answers: every version of a report, every change in a window, and tally diffs."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator, Sequence
+
+import attrs
+
+from ledger.events import (
+    REPORT_FIELDS,
+    VERSION_FIELDS,
+    ReportCorrected,
+    ReportFiled,
+    ReportRetracted,
+    ReportRevised,
+    ReportVoided,
+)
+from ledger.figures import Figure
+from ledger.projections.reports import Fact
+from ledger.projections.tally import Key, Tally, TallyEntry
+from ledger.state import ReportState, fold_report
+
+
+@attrs.frozen(kw_only=True, slots=True)
+class FieldChange:
+    field: str
+    before: str | None
+    after: str | None
+
+
+@attrs.frozen(kw_only=True, slots=True)
+class HistoryEntry:
+    """One change to a report: who recorded it, when, why, and the figure before and after.
+
+    `reported_at` is when the change takes effect on the reported clock: its own time for a
+    filing, revision or retraction; the time of the version it fixes for a correction, and
+    of the filing for a void, since both are retroactive.
+    """
+
+    position: int
+    recorded_at: dt.datetime
+    actor: str
+    reason: str | None
+    report_id: str
+    incident: str
+    source: str
+    change: str
+    reported_at: dt.datetime
+    version: int | None
+    before: Figure | None
+    after: Figure | None
+    fields: tuple[FieldChange, ...]
+
+
+def report_history(facts: Sequence[Fact]) -> Iterator[HistoryEntry]:
+    before: ReportState | None = None
+    for fact in facts:
+        after = fold_report(before, fact.event)
+        yield _entry(fact, before, after)
+        before = after
+
+
+def _entry(fact: Fact, before: ReportState | None, after: ReportState) -> HistoryEntry:
+    event = fact.event
+    version: int | None
+    old: Figure | None
+    new: Figure | None
+    match event:
+        case ReportFiled():
+            change, version, reported_at = "filed", 0, event.reported_at
+            old, new = None, after.latest.figure
+        case ReportRevised():
+            assert before is not None  # noqa: S101 - a revision follows a filing
+            change, version, reported_at = "revised", len(after.versions) - 1, event.reported_at
+            old, new = before.latest.figure, after.latest.figure
+        case ReportCorrected():
+            assert before is not None  # noqa: S101
+            change, version = "corrected", event.version
+            reported_at = after.versions[version].reported_at
+            old, new = before.versions[version].figure, after.versions[version].figure
+        case ReportRetracted():
+            assert before is not None  # noqa: S101
+            change, version, reported_at = "retracted", None, event.reported_at
+            old, new = before.latest.figure, None
+        case _:
+            assert before is not None  # noqa: S101
+            assert isinstance(event, ReportVoided)  # noqa: S101
+            change, version, reported_at = "voided", None, before.versions[0].reported_at
+            old, new = before.latest.figure, None
+    return HistoryEntry(
+        position=fact.position,
+        recorded_at=fact.recorded_at,
+        actor=fact.actor,
+        reason=fact.reason,
+        report_id=after.report_id,
+        incident=after.incident,
+        source=after.source,
+        change=change,
+        reported_at=reported_at,
+        version=version,
+        before=old,
+        after=new,
+        fields=_fields(event, before, after),
+    )
+
+
+def _fields(
+    event: object, before: ReportState | None, after: ReportState
+) -> tuple[FieldChange, ...]:
+    if not isinstance(event, ReportCorrected) or before is None:
+        return ()
+    changes = []
+    for name in event.changed_fields:
+        if name in VERSION_FIELDS:
+            old = getattr(before.versions[event.version], name)
+            new = getattr(after.versions[event.version], name)
+        else:
+            assert name in REPORT_FIELDS  # noqa: S101
+            old, new = getattr(before, name), getattr(after, name)
+        changes.append(FieldChange(field=name, before=_text(old), after=_text(new)))
+    return tuple(changes)
+
+
+def _text(value: object) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, dt.datetime):
+        return value.isoformat()
+    return str(value)
+
+
+@attrs.frozen(kw_only=True, slots=True)
+class TallyDiff:
+    """What appeared, disappeared and changed between two tallies, per source and key."""
+
+    appeared: tuple[TallyEntry, ...]
+    disappeared: tuple[TallyEntry, ...]
+    changed: tuple[tuple[TallyEntry, TallyEntry], ...]
+
+    def __bool__(self) -> bool:
+        return bool(self.appeared or self.disappeared or self.changed)
+
+
+def diff_tallies(a: Tally, b: Tally) -> TallyDiff:
+    def slots(t: Tally) -> dict[tuple[str, Key], TallyEntry]:
+        return {(e.source, e.key): e for e in t.entries}
+
+    before, after = slots(a), slots(b)
+    return TallyDiff(
+        appeared=tuple(after[k] for k in sorted(after.keys() - before.keys())),
+        disappeared=tuple(before[k] for k in sorted(before.keys() - after.keys())),
+        changed=tuple(
+            (before[k], after[k])
+            for k in sorted(before.keys() & after.keys())
+            if before[k] != after[k]
+        ),
+    )

@@ -1,0 +1,253 @@
+"""The tally of an incident on two clocks: per source, across sources, and parts against wholes.
+
+Rules, in the order they apply (docs/concepts.md explains each):
+
+1. Only what the ledger had recorded by `known_at` counts, corrections and voids included.
+2. A report stands at `as_of` from its first version reported by then, until the source
+   retracts it; a voided report never stands. Corrections apply retroactively.
+3. Per source and key (metric, group, perpetrator, place), the standing report reported
+   most recently supersedes the others (ties go to the one filed later).
+4. Figures of different sources are never added: they are compared, as a span.
+5. Within one source, the nearest parts below a whole in one dimension (children and women
+   below civilians) must fit inside it: their lower bounds may not add up past its upper
+   bound. Sibling terms of a taxonomy are disjoint by convention ("women" means adult women).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from typing import Final
+
+import attrs
+
+from ledger.figures import Figure
+from ledger.projections.reports import Fact
+from ledger.state import ReportState
+from ledger.taxonomy import ROOT, Dimension, Taxonomy
+from ledger.values import Period, Provenance
+
+_DIMENSIONS: Final = (Dimension.GROUP, Dimension.BY, Dimension.PLACE)
+
+
+@attrs.frozen(kw_only=True, slots=True, order=True)
+class Key:
+    """What a figure counts: a metric, of a victim group, by a perpetrator, in a place."""
+
+    metric: str
+    group: str = ROOT
+    by: str = ROOT
+    place: str = ROOT
+
+    def term(self, dimension: Dimension) -> str:
+        term: str = getattr(self, dimension.value)
+        return term
+
+    def __str__(self) -> str:
+        return f"{self.metric}/{self.group}/{self.by}/{self.place}"
+
+
+@attrs.frozen(kw_only=True, slots=True)
+class TallyEntry:
+    """A source's effective figure for one key, and the report version it came from."""
+
+    source: str
+    key: Key
+    figure: Figure
+    report_id: str
+    version: int
+    reported_at: dt.datetime
+    period: Period
+    provenance: Provenance
+
+
+@attrs.frozen(kw_only=True, slots=True)
+class Span:
+    """One key across sources: the lowest and highest figures, and who disagrees."""
+
+    key: Key
+    entries: tuple[TallyEntry, ...]
+    #: The lowest lower bound and the highest upper bound (None: some figure is open).
+    low: int
+    high: int | None
+    #: The sources whose figure has the lowest lower bound, and the highest upper bound.
+    lowest: tuple[str, ...]
+    highest: tuple[str, ...]
+    #: Sources whose figure cannot describe the same count as some other source's.
+    disagreeing: tuple[str, ...]
+
+    @property
+    def agree(self) -> bool:
+        return not self.disagreeing
+
+
+@attrs.frozen(kw_only=True, slots=True)
+class PartsCheck:
+    """Whether one source's parts (children, women) fit inside its whole (civilians)."""
+
+    source: str
+    dimension: Dimension
+    whole: TallyEntry
+    parts: tuple[TallyEntry, ...]
+    #: The sum of the parts' lower bounds.
+    parts_low: int
+
+    @property
+    def consistent(self) -> bool:
+        high = self.whole.figure.high
+        return high is None or self.parts_low <= high
+
+    def __str__(self) -> str:
+        parts = " + ".join(f"{p.figure} {p.key.term(self.dimension)}" for p in self.parts)
+        verdict = "fit inside" if self.consistent else "exceed"
+        whole = self.whole
+        return f"{self.source}: {parts} {verdict} {whole.figure} {whole.key.term(self.dimension)}"
+
+
+@attrs.frozen(kw_only=True, slots=True)
+class Tally:
+    incident: str
+    as_of: dt.datetime | None
+    known_at: dt.datetime | None
+    occurred_by: dt.date | None
+    #: Per source and key, sorted by source then key.
+    entries: tuple[TallyEntry, ...]
+    #: Per key across sources, sorted by key.
+    spans: tuple[Span, ...]
+    #: Per source, every whole that has parts in this tally.
+    checks: tuple[PartsCheck, ...]
+
+    @property
+    def sources(self) -> tuple[str, ...]:
+        return tuple(sorted({e.source for e in self.entries}))
+
+    @property
+    def inconsistencies(self) -> tuple[PartsCheck, ...]:
+        return tuple(c for c in self.checks if not c.consistent)
+
+    def entry(
+        self, source: str, metric: str, group: str = ROOT, by: str = ROOT, place: str = ROOT
+    ) -> TallyEntry | None:
+        key = Key(metric=metric, group=group, by=by, place=place)
+        return next((e for e in self.entries if e.source == source and e.key == key), None)
+
+    def span(
+        self, metric: str, group: str = ROOT, by: str = ROOT, place: str = ROOT
+    ) -> Span | None:
+        key = Key(metric=metric, group=group, by=by, place=place)
+        return next((s for s in self.spans if s.key == key), None)
+
+
+def compute_tally(
+    reports: Iterable[tuple[ReportState, Fact]],
+    *,
+    taxonomy: Taxonomy,
+    incident: str,
+    as_of: dt.datetime | None,
+    known_at: dt.datetime | None,
+    occurred_by: dt.date | None,
+) -> Tally:
+    """The tally from the reports as known at `known_at` (see the module's rules)."""
+    best: dict[tuple[str, Key], tuple[tuple[dt.datetime, int], TallyEntry]] = {}
+    for report, filing in reports:
+        index = report.version_as_of(as_of, occurred_by=occurred_by)
+        if index is None:
+            continue
+        version = report.versions[index]
+        key = Key(metric=report.metric, group=report.group, by=report.by, place=report.place)
+        rank = (version.reported_at, filing.position)
+        slot = (report.source, key)
+        if slot in best and best[slot][0] >= rank:
+            continue
+        best[slot] = (
+            rank,
+            TallyEntry(
+                source=report.source,
+                key=key,
+                figure=version.figure,
+                report_id=report.report_id,
+                version=index,
+                reported_at=version.reported_at,
+                period=version.period,
+                provenance=version.provenance,
+            ),
+        )
+    entries = tuple(entry for _, (_, entry) in sorted(best.items()))
+    return Tally(
+        incident=incident,
+        as_of=as_of,
+        known_at=known_at,
+        occurred_by=occurred_by,
+        entries=entries,
+        spans=_spans(entries),
+        checks=_checks(entries, taxonomy),
+    )
+
+
+def _spans(entries: tuple[TallyEntry, ...]) -> tuple[Span, ...]:
+    by_key: dict[Key, list[TallyEntry]] = {}
+    for entry in entries:
+        by_key.setdefault(entry.key, []).append(entry)
+    spans = []
+    for key in sorted(by_key):
+        group = by_key[key]
+        low = min(e.figure.low for e in group)
+        highs = [e.figure.high for e in group]
+        high = None if None in highs else max(h for h in highs if h is not None)
+        disagreeing = {
+            source
+            for a in group
+            for b in group
+            if a is not b and not a.figure.overlaps(b.figure)
+            for source in (a.source, b.source)
+        }
+        spans.append(
+            Span(
+                key=key,
+                entries=tuple(group),
+                low=low,
+                high=high,
+                lowest=tuple(e.source for e in group if e.figure.low == low),
+                highest=tuple(e.source for e in group if e.figure.high == high),
+                disagreeing=tuple(sorted(disagreeing)),
+            ),
+        )
+    return tuple(spans)
+
+
+def _checks(entries: tuple[TallyEntry, ...], taxonomy: Taxonomy) -> tuple[PartsCheck, ...]:
+    checks = []
+    for whole in entries:
+        for dimension in _DIMENSIONS:
+            parts = _nearest_parts(whole, dimension, entries, taxonomy)
+            if parts:
+                checks.append(
+                    PartsCheck(
+                        source=whole.source,
+                        dimension=dimension,
+                        whole=whole,
+                        parts=parts,
+                        parts_low=sum(p.figure.low for p in parts),
+                    ),
+                )
+    return tuple(checks)
+
+
+def _nearest_parts(
+    whole: TallyEntry, dimension: Dimension, entries: tuple[TallyEntry, ...], taxonomy: Taxonomy
+) -> tuple[TallyEntry, ...]:
+    """The source's entries strictly below `whole` in `dimension` (equal in the others), less
+    those below another such entry: the largest disjoint set of its parts it reported."""
+    top = whole.key.term(dimension)
+    below = {
+        e.key.term(dimension): e
+        for e in entries
+        if e.source == whole.source
+        and e.key == attrs.evolve(whole.key, **{dimension.value: e.key.term(dimension)})
+        and taxonomy.is_part_of(dimension, e.key.term(dimension), top)
+    }
+    return tuple(
+        entry
+        for term, entry in below.items()
+        if not any(a in below for a in taxonomy.ancestors(dimension, term) if a != top)
+    )
