@@ -121,8 +121,17 @@ class Ledger:
             # psycopg is an optional extra: import it only for an address that needs it.
             from ledger.stores.postgres import PostgresStore  # noqa: PLC0415
 
-            return cls(PostgresStore(path), actor=actor, clock=clock)
-        return cls(SQLiteStore(path, durable=durable), actor=actor, clock=clock)
+            store: Store = PostgresStore(path)
+        elif isinstance(path, str | os.PathLike):
+            store = SQLiteStore(path, durable=durable)
+        else:
+            raise ValidationError("path", "must be a file path or a postgresql:// URL", value=path)
+        try:
+            return cls(store, actor=actor, clock=clock)
+        except BaseException:
+            # The ledger owns the store it opened: one it cannot replay must not stay open.
+            store.close()
+            raise
 
     @classmethod
     def in_memory(cls, *, actor: str | None = None, clock: Clock = _system_clock) -> Ledger:
@@ -188,8 +197,10 @@ class Ledger:
         self, *, after: int = 0, until: int | None = None, incident: str | None = None
     ) -> Iterator[StoredEvent]:
         """Stored events in log order; `incident` narrows them to one incident's stream."""
-        for record in self.store.read(after=after, until=until, stream=incident):
-            yield decode_record(record, self._registry)
+        _check_window(after, until)
+        check_text("incident", incident)
+        records = self.store.read(after=after, until=until, stream=incident)
+        return (decode_record(record, self._registry) for record in records)
 
     @property
     def position(self) -> int:
@@ -620,6 +631,14 @@ class Ledger:
         check_text("reason", reason, required=True)
         event = ReportVoided(incident=self.report(report_id).incident, report_id=report_id)
         return self._append_one(event, actor=actor, reason=reason)
+
+
+def _check_window(after: object, until: object) -> None:
+    for name, value in (("after", after), ("until", until)):
+        if value is None and name == "until":
+            continue
+        if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value < 2**63:
+            raise ValidationError(name, "must be a log position, a whole number >= 0", value=value)
 
 
 def _sequence(field: str, value: object) -> list[Any]:

@@ -348,6 +348,8 @@ def _problem(position: int, kind: ProblemKind, detail: str) -> IntegrityProblem:
 
 def _hash_at(record: Record, position: int, previous: str) -> str:
     """The record's hash had it been written at `position` after a record hashed `previous`."""
+    if not _HASH_RE.match(previous):  # a stored hash mangled into something that is none
+        return ""
     return chain_hash(
         previous,
         position=position,
