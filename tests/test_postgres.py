@@ -40,6 +40,7 @@ from ledger.stores.postgres import (
     PostgresListener,
     PostgresStore,
     redact,
+    split_schema,
 )
 
 T0 = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
@@ -154,6 +155,16 @@ def test_connection_errors_name_the_address_without_the_password() -> None:
 )
 def test_addresses_are_redacted(address: str, shown: str) -> None:
     assert redact(address) == shown
+
+
+def test_a_schema_parameter_is_taken_out_of_a_url_and_the_rest_kept() -> None:
+    options = "options=-c%20statement_timeout%3D5000"
+    assert split_schema(f"postgresql://h/db?{options}&schema=s") == (
+        f"postgresql://h/db?{options}",
+        "s",
+    )
+    assert split_schema(f"postgresql://h/db?{options}") == (f"postgresql://h/db?{options}", None)
+    assert split_schema("host=h dbname=db") == ("host=h dbname=db", None)
 
 
 def test_a_malformed_address_is_a_store_error() -> None:

@@ -22,7 +22,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any, Final, TypeVar
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, quote, urlencode, urlsplit, urlunsplit
 
 from ledger.errors import LedgerError, StoreError
 
@@ -37,6 +37,7 @@ except ImportError as exc:  # pragma: no cover - exercised only without the extr
 
 from ledger.log import (
     EMPTY_HEAD,
+    Checkpoint,
     Head,
     NewRecord,
     Record,
@@ -83,6 +84,19 @@ MIGRATIONS: Final[tuple[tuple[int, str, tuple[str, ...]], ...]] = (
                FOR EACH STATEMENT EXECUTE FUNCTION {schema}.events_append_only()""",
         ),
     ),
+    (
+        2,
+        "add projection checkpoints",
+        (
+            """CREATE TABLE {schema}.checkpoints (
+                name TEXT PRIMARY KEY,
+                version INTEGER NOT NULL,
+                position BIGINT NOT NULL,
+                state BYTEA NOT NULL,
+                saved_at TIMESTAMPTZ NOT NULL DEFAULT now()
+            )""",
+        ),
+    ),
 )
 SCHEMA_VERSION: Final = MIGRATIONS[-1][0]
 
@@ -98,7 +112,9 @@ def redact(address: str) -> str:
             user, _, host = netloc.rpartition("@")
             netloc = f"{user.partition(':')[0]}:***@{host}" if ":" in user else netloc
         query = urlencode(
-            [(k, "***" if k == "password" else v) for k, v in parse_qsl(parts.query)], safe="/*"
+            [(k, "***" if k == "password" else v) for k, v in parse_qsl(parts.query)],
+            safe="/*",
+            quote_via=quote,
         )
         return urlunsplit(parts._replace(netloc=netloc, query=query))
     return re.sub(r"(password\s*=\s*)('(?:[^'\\]|\\.)*'|\S+)", r"\1***", address)
@@ -111,7 +127,10 @@ def split_schema(address: str) -> tuple[str, str | None]:
     parts = urlsplit(address)
     pairs = parse_qsl(parts.query, keep_blank_values=True)
     schema = next((v for k, v in pairs if k == "schema"), None)
-    query = urlencode([(k, v) for k, v in pairs if k != "schema"], safe="/")
+    if schema is None:
+        return address, None
+    # libpq decodes %XX but not "+", so spaces (as in `options=-c ...`) must become %20.
+    query = urlencode([(k, v) for k, v in pairs if k != "schema"], quote_via=quote)
     return urlunsplit(parts._replace(query=query)), schema
 
 
@@ -172,7 +191,7 @@ class PostgresStore:
 
     def connect(self, *, purpose: str = "store") -> psycopg.Connection[Any]:
         """A new autocommit connection to the store's database (listeners use their own)."""
-        options = conninfo_to_dict_safe(self._conninfo, self.address)
+        options = _conninfo_options(self._conninfo, self.address)
         extra: dict[str, Any] = {}
         if "connect_timeout" not in options:
             extra["connect_timeout"] = _CONNECT_TIMEOUT
@@ -226,10 +245,11 @@ class PostgresStore:
                 conn.execute(
                     "SELECT pg_advisory_xact_lock(%s)", (_lock_key(self.schema, "migrate"),)
                 )
+                # pg_tables, unlike information_schema, also lists tables this role cannot use.
                 tables = {
                     row[0]
                     for row in conn.execute(
-                        "SELECT table_name FROM information_schema.tables WHERE table_schema = %s",
+                        "SELECT tablename FROM pg_catalog.pg_tables WHERE schemaname = %s",
                         (self.schema,),
                     )
                 }
@@ -363,6 +383,24 @@ class PostgresStore:
             "stream_version", lambda conn: _stream_version(conn, self._sql_version, stream)
         )
 
+    def save_checkpoint(self, checkpoint: Checkpoint) -> None:
+        query = sql.SQL(
+            "INSERT INTO {}.checkpoints (name, version, position, state) VALUES (%s, %s, %s, %s)"
+            " ON CONFLICT (name) DO UPDATE SET version = excluded.version,"
+            " position = excluded.position, state = excluded.state, saved_at = now()"
+        ).format(sql.Identifier(self.schema))
+        params = (checkpoint.name, checkpoint.version, checkpoint.position, checkpoint.state)
+        self._guard("save_checkpoint", lambda conn: conn.execute(query, params))
+
+    def load_checkpoint(self, name: str) -> Checkpoint | None:
+        query = sql.SQL(
+            "SELECT version, position, state FROM {}.checkpoints WHERE name = %s"
+        ).format(sql.Identifier(self.schema))
+        row = self._guard("load_checkpoint", lambda conn: conn.execute(query, (name,)).fetchone())
+        if row is None:
+            return None
+        return Checkpoint(name=name, version=int(row[0]), position=int(row[1]), state=bytes(row[2]))
+
     def close(self) -> None:
         with self._lock:
             self._closed = True
@@ -430,7 +468,7 @@ class PostgresListener:
             self._conn = None
 
 
-def conninfo_to_dict_safe(conninfo: str, shown: str) -> dict[str, Any]:
+def _conninfo_options(conninfo: str, shown: str) -> dict[str, Any]:
     try:
         return conninfo_to_dict(conninfo)
     except psycopg.Error as exc:
