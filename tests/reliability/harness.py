@@ -150,7 +150,13 @@ def wait_ready(proc: subprocess.Popen[str]) -> None:
 
 def finish(proc: subprocess.Popen[str]) -> str:
     """Wait for a worker that should succeed; return its last line of output."""
-    out, _ = proc.communicate(timeout=600)
+    # Not communicate(): it reads the pipe itself and misses whatever `wait_ready`'s readline
+    # buffered already, which is everything when a fast worker said "ready" and finished
+    # before we read its first line. Workers print a line or two, so waiting first is safe.
+    assert proc.stdout is not None
+    proc.wait(timeout=600)
+    out = proc.stdout.read()
+    proc.stdout.close()
     if proc.returncode != 0:
         raise AssertionError(f"worker {proc.args!r} failed ({proc.returncode}):\n{out}")
     return out.strip().splitlines()[-1]

@@ -28,9 +28,11 @@ BATCHES = pick(15, 60)
 BATCH_SIZE = pick(40, 100)
 
 
-def test_concurrent_writers_lose_nothing_and_readers_see_whole_batches(tmp_path: Path) -> None:
+def test_concurrent_writers_lose_nothing_and_readers_see_whole_batches(
+    address: str, tmp_path: Path
+) -> None:
     figures = run_concurrent_writers(
-        str(tmp_path / "shared.db"),
+        address,
         workdir=tmp_path,
         writers=WRITERS,
         readers=READERS,

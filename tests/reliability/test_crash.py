@@ -21,10 +21,10 @@ MAX_DELAY = pick(3, 5) / 10
 
 @pytest.mark.parametrize("seed", range(FILES))
 def test_a_killed_writer_leaves_whole_batches_and_loses_no_acknowledged_one(
-    tmp_path: Path, seed: int
+    address: str, tmp_path: Path, seed: int
 ) -> None:
     figures = run_crash_campaign(
-        str(tmp_path / "crash.db"),
+        address,
         workdir=tmp_path,
         kills=KILLS_PER_FILE,
         batch_size=BATCH_SIZE,
