@@ -42,6 +42,7 @@ from ledger.retry import retry_on_conflict
 from ledger.state import ReportState, ReportStatus, VersionState
 from ledger.stores.memory import MemoryStore
 from ledger.stores.sqlite import SQLiteStore
+from ledger.subscription import Subscription
 from ledger.taxonomy import DEFAULT_TAXONOMY, Dimension, Taxonomy
 from ledger.values import Period, Provenance, SourceKind, Verification
 from ledger.verify import Digest, IntegrityProblem, IntegrityReport, ProblemKind, verify_log
@@ -92,6 +93,7 @@ __all__ = [
     "StoreError",
     "StoredEvent",
     "StructuredProjection",
+    "Subscription",
     "Tally",
     "TallyDiff",
     "TallyEntry",
