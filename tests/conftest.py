@@ -48,11 +48,18 @@ STORES: dict[str, Callable[[Path], StoreFactory]] = {
 
 @pytest.fixture(params=sorted(STORES))
 def make_store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[StoreFactory]:
-    """A factory of fresh, empty stores of one kind; every store it made is closed afterwards."""
+    """A factory of fresh, empty stores of one kind, one live store at a time.
+
+    Asking for a new store closes the one made before: a hypothesis test makes one per
+    example, and a server store holds a connection until closed (150 examples would exhaust
+    PostgreSQL's connection limit). Every store is closed after the test.
+    """
     made: list[Store] = []
     factory = STORES[request.param](tmp_path)
 
     def make() -> Store:
+        if made:
+            made[-1].close()
         store = factory()
         made.append(store)
         return store
