@@ -109,3 +109,50 @@ def test_bad_settings_are_refused(kwargs: dict[str, Any], field: str) -> None:
     with pytest.raises(ValidationError) as info:
         Subscription(ledger.store, **kwargs)
     assert info.value.field == field
+
+
+def test_follow_keeps_a_projection_live_with_checkpoints(make_store: StoreFactory) -> None:
+    from ledger.projections.reports import ReportIndexProjection  # noqa: PLC0415
+
+    ledger = Ledger(make_store(), actor="t")
+    register(ledger, "a", "b", "c")
+    projection = ReportIndexProjection()
+    first = ledger.follow(projection, checkpoint_every=2, idle_timeout=0)
+    assert first.position == 3
+    checkpoint = ledger.store.load_checkpoint(projection.name)
+    assert checkpoint is not None
+    assert checkpoint.position == 3  # the last, partial stretch is saved when it ends
+    register(ledger, "d")
+    second = ledger.follow(projection, idle_timeout=0)  # resumes from position 3
+    assert second.position == 4
+    replayed = ledger.runner(projection)
+    replayed.replay()
+    assert projection.dump(second.state) == projection.dump(replayed.state)
+
+
+def test_follow_runs_until_stopped_from_another_thread(make_store: StoreFactory) -> None:
+    from ledger.projections.reports import ReportIndexProjection  # noqa: PLC0415
+
+    ledger = Ledger(make_store(), actor="t")
+    stop = threading.Event()
+    result: list[Any] = []
+    name = ReportIndexProjection.name
+
+    def worker() -> None:
+        projection = ReportIndexProjection()
+        result.append(ledger.follow(projection, checkpoint_every=1, poll_interval=0.01, stop=stop))
+
+    thread = threading.Thread(target=worker)
+    thread.start()
+    register(ledger, "x", "y")
+    caught_up = threading.Event()
+    for _ in range(int(HANG_GUARD / 0.01)):
+        checkpoint = ledger.store.load_checkpoint(name)
+        if checkpoint is not None and checkpoint.position == 2:
+            break
+        caught_up.wait(0.01)
+    stop.set()
+    thread.join(HANG_GUARD)
+    assert not thread.is_alive()
+    assert result[0].position == 2
+    assert sorted(result[0].state.sources) == ["x", "y"]

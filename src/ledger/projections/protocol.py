@@ -86,6 +86,8 @@ class ProjectionRunner(Generic[S]):
         self._registry = registry
         self.state: S = projection.initial()
         self.position = 0
+        #: The position of the checkpoint last loaded or saved; None if there was none.
+        self.checkpointed: int | None = None
 
     def replay(self) -> S:
         """Forget everything and fold the whole log from the start."""
@@ -101,7 +103,7 @@ class ProjectionRunner(Generic[S]):
             self.state = self.projection.load(checkpoint.state)
         except CodecError:
             return self.replay()
-        self.position = checkpoint.position
+        self.position = self.checkpointed = checkpoint.position
         return self.catch_up()
 
     def catch_up(self, until: int | None = None) -> S:
@@ -136,4 +138,5 @@ class ProjectionRunner(Generic[S]):
             state=self.projection.dump(self.state),
         )
         self.store.save_checkpoint(checkpoint)
+        self.checkpointed = self.position
         return checkpoint
