@@ -8,6 +8,8 @@ from ledger.errors import (
     FigureError,
     IntegrityError,
     LedgerError,
+    LineError,
+    MissingDependencyError,
     NotFoundError,
     ProjectionError,
     ReportStateError,
@@ -32,6 +34,7 @@ from ledger.events import (
     TaxonomyExtended,
 )
 from ledger.figures import Figure, FigureKind
+from ledger.interchange import ImportSummary, export_log, import_lines, restore_log
 from ledger.ledger import Ledger
 from ledger.log import Checkpoint
 from ledger.projections.audit import FieldChange, HistoryEntry, TallyDiff
@@ -62,6 +65,7 @@ __all__ = [
     "FigureError",
     "FigureKind",
     "HistoryEntry",
+    "ImportSummary",
     "IncidentOpened",
     "IntegrityError",
     "IntegrityProblem",
@@ -69,7 +73,9 @@ __all__ = [
     "Key",
     "Ledger",
     "LedgerError",
+    "LineError",
     "MemoryStore",
+    "MissingDependencyError",
     "NotFoundError",
     "PartsCheck",
     "Period",
@@ -109,6 +115,9 @@ __all__ = [
     "ValidationError",
     "Verification",
     "VersionState",
+    "export_log",
+    "import_lines",
+    "restore_log",
     "retry_on_conflict",
     "verify_log",
 ]

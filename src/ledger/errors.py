@@ -105,6 +105,25 @@ class CodecError(LedgerError):
         super().__init__(f"{where}{message}")
 
 
+class LineError(LedgerError):
+    """A line of an import or restore file is wrong; nothing from the file was written.
+
+    `line` numbers it from 1; `field` names the offending field (dotted for nested ones, None
+    when the line as a whole is at fault); `error` is the ledger's own error underneath, if the
+    line failed one of its checks (an unknown report, a retracted one), for callers that
+    dispatch on its type.
+    """
+
+    def __init__(
+        self, line: int, field: str | None, message: str, *, error: LedgerError | None = None
+    ) -> None:
+        self.line = line
+        self.field = field
+        self.error = error
+        where = f"{field}: " if field else ""
+        super().__init__(f"line {line}: {where}{message}")
+
+
 class UnknownEventTypeError(CodecError):
     """The payload names an event type, or a schema version, that this ledger does not know."""
 
@@ -115,6 +134,16 @@ class ProjectionError(LedgerError):
     def __init__(self, name: str, message: str) -> None:
         self.projection = name
         super().__init__(f"projection {name!r}: {message}")
+
+
+class MissingDependencyError(LedgerError):
+    """A feature needs an optional extra that is not installed; `extra` names it."""
+
+    def __init__(self, extra: str, feature: str) -> None:
+        self.extra = extra
+        super().__init__(
+            f"{feature} needs the {extra!r} extra: pip install 'incident-ledger[{extra}]'"
+        )
 
 
 class StoreError(LedgerError):

@@ -431,16 +431,27 @@ class Ledger:
         actor: str | None = None,
         reason: str | None = None,
         event_ids: Sequence[str] | None = None,
+        reasons: Sequence[str | None] | None = None,
     ) -> list[StoredEvent]:
         """Check and append events as one batch: all of them or, on any error, none.
 
         Pass `event_ids` to make a retry safe: a batch whose ids were appended before returns
-        the original events and writes nothing.
+        the original events and writes nothing. `reasons` gives each event a reason of its
+        own in place of `reason` (an import keeps each line's).
         """
         actor = self.actor if actor is None else actor
         check_text("actor", actor, required=True)
         check_text("reason", reason)
         events = _sequence("events", events)
+        why = (
+            [reason] * len(events)
+            if reasons is None
+            else [
+                check_text(f"reasons[{i}]", r) for i, r in enumerate(_sequence("reasons", reasons))
+            ]
+        )
+        if len(why) != len(events):
+            raise ValidationError("reasons", "needs one reason per event", value=reasons)
         ids = (
             [_new_id() for _ in events]
             if event_ids is None
@@ -468,10 +479,10 @@ class Ledger:
                     event_id=event_id,
                     stream=event.stream,
                     body=self._registry.encode(
-                        event, event_id=event_id, actor=actor, reason=reason
+                        event, event_id=event_id, actor=actor, reason=event_reason
                     ),
                 )
-                for event, event_id in zip(events, ids, strict=True)
+                for event, event_id, event_reason in zip(events, ids, why, strict=True)
             ]
             expected = {e.stream: self._versions.get(e.stream, 0) for e in events}
             positions = self.store.append(records, now=utc("now", self._clock()), expected=expected)
@@ -479,6 +490,14 @@ class Ledger:
             first = min(positions, default=1)
             stored = {s.position: s for s in self._read(after=first - 1, until=max(positions))}
             return [stored[p] for p in positions]
+
+    def scratch(self) -> LedgerState:
+        """A scratch state over the current one, to check a batch event by event before
+        appending it (`check`, then `apply`, as `append` does) when the caller must say which
+        event is wrong, as an import names the line. Nothing done to it reaches the ledger."""
+        with self._lock:
+            self._sync()
+            return self._state.fork()
 
     def _append_one(self, event: Event, *, actor: str | None, reason: str | None) -> StoredEvent:
         return self.append([event], actor=actor, reason=reason)[0]

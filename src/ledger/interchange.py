@@ -1,0 +1,786 @@
+"""JSON Lines in and out of a ledger: import new facts, export the whole log, restore an export.
+
+Two formats, both documented field by field in docs/cli.md:
+
+- *Import lines* describe new facts, one JSON object per line with a `"type"` ("incident",
+  "source", "term", "report", "revision", "correction", "retraction", "void") and figures as
+  text ("at least 311"). `import_lines` checks every line against the ledger, each seeing the
+  lines before it, and then appends them all as one batch, or nothing.
+- *Exports* copy the log itself: a header line naming the head digest, then one line per stored
+  record with its exact body bytes. `restore_log` loads one into an empty ledger; since a
+  record's hash depends only on the previous hash, its position, stream, version, event id,
+  recorded time and body, appending the records again at their recorded times reproduces every
+  hash, and the restored ledger has the exported one's head digest.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+import json
+import os
+import uuid
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from pathlib import Path
+from typing import Any, Final, TextIO, TypeVar
+
+import attrs
+import cattrs
+from cattrs.errors import AttributeValidationNote, IterableValidationNote
+
+from ledger.codec import EVENTS, EventRegistry, converter
+from ledger.errors import (
+    ConcurrencyError,
+    IntegrityError,
+    LedgerError,
+    LineError,
+    StoreError,
+    ValidationError,
+)
+from ledger.events import (
+    Event,
+    IncidentOpened,
+    ReportCorrected,
+    ReportFiled,
+    ReportRetracted,
+    ReportRevised,
+    ReportVoided,
+    SourceRegistered,
+    StoredEvent,
+    TaxonomyExtended,
+)
+from ledger.figures import Figure
+from ledger.ledger import Ledger
+from ledger.log import GENESIS_HASH, NewRecord, Store, chain_hash
+from ledger.retry import retry_on_conflict
+from ledger.state import LedgerState
+from ledger.taxonomy import ROOT, Dimension
+from ledger.values import Period, Provenance, SourceKind
+from ledger.verify import Digest, verify_log
+
+#: `progress(done, total)`: how far a long operation is; `total` is None when not known.
+Progress = Callable[[int, int | None], None]
+T = TypeVar("T")
+
+#: The header line of an export names its format, so neither file is mistaken for the other.
+EXPORT_FORMAT: Final = "incident-ledger-export"
+EXPORT_FORMAT_VERSION: Final = 1
+
+
+# Untrusted input. The codec's converter serves bodies the codec itself wrote, and it coerces
+# like Python does (None becomes "None", 2.5 becomes 2); a file typed by people or other
+# tools must say what it means, so this copy of it takes text, numbers and times only as such.
+
+
+def _text(value: object, _: type) -> str:
+    if not isinstance(value, str):
+        raise TypeError(f"expected text, got {_json_value(value)}")
+    return value
+
+
+def _whole(value: object, _: type) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise TypeError(f"expected a whole number, got {_json_value(value)}")
+    return value
+
+
+def _terms(value: object, _: type) -> tuple[str, ...]:
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise TypeError(f"expected a list of text, got {_json_value(value)}")
+    return tuple(value)
+
+
+def _choice(value: object, cls: type[enum.Enum]) -> enum.Enum:
+    try:
+        return cls(value)
+    except ValueError:
+        choices = ", ".join(repr(m.value) for m in cls)
+        raise ValueError(f"expected one of {choices}, got {_json_value(value)}") from None
+
+
+def _day(value: object, _: type) -> dt.date:
+    if isinstance(value, str):
+        try:
+            return dt.date.fromisoformat(value)
+        except ValueError:
+            pass
+    raise ValueError(f"expected an ISO 8601 date such as 2025-03-06, got {_json_value(value)}")
+
+
+def _time(value: object, _: type) -> dt.datetime:
+    if isinstance(value, str):
+        try:
+            parsed = dt.datetime.fromisoformat(value)
+        except ValueError:
+            pass
+        else:
+            if parsed.utcoffset() is None:
+                raise ValueError(f"{value!r} has no time zone; add one, as in 2025-03-08T14:00Z")
+            return parsed.astimezone(dt.UTC)
+    example = "such as 2025-03-08T14:00Z"
+    raise ValueError(f"expected an ISO 8601 time with a zone, {example}, got {_json_value(value)}")
+
+
+#: How much of a bad value an error message quotes.
+_SHOWN: Final = 40
+
+
+def _json_value(value: object) -> str:
+    """How the file wrote `value`, briefly: enough to find it on the line."""
+    if isinstance(value, list | dict):
+        return "a list" if isinstance(value, list) else "an object"
+    text = json.dumps(value, ensure_ascii=False)
+    return text if len(text) <= _SHOWN else text[: _SHOWN - 3] + "..."
+
+
+_STRICT: Final = converter.copy()
+_STRICT.register_structure_hook(str, _text)
+_STRICT.register_structure_hook(int, _whole)
+_STRICT.register_structure_hook(dt.date, _day)
+_STRICT.register_structure_hook(dt.datetime, _time)
+_STRICT.register_structure_hook_func(lambda t: t == tuple[str, ...], _terms)
+_STRICT.register_structure_hook_func(
+    lambda t: isinstance(t, type) and issubclass(t, enum.Enum), _choice
+)
+
+
+# Import lines. Each class is one "type"; its fields are the line's keys, named as the
+# commands name them, so an error's field is the key to fix.
+
+
+@attrs.frozen(kw_only=True, slots=True)
+class _IncidentLine:
+    incident: str
+    title: str
+    places: tuple[str, ...] = ()
+    started_on: dt.date | None = None
+    reason: str | None = None
+
+    def events(self, state: LedgerState) -> list[Event]:
+        opened = IncidentOpened(
+            incident=self.incident,
+            title=self.title,
+            places=self.places,
+            started_on=self.started_on,
+        )
+        # As `Ledger.open_incident` does: places new to the taxonomy join it under "all".
+        known = state.taxonomy.terms(Dimension.PLACE)
+        new = [p for p in dict.fromkeys(opened.places) if p not in known]
+        return [
+            *(TaxonomyExtended(dimension=Dimension.PLACE, term=p, parent=ROOT) for p in new),
+            opened,
+        ]
+
+
+@attrs.frozen(kw_only=True, slots=True)
+class _SourceLine:
+    source: str
+    name: str
+    kind: SourceKind
+    url: str | None = None
+    notes: str | None = None
+    reason: str | None = None
+
+    def events(self, _: LedgerState) -> list[Event]:
+        return [
+            SourceRegistered(
+                source=self.source, name=self.name, kind=self.kind, url=self.url, notes=self.notes
+            )
+        ]
+
+
+@attrs.frozen(kw_only=True, slots=True)
+class _TermLine:
+    dimension: Dimension
+    term: str
+    parent: str | None = None
+    reason: str | None = None
+
+    def events(self, _: LedgerState) -> list[Event]:
+        parent = self.parent
+        if parent is None and self.dimension is not Dimension.METRIC:
+            parent = ROOT
+        return [TaxonomyExtended(dimension=self.dimension, term=self.term, parent=parent)]
+
+
+@attrs.frozen(kw_only=True, slots=True)
+class _ReportLine:
+    incident: str
+    source: str
+    metric: str
+    figure: Figure
+    reported_at: dt.datetime
+    group: str = ROOT
+    by: str = ROOT
+    place: str = ROOT
+    period: Period = attrs.field(factory=Period)
+    provenance: Provenance = attrs.field(factory=Provenance)
+    report_id: str | None = None
+    reason: str | None = None
+
+    def events(self, _: LedgerState) -> list[Event]:
+        return [
+            ReportFiled(
+                incident=self.incident,
+                report_id=uuid.uuid4().hex if self.report_id is None else self.report_id,
+                source=self.source,
+                metric=self.metric,
+                group=self.group,
+                by=self.by,
+                place=self.place,
+                period=self.period,
+                figure=self.figure,
+                reported_at=self.reported_at,
+                provenance=self.provenance,
+            )
+        ]
+
+
+def _incident_of(state: LedgerState, report_id: str, incident: str | None) -> str:
+    """The report's incident; one the line names must be it (`check` says so if not)."""
+    return state.report(report_id).incident if incident is None else incident
+
+
+@attrs.frozen(kw_only=True, slots=True)
+class _RevisionLine:
+    report_id: str
+    figure: Figure
+    reported_at: dt.datetime
+    period: Period | None = None
+    provenance: Provenance = attrs.field(factory=Provenance)
+    incident: str | None = None
+    reason: str | None = None
+
+    def events(self, state: LedgerState) -> list[Event]:
+        return [
+            ReportRevised(
+                incident=_incident_of(state, self.report_id, self.incident),
+                report_id=self.report_id,
+                figure=self.figure,
+                reported_at=self.reported_at,
+                period=self.period,
+                provenance=self.provenance,
+            )
+        ]
+
+
+@attrs.frozen(kw_only=True, slots=True)
+class _CorrectionLine:
+    report_id: str
+    version: int | None = None
+    figure: Figure | None = None
+    reported_at: dt.datetime | None = None
+    period: Period | None = None
+    source: str | None = None
+    metric: str | None = None
+    group: str | None = None
+    by: str | None = None
+    place: str | None = None
+    incident: str | None = None
+    reason: str | None = None
+
+    def events(self, state: LedgerState) -> list[Event]:
+        report = state.report(self.report_id)
+        return [
+            ReportCorrected(
+                incident=_incident_of(state, self.report_id, self.incident),
+                report_id=self.report_id,
+                version=len(report.versions) - 1 if self.version is None else self.version,
+                figure=self.figure,
+                reported_at=self.reported_at,
+                period=self.period,
+                source=self.source,
+                metric=self.metric,
+                group=self.group,
+                by=self.by,
+                place=self.place,
+            )
+        ]
+
+
+@attrs.frozen(kw_only=True, slots=True)
+class _RetractionLine:
+    report_id: str
+    reported_at: dt.datetime
+    provenance: Provenance = attrs.field(factory=Provenance)
+    incident: str | None = None
+    reason: str | None = None
+
+    def events(self, state: LedgerState) -> list[Event]:
+        return [
+            ReportRetracted(
+                incident=_incident_of(state, self.report_id, self.incident),
+                report_id=self.report_id,
+                reported_at=self.reported_at,
+                provenance=self.provenance,
+            )
+        ]
+
+
+@attrs.frozen(kw_only=True, slots=True)
+class _VoidLine:
+    report_id: str
+    incident: str | None = None
+    reason: str | None = None
+
+    def events(self, state: LedgerState) -> list[Event]:
+        return [
+            ReportVoided(
+                incident=_incident_of(state, self.report_id, self.incident),
+                report_id=self.report_id,
+            )
+        ]
+
+
+_Line = (
+    _IncidentLine
+    | _SourceLine
+    | _TermLine
+    | _ReportLine
+    | _RevisionLine
+    | _CorrectionLine
+    | _RetractionLine
+    | _VoidLine
+)
+
+#: The line types, by the value of their "type" key.
+LINE_TYPES: Final[dict[str, type[_Line]]] = {
+    "incident": _IncidentLine,
+    "source": _SourceLine,
+    "term": _TermLine,
+    "report": _ReportLine,
+    "revision": _RevisionLine,
+    "correction": _CorrectionLine,
+    "retraction": _RetractionLine,
+    "void": _VoidLine,
+}
+#: Changes that rewrite what earlier answers should have been must say why.
+_NEEDS_REASON: Final = ("correction", "void")
+
+
+@attrs.frozen(kw_only=True, slots=True)
+class ImportSummary:
+    """What an import appended: how many lines of each type, and the stored events."""
+
+    lines: int
+    counts: dict[str, int]
+    events: tuple[StoredEvent, ...]
+
+
+def import_lines(
+    ledger: Ledger,
+    lines: Iterable[str],
+    *,
+    actor: str | None = None,
+    reason: str | None = None,
+    progress: Progress | None = None,
+) -> ImportSummary:
+    """Check every line, then append all of them as one batch; on any error, nothing.
+
+    A bad line raises `LineError` naming its number (from 1) and field. Each line's own
+    `"reason"` is stored with its events; `reason` is the default for lines without one.
+    Blank lines are skipped but counted, so numbers match the file's.
+    """
+    parsed: list[tuple[int, str, _Line]] = []
+    for number, text in enumerate(lines, start=1):
+        if text.strip():
+            parsed.append((number, *_parse_line(number, text)))
+        if progress is not None and number % 1000 == 0:
+            progress(number, None)
+    counts: dict[str, int] = {}
+    for _, kind, _line in parsed:
+        counts[kind] = counts.get(kind, 0) + 1
+
+    def attempt() -> list[StoredEvent]:
+        events, reasons = _check_lines(parsed, ledger.scratch(), reason)
+        if not events:
+            return []
+        try:
+            return ledger.append(events, actor=actor, reasons=reasons)
+        except ConcurrencyError:
+            raise
+        except LedgerError:
+            # Another writer changed the ledger between our check and the append: check
+            # again against what it wrote, so the error names the line it broke.
+            _check_lines(parsed, ledger.scratch(), reason)
+            raise
+
+    stored = retry_on_conflict(attempt)
+    if progress is not None:
+        progress(len(parsed), len(parsed))
+    return ImportSummary(lines=len(parsed), counts=counts, events=tuple(stored))
+
+
+def _parse_line(number: int, text: str) -> tuple[str, _Line]:
+    try:
+        raw = json.loads(text)
+    except ValueError as exc:
+        raise LineError(number, None, f"not a JSON object ({exc})") from None
+    if not isinstance(raw, dict):
+        raise LineError(number, None, f"expected a JSON object, got {_json_value(raw)}")
+    if raw.get("format") == EXPORT_FORMAT:
+        raise LineError(
+            number, None, "this is an export of a whole log: restore it into an empty ledger"
+        )
+    data = dict(raw)
+    kind = data.pop("type", None)
+    cls = LINE_TYPES.get(kind) if isinstance(kind, str) else None
+    if cls is None:
+        choices = ", ".join(repr(k) for k in LINE_TYPES)
+        what = "is required" if kind is None else f"{kind!r} is not a line type"
+        raise LineError(number, "type", f"{what}; expected one of {choices}")
+    return kind, _structure_line(number, data, cls)
+
+
+def _structure_line(number: int, data: dict[str, Any], cls: type[T]) -> T:
+    try:
+        return _STRICT.structure(data, cls)
+    except (cattrs.BaseValidationError, LedgerError, TypeError, ValueError, KeyError) as exc:
+        field, message, error = _locate(exc)
+        raise LineError(number, field, message, error=error) from exc
+
+
+def _locate(exc: BaseException, path: str = "") -> tuple[str | None, str, LedgerError | None]:
+    """The dotted field, message and ledger error at the bottom of a structuring failure."""
+    if isinstance(exc, cattrs.ForbiddenExtraKeysError):
+        extra = min(exc.extra_fields)
+        return _join(path, extra), "is not a field of this line type", None
+    if isinstance(exc, cattrs.BaseValidationError) and exc.exceptions:
+        inner = exc.exceptions[0]
+        for note in getattr(inner, "__notes__", ()):
+            if isinstance(note, AttributeValidationNote):
+                path = _join(path, note.name)
+            elif isinstance(note, IterableValidationNote):
+                path = f"{path}[{note.index}]"
+        return _locate(inner, path)
+    if isinstance(exc, KeyError):
+        return path or str(exc.args[0]), "is required", None
+    if isinstance(exc, LedgerError):
+        own = getattr(exc, "field", None)
+        field = path or own or None
+        return field, _message(exc), exc
+    return path or None, str(exc), None
+
+
+def _join(path: str, name: str) -> str:
+    return f"{path}.{name}" if path else name
+
+
+def _message(exc: LedgerError) -> str:
+    """The error's message without the field it starts with, which a `LineError` repeats."""
+    text, field = str(exc), getattr(exc, "field", None)
+    if field is not None and text.startswith(f"{field}: "):
+        return text[len(field) + 2 :]
+    return text.removeprefix(": ")
+
+
+def _check_lines(
+    parsed: Sequence[tuple[int, str, _Line]], state: LedgerState, default_reason: str | None
+) -> tuple[list[Event], list[str | None]]:
+    events: list[Event] = []
+    reasons: list[str | None] = []
+    for number, kind, line in parsed:
+        why = default_reason if line.reason is None else line.reason
+        if kind in _NEEDS_REASON and (why is None or not why.strip()):
+            raise LineError(number, "reason", f"is required: a {kind} must say why")
+        try:
+            for event in line.events(state):
+                state.check(event)
+                state.apply(event)
+                events.append(event)
+                reasons.append(why)
+        except LedgerError as exc:
+            raise LineError(number, getattr(exc, "field", None), _message(exc), error=exc) from exc
+    return events, reasons
+
+
+# Export and restore.
+
+
+@attrs.frozen(kw_only=True, slots=True)
+class ExportHeader:
+    """The first line of an export: its format and the head digest of the log it copies."""
+
+    format: str
+    format_version: int
+    head: str
+
+
+@attrs.frozen(kw_only=True, slots=True)
+class ExportedRecord:
+    """One stored record; `body` is its stored bytes as UTF-8 text, exactly."""
+
+    position: int
+    stream: str
+    version: int
+    event_id: str
+    recorded_at: dt.datetime
+    hash: str
+    body: str
+
+
+def _store_of(target: Ledger | Store) -> Store:
+    return target.store if isinstance(target, Ledger) else target
+
+
+def _dump(row: object) -> str:
+    return json.dumps(converter.unstructure(row), ensure_ascii=False, separators=(",", ":"))
+
+
+def export_log(source: Ledger | Store, out: TextIO, *, progress: Progress | None = None) -> Digest:
+    """Write the whole log to `out` as JSON Lines (a header, then one line per record).
+
+    The export stops at the head it found when it started, so records appended meanwhile
+    are left for the next one; the same log always exports to the same text. Returns that
+    head's digest.
+    """
+    store = _store_of(source)
+    head = store.head()
+    digest = Digest(position=head.position, hash=head.hash)
+    out.write(
+        _dump(
+            ExportHeader(
+                format=EXPORT_FORMAT, format_version=EXPORT_FORMAT_VERSION, head=str(digest)
+            )
+        )
+        + "\n"
+    )
+    for record in store.read(until=head.position):
+        try:
+            body = record.body.decode()
+        except UnicodeDecodeError:
+            raise StoreError(
+                f"position {record.position}: the stored body is not UTF-8 text; the log is "
+                "damaged (see `ledger verify`)"
+            ) from None
+        row = ExportedRecord(
+            position=record.position,
+            stream=record.stream,
+            version=record.version,
+            event_id=record.event_id,
+            recorded_at=record.recorded_at,
+            hash=record.hash,
+            body=body,
+        )
+        out.write(_dump(row) + "\n")
+        if progress is not None and record.position % 1000 == 0:
+            progress(record.position, head.position)
+    if progress is not None:
+        progress(head.position, head.position)
+    return digest
+
+
+@attrs.frozen(kw_only=True, slots=True)
+class _Restored:
+    recorded_at: dt.datetime
+    version: int
+    hash: str
+    record: NewRecord
+
+
+def restore_log(
+    target: Ledger | Store,
+    source: str | os.PathLike[str] | Iterable[str],
+    *,
+    registry: EventRegistry = EVENTS,
+    progress: Progress | None = None,
+) -> Digest:
+    """Load an export into an empty ledger, reproducing every record and hash; verify it.
+
+    The whole file is checked first (each body decodes, each hash follows, the file ends at
+    its header's head), so a bad or truncated file writes nothing and raises `LineError`.
+    Records are then appended in runs that share a recorded time. `source` is a path (read
+    twice, in constant memory) or lines (held in memory). Returns the restored head's digest.
+    If the process dies midway, the target holds a verified prefix of the export: discard it
+    and restore again.
+    """
+    store = _store_of(target)
+    lines = _rereadable(source)
+    head = store.head()
+    if head.position != 0:
+        raise StoreError(
+            f"the target ledger holds {head.position} events; restore only into an empty one"
+        )
+    digest, records = _open_export(lines(), registry, decode=True)
+    for _ in records:
+        pass
+    _, records = _open_export(lines(), registry, decode=False)
+    run: list[_Restored] = []
+    hashes: list[str] = []
+
+    def flush() -> None:
+        expected: dict[str, int] = {}
+        for item in run:
+            expected.setdefault(item.record.stream, item.version - 1)
+        store.append([r.record for r in run], now=run[0].recorded_at, expected=expected)
+        hashes.extend(r.hash for r in run)
+        run.clear()
+        if progress is not None:
+            progress(len(hashes), digest.position)
+
+    for item in records:
+        if run and item.recorded_at != run[0].recorded_at:
+            flush()
+        run.append(item)
+    if run:
+        flush()
+    _check_restored(store, hashes, digest, registry)
+    if isinstance(target, Ledger):
+        target.sync()
+    return digest
+
+
+def _rereadable(source: str | os.PathLike[str] | Iterable[str]) -> Callable[[], Iterable[str]]:
+    """A way to read the lines again: a file is reopened, anything else is held in memory."""
+    if isinstance(source, str | os.PathLike):
+        path = Path(source)
+
+        def reopen() -> Iterator[str]:
+            with path.open(encoding="utf-8-sig") as file:
+                yield from file
+
+        return reopen
+    held = list(source)
+    return lambda: held
+
+
+def _open_export(
+    lines: Iterable[str], registry: EventRegistry, *, decode: bool
+) -> tuple[Digest, Iterator[_Restored]]:
+    """The header's digest, and the records, each checked against the chain before it.
+
+    Every failure is a `LineError`; the records' end is checked against the header.
+    """
+    numbered = ((n, t) for n, t in enumerate(lines, start=1) if t.strip())
+    first = next(numbered, None)
+    if first is None:
+        raise LineError(1, None, "the file is empty: an export starts with its header line")
+    digest = _read_header(*first)
+    return digest, _records(numbered, first[0], digest, registry, decode=decode)
+
+
+def _records(
+    numbered: Iterator[tuple[int, str]],
+    header_line: int,
+    digest: Digest,
+    registry: EventRegistry,
+    *,
+    decode: bool,
+) -> Iterator[_Restored]:
+    previous, position, last = GENESIS_HASH, 0, None
+    versions: dict[str, int] = {}
+    for number, text in numbered:
+        row = _read_record(number, text)
+        _check_record(number, row, position, versions, last)
+        body = row.body.encode()
+        if decode:
+            _check_body(number, row, body, registry)
+        expected = chain_hash(
+            previous,
+            position=row.position,
+            stream=row.stream,
+            version=row.version,
+            event_id=row.event_id,
+            recorded_at=row.recorded_at,
+            body=body,
+        )
+        if row.hash != expected:
+            raise LineError(
+                number,
+                "hash",
+                f"does not follow from the record and the one before it (expected {expected}): "
+                "the export was altered",
+            )
+        previous, position, last = row.hash, row.position, row.recorded_at
+        versions[row.stream] = row.version
+        yield _Restored(
+            recorded_at=row.recorded_at,
+            version=row.version,
+            hash=row.hash,
+            record=NewRecord(event_id=row.event_id, stream=row.stream, body=body),
+        )
+    if (position, previous) != (digest.position, digest.hash):
+        raise LineError(
+            header_line,
+            "head",
+            f"the header promises {digest}, but the records end at {position}:{previous}: "
+            "the file is truncated or was altered",
+        )
+
+
+def _read_header(number: int, text: str) -> Digest:
+    try:
+        raw = json.loads(text)
+    except ValueError as exc:
+        raise LineError(number, None, f"not a JSON object ({exc})") from None
+    if not isinstance(raw, dict) or raw.get("format") != EXPORT_FORMAT:
+        raise LineError(
+            number,
+            "format",
+            f"an export starts with a header whose format is {EXPORT_FORMAT!r}; "
+            "is this a file to import instead?",
+        )
+    header = _structure_line(number, raw, ExportHeader)
+    if header.format_version != EXPORT_FORMAT_VERSION:
+        raise LineError(
+            number,
+            "format_version",
+            f"is {header.format_version}; this ledger reads version {EXPORT_FORMAT_VERSION}",
+        )
+    try:
+        return Digest.parse(header.head)
+    except ValidationError as exc:
+        raise LineError(number, "head", _message(exc), error=exc) from exc
+
+
+def _read_record(number: int, text: str) -> ExportedRecord:
+    try:
+        raw = json.loads(text)
+    except ValueError as exc:
+        raise LineError(number, None, f"not a JSON object ({exc})") from None
+    if not isinstance(raw, dict):
+        raise LineError(number, None, f"expected a JSON object, got {_json_value(raw)}")
+    return _structure_line(number, raw, ExportedRecord)
+
+
+def _check_record(
+    number: int,
+    row: ExportedRecord,
+    position: int,
+    versions: dict[str, int],
+    last: dt.datetime | None,
+) -> None:
+    if row.position != position + 1:
+        raise LineError(number, "position", f"is {row.position}, expected {position + 1}")
+    version = versions.get(row.stream, 0) + 1
+    if row.version != version:
+        raise LineError(
+            number, "version", f"is {row.version}; stream {row.stream!r} is at {version - 1}"
+        )
+    if last is not None and row.recorded_at < last:
+        raise LineError(number, "recorded_at", "is earlier than the record before it")
+
+
+def _check_body(number: int, row: ExportedRecord, body: bytes, registry: EventRegistry) -> None:
+    try:
+        decoded = registry.decode(body, position=row.position)
+    except LedgerError as exc:
+        raise LineError(number, "body", str(exc), error=exc) from exc
+    if decoded.event_id != row.event_id:
+        raise LineError(number, "event_id", f"differs from the body's {decoded.event_id!r}")
+    if decoded.event.stream != row.stream:
+        raise LineError(number, "stream", f"differs from the event's {decoded.event.stream!r}")
+
+
+def _check_restored(
+    store: Store, hashes: Sequence[str], digest: Digest, registry: EventRegistry
+) -> None:
+    for record, expected in zip(store.read(), hashes, strict=False):
+        if record.hash != expected:
+            raise IntegrityError(
+                record.position,
+                "bad hash",
+                f"restored as {record.hash}, exported as {expected}: the target store "
+                "changed while it was restored",
+            )
+    verify_log(store, against=digest, registry=registry).raise_for_problem()
