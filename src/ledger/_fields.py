@@ -56,6 +56,8 @@ def to_utc(value: object, field: attrs.Attribute[Any]) -> dt.datetime:
 
 
 def utc(name: str, value: object) -> dt.datetime:
+    if type(value) is dt.datetime and value.tzinfo is dt.UTC:
+        return value  # already normalised: every decoded and most constructed times are
     if not isinstance(value, dt.datetime):
         raise ValidationError(name, f"must be a datetime, got {type(value).__name__}", value=value)
     if value.tzinfo is None or value.utcoffset() is None:

@@ -8,6 +8,7 @@ payload one version at a time until it matches the class's current schema.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 from collections.abc import Callable, Iterable
 from typing import Any, Final, TypeVar
@@ -33,6 +34,14 @@ from ledger.figures import Figure
 Payload = dict[str, Any]
 Upcaster = Callable[[Payload], Payload]
 E = TypeVar("E", bound=Event)
+
+
+try:
+    # The `fast` extra: decoding only. Encoding stays with the stdlib, whose exact bytes the
+    # hash chain and idempotent retries depend on.
+    from orjson import loads as _loads
+except ImportError:  # pragma: no cover - exercised where the extra is not installed
+    _loads = json.loads  # type: ignore[assignment]  # the stdlib's takes more options
 
 
 def _structure_figure(value: object, _: type) -> Figure:
@@ -122,7 +131,7 @@ class EventRegistry:
     def decode(self, body: bytes | str, *, position: int | None = None) -> DecodedBody:
         """Decode a stored body; every failure is a `CodecError` naming the position."""
         try:
-            raw = json.loads(body)
+            raw = _loads(body)
         except (ValueError, UnicodeDecodeError) as exc:
             raise CodecError(f"the stored body is not JSON ({exc})", position=position) from exc
         if not isinstance(raw, dict):
@@ -207,10 +216,14 @@ EVENTS: Final = EventRegistry(
 )
 
 
+# Both are cached because a batch shares one recorded_at: every record of it formats and
+# parses the same instant.
+@functools.lru_cache(maxsize=1024)
 def format_time(value: dt.datetime) -> str:
     """Fixed-width UTC ISO 8601, so stored times sort as text in the same order as in time."""
     return value.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
+@functools.lru_cache(maxsize=1024)
 def parse_time(text: str) -> dt.datetime:
     return dt.datetime.fromisoformat(text).astimezone(dt.UTC)

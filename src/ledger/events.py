@@ -20,6 +20,10 @@ from ledger.values import Period, Provenance, SourceKind
 
 #: The stream that holds events belonging to no incident: sources and taxonomy extensions.
 GLOBAL_STREAM: Final = "$ledger"
+#: Shared defaults: both are immutable, and a million events need not carry a million
+#: copies of "no period" and "no provenance".
+_NO_PERIOD: Final = Period()
+_NO_PROVENANCE: Final = Provenance()
 
 
 def _term_field(default: str | None = None) -> Any:
@@ -120,10 +124,10 @@ class ReportFiled(_ReportEvent):
     group: str = _term_field(ROOT)
     by: str = _term_field(ROOT)
     place: str = _term_field(ROOT)
-    period: Period = attrs.field(factory=Period, validator=instance_of(Period))
+    period: Period = attrs.field(default=_NO_PERIOD, validator=instance_of(Period))
     figure: Figure = attrs.field(validator=instance_of(Figure))
     reported_at: dt.datetime = _utc_field()
-    provenance: Provenance = attrs.field(factory=Provenance, validator=instance_of(Provenance))
+    provenance: Provenance = attrs.field(default=_NO_PROVENANCE, validator=instance_of(Provenance))
 
 
 @attrs.frozen(kw_only=True, slots=True)
@@ -136,7 +140,7 @@ class ReportRevised(_ReportEvent):
     figure: Figure = attrs.field(validator=instance_of(Figure))
     reported_at: dt.datetime = _utc_field()
     period: Period | None = attrs.field(default=None)
-    provenance: Provenance = attrs.field(factory=Provenance, validator=instance_of(Provenance))
+    provenance: Provenance = attrs.field(default=_NO_PROVENANCE, validator=instance_of(Provenance))
 
     def __attrs_post_init__(self) -> None:
         if self.period is not None and not isinstance(self.period, Period):
@@ -199,7 +203,7 @@ class ReportRetracted(_ReportEvent):
     """The source withdrew the claim; effective from the retraction's `reported_at`."""
 
     reported_at: dt.datetime = _utc_field()
-    provenance: Provenance = attrs.field(factory=Provenance, validator=instance_of(Provenance))
+    provenance: Provenance = attrs.field(default=_NO_PROVENANCE, validator=instance_of(Provenance))
 
 
 @attrs.frozen(kw_only=True, slots=True)

@@ -239,6 +239,8 @@ class Figure:
 
     @classmethod
     def parse(cls, text: str) -> Figure:
+        if cls is Figure and isinstance(text, str):
+            return _parsed(text)
         return cls(text=text)
 
     @classmethod
@@ -296,6 +298,13 @@ class Figure:
         return (self.high is None or other.low <= self.high) and (
             other.high is None or self.low <= other.high
         )
+
+
+@functools.lru_cache(maxsize=65_536)
+def _parsed(text: str) -> Figure:
+    """Figures are immutable, so a log that repeats a wording shares one object for it: no
+    construction per event on replay, and no copy per event in memory."""
+    return Figure(text=text)
 
 
 def _render(n: int) -> str:

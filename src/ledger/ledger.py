@@ -12,7 +12,7 @@ import getpass
 import os
 import threading
 import uuid
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from types import TracebackType
 from typing import Any, Self, TypeVar
 
@@ -81,6 +81,13 @@ def _figure(value: Figure | str) -> Figure:
 
 def _new_id() -> str:
     return uuid.uuid4().hex
+
+
+def _new_ids(n: int) -> list[str]:
+    """`n` random (version 4) UUIDs from one read of the system's randomness: one
+    `uuid4()` each costs a system call per event, a tenth of a large batch's time."""
+    raw = os.urandom(16 * n)
+    return [uuid.UUID(bytes=raw[i : i + 16], version=4).hex for i in range(0, 16 * n, 16)]
 
 
 class Ledger:
@@ -169,16 +176,40 @@ class Ledger:
 
     # Reading.
 
-    def _sync(self) -> None:
-        """Fold whatever other writers appended since we last looked."""
+    def _sync(
+        self, own: Mapping[int, tuple[str, Event, str | None]] | None = None, actor: str = ""
+    ) -> dict[int, StoredEvent]:
+        """Fold whatever other writers appended since we last looked.
+
+        `own` maps the positions of a batch this ledger just appended to its event ids,
+        events and reasons: those are in hand already, so they are folded without decoding
+        the bodies we encoded a moment ago. Returns the stored events of `own` it folded.
+        """
+        folded: dict[int, StoredEvent] = {}
         with self._lock:
-            for stored in self._read(after=self._position):
+            for record in self.store.read(after=self._position):
+                mine = None if own is None else own.get(record.position)
+                if mine is not None and mine[0] == record.event_id:
+                    stored = folded[record.position] = StoredEvent(
+                        position=record.position,
+                        stream=record.stream,
+                        version=record.version,
+                        event_id=record.event_id,
+                        recorded_at=record.recorded_at,
+                        actor=actor,
+                        reason=mine[2],
+                        event=mine[1],
+                        hash=record.hash,
+                    )
+                else:
+                    stored = decode_record(record, self._registry)
                 self._state.apply(stored.event)
                 self._index.feed(stored)
                 for runner in self._watched:
                     runner.feed(stored)
                 self._versions[stored.stream] = stored.version
                 self._position = stored.position
+        return folded
 
     def sync(self) -> int:
         """Catch up with what other writers appended; returns the last position seen.
@@ -265,7 +296,7 @@ class Ledger:
             self._state.incident(incident)
             index = self._index.state
             return compute_tally(
-                index.known_reports(incident, known_at_t),
+                index.known_reports(incident, known_at_t, current=self._state.reports),
                 taxonomy=index.taxonomy,
                 incident=incident,
                 as_of=as_of_t,
@@ -453,7 +484,7 @@ class Ledger:
         if len(why) != len(events):
             raise ValidationError("reasons", "needs one reason per event", value=reasons)
         ids = (
-            [_new_id() for _ in events]
+            _new_ids(len(events))
             if event_ids is None
             # Ids go into stored bodies: one that is not an id would make the log unreadable.
             else [
@@ -486,7 +517,14 @@ class Ledger:
             ]
             expected = {e.stream: self._versions.get(e.stream, 0) for e in events}
             positions = self.store.append(records, now=utc("now", self._clock()), expected=expected)
-            self._sync()
+            own = {
+                p: (r.event_id, e, why_p)
+                for p, r, e, why_p in zip(positions, records, events, why, strict=True)
+            }
+            folded = self._sync(own, actor)
+            if all(p in folded for p in positions):
+                return [folded[p] for p in positions]
+            # A retried batch was folded before: read back what the store holds.
             first = min(positions, default=1)
             stored = {s.position: s for s in self._read(after=first - 1, until=max(positions))}
             return [stored[p] for p in positions]

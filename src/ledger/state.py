@@ -313,17 +313,38 @@ def fold_report(report: ReportState | None, event: Event) -> ReportState:
                 period=report.latest.period if event.period is None else event.period,
                 provenance=event.provenance,
             )
-            return attrs.evolve(report, versions=(*report.versions, version))
+            return _replace(report, versions=(*report.versions, version))
         case ReportCorrected():
             return _corrected(report, event)
         case ReportRetracted():
-            return attrs.evolve(
-                report, status=ReportStatus.RETRACTED, retracted_at=event.reported_at
-            )
+            return _replace(report, status=ReportStatus.RETRACTED, retracted_at=event.reported_at)
         case ReportVoided():
-            return attrs.evolve(report, status=ReportStatus.VOIDED)
+            return _replace(report, status=ReportStatus.VOIDED)
         case _:
             raise ValidationError("event", f"{type(event).__name__} is not a report event")
+
+
+def _replace(
+    report: ReportState,
+    *,
+    versions: tuple[VersionState, ...] | None = None,
+    status: ReportStatus | None = None,
+    retracted_at: dt.datetime | None = None,
+) -> ReportState:
+    """`attrs.evolve` for the hot cases of the fold, without its per-call introspection:
+    every revision on replay goes through here."""
+    return ReportState(
+        report_id=report.report_id,
+        incident=report.incident,
+        source=report.source,
+        metric=report.metric,
+        group=report.group,
+        by=report.by,
+        place=report.place,
+        versions=report.versions if versions is None else versions,
+        status=report.status if status is None else status,
+        retracted_at=report.retracted_at if retracted_at is None else retracted_at,
+    )
 
 
 def _corrected(report: ReportState, event: ReportCorrected) -> ReportState:

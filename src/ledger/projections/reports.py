@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from typing import Final
 
 import attrs
@@ -66,8 +66,19 @@ class ReportIndex:
         return state, facts[0]
 
     def known_reports(
-        self, incident: str, known_at: dt.datetime | None = None
+        self,
+        incident: str,
+        known_at: dt.datetime | None = None,
+        *,
+        current: Mapping[str, ReportState] | None = None,
     ) -> Iterator[tuple[ReportState, Fact]]:
+        """The incident's reports as known at `known_at`. Pass `current`, the reports as they
+        stand after every fact (a `LedgerState`'s), to skip refolding them when known_at is
+        now: that turns a tally of now from a walk over events into one over reports."""
+        if known_at is None and current is not None:
+            for report_id in self.report_ids(incident):
+                yield current[report_id], self.facts[report_id][0]
+            return
         for report_id in self.report_ids(incident):
             known = self.known(report_id, known_at)
             if known is not None:

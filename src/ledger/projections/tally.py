@@ -28,6 +28,7 @@ from ledger.taxonomy import ROOT, Dimension, Taxonomy
 from ledger.values import Period, Provenance
 
 _DIMENSIONS: Final = (Dimension.GROUP, Dimension.BY, Dimension.PLACE)
+_SLOTS: Final = {Dimension.GROUP: 1, Dimension.BY: 2, Dimension.PLACE: 3}
 
 
 @attrs.frozen(kw_only=True, slots=True, order=True)
@@ -216,10 +217,16 @@ def _spans(entries: tuple[TallyEntry, ...]) -> tuple[Span, ...]:
 
 
 def _checks(entries: tuple[TallyEntry, ...], taxonomy: Taxonomy) -> tuple[PartsCheck, ...]:
+    # Parts are only ever sought within one source: grouping first keeps a tally of many
+    # sources from comparing every entry with every other.
+    by_source: dict[str, list[TallyEntry]] = {}
+    for entry in entries:
+        by_source.setdefault(entry.source, []).append(entry)
     checks = []
     for whole in entries:
+        own = tuple(by_source[whole.source])
         for dimension in _DIMENSIONS:
-            parts = _nearest_parts(whole, dimension, entries, taxonomy)
+            parts = _nearest_parts(whole, dimension, own, taxonomy)
             if parts:
                 checks.append(
                     PartsCheck(
@@ -233,17 +240,25 @@ def _checks(entries: tuple[TallyEntry, ...], taxonomy: Taxonomy) -> tuple[PartsC
     return tuple(checks)
 
 
+def _rest(key: Key, dimension: Dimension) -> tuple[str | None, ...]:
+    """The key with `dimension`'s term blanked: two keys that differ only there are equal."""
+    terms: list[str | None] = [key.metric, key.group, key.by, key.place]
+    terms[_SLOTS[dimension]] = None
+    return tuple(terms)
+
+
 def _nearest_parts(
     whole: TallyEntry, dimension: Dimension, entries: tuple[TallyEntry, ...], taxonomy: Taxonomy
 ) -> tuple[TallyEntry, ...]:
     """The source's entries strictly below `whole` in `dimension` (equal in the others), less
     those below another such entry: the largest disjoint set of its parts it reported."""
     top = whole.key.term(dimension)
+    rest = _rest(whole.key, dimension)
     below = {
         e.key.term(dimension): e
         for e in entries
         if e.source == whole.source
-        and e.key == attrs.evolve(whole.key, **{dimension.value: e.key.term(dimension)})
+        and _rest(e.key, dimension) == rest
         and taxonomy.is_part_of(dimension, e.key.term(dimension), top)
     }
     return tuple(
