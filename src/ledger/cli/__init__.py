@@ -1,0 +1,270 @@
+"""The `ledger` command: the facade's commands and queries from a shell (see docs/cli.md).
+
+Exit status: 0 on success; 1 for bad input, a domain error (any `LedgerError`) or a log
+that fails verification, with a one-line message on stderr; 2 for a usage error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Callable, Sequence
+from typing import TextIO
+
+from ledger.cli import commands
+from ledger.cli.output import FORMATS
+from ledger.errors import LedgerError
+from ledger.taxonomy import ROOT, Dimension
+from ledger.values import SourceKind, Verification
+
+__all__ = ["build_parser", "main"]
+
+Handler = Callable[[argparse.Namespace, commands.Context], int]
+
+_EPILOG = """\
+times: an ISO 8601 date (2025-03-08) or a datetime with a zone (2025-03-08T14:00Z,
+2025-03-08T17:00+03:00); a bare date in --as-of, --known-at, --since and --until means
+the end of that day, UTC. Times without a zone are refused.
+
+See docs/cli.md for every command, the JSON and CSV schemas and the JSON Lines formats."""
+
+
+def _common(*, formats: Sequence[str] | None = None) -> argparse.ArgumentParser:
+    """Options every command takes, before or after its name.
+
+    SUPPRESS keeps a subcommand from overwriting a value given before it with its default.
+    """
+    parser = argparse.ArgumentParser(add_help=False)
+    parser.add_argument(
+        "--db",
+        default=argparse.SUPPRESS,
+        help="the ledger: a SQLite file or a postgresql:// URL (default: $LEDGER_DB, "
+        "else ./ledger.db)",
+    )
+    parser.add_argument(
+        "--actor",
+        default=argparse.SUPPRESS,
+        help="who is recording (default: $LEDGER_ACTOR, else your login name)",
+    )
+    if formats is not None:
+        parser.add_argument(
+            "--format",
+            choices=formats,
+            default="table",
+            help="table for people (the default); json and csv for programs (docs/cli.md)",
+        )
+    return parser
+
+
+def _provenance(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group("provenance")
+    group.add_argument("--via", help="the outlet that relayed the claim (e.g. CNN)")
+    group.add_argument("--citation", help="a URL or reference")
+    group.add_argument("--quote", help="the source's words")
+    group.add_argument(
+        "--verification",
+        choices=[v.value for v in Verification],
+        help="how far anyone could check it (default: unverified)",
+    )
+    group.add_argument("--notes", help="free notes")
+
+
+def _period(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--period-start", metavar="DATE", help="first day the figure covers")
+    parser.add_argument("--period-end", metavar="DATE", help="last day the figure covers")
+
+
+def _key(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--group", default=ROOT, help="victim group (default: all)")
+    parser.add_argument("--by", default=ROOT, help="perpetrator (default: all)")
+    parser.add_argument("--place", default=ROOT, help="place (default: all)")
+
+
+def build_parser() -> argparse.ArgumentParser:  # noqa: PLR0915 - one block per command
+    common = _common()
+    queries = _common(formats=FORMATS)
+    small = _common(formats=("table", "json"))
+    parser = argparse.ArgumentParser(
+        prog="ledger",
+        description="An append-only, bitemporal ledger of casualty and incident figures.",
+        epilog=_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        parents=[common],
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    def command(
+        name: str,
+        handler: Handler,
+        help_: str,
+        *,
+        parents: Sequence[argparse.ArgumentParser] = (common,),
+        parent: argparse._SubParsersAction[argparse.ArgumentParser] = sub,
+    ) -> argparse.ArgumentParser:
+        p = parent.add_parser(name, help=help_, description=help_, parents=list(parents))
+        p.set_defaults(handler=handler)
+        return p
+
+    command("init", commands.init, "create the ledger if it does not exist, and show its head")
+
+    incident = sub.add_parser("incident", help="incidents: open one").add_subparsers(
+        dest="action", metavar="ACTION", required=True
+    )
+    p = command("open", commands.incident_open, "open an incident", parent=incident)
+    p.add_argument("incident", help="its id, e.g. syria-coast-2025-03")
+    p.add_argument("--title", required=True)
+    p.add_argument("--place", action="append", help="a place it covers (repeat for more)")
+    p.add_argument("--started-on", metavar="DATE")
+    p.add_argument("--reason")
+
+    source = sub.add_parser("source", help="sources: register one").add_subparsers(
+        dest="action", metavar="ACTION", required=True
+    )
+    p = command("add", commands.source_add, "register a source", parent=source)
+    p.add_argument("source", help="its id, e.g. snhr")
+    p.add_argument("--name", required=True)
+    p.add_argument("--kind", required=True, choices=[k.value for k in SourceKind])
+    p.add_argument("--url")
+    p.add_argument("--notes")
+    p.add_argument("--reason")
+
+    term = sub.add_parser("term", help="taxonomy: add a term").add_subparsers(
+        dest="action", metavar="ACTION", required=True
+    )
+    p = command("add", commands.term_add, "add a taxonomy term", parent=term)
+    p.add_argument("dimension", choices=[d.value for d in Dimension])
+    p.add_argument("term")
+    p.add_argument("--parent", help="its parent term (default: all; metrics take none)")
+    p.add_argument("--reason")
+
+    p = command("report", commands.report, "file a source's claim of one figure")
+    p.add_argument("incident")
+    p.add_argument("--source", required=True)
+    p.add_argument("--metric", required=True, help="killed, injured, captured, missing, ...")
+    p.add_argument("--figure", required=True, help="in the source's words: 'at least 311'")
+    p.add_argument("--reported-at", required=True, metavar="TIME", help="when the source said it")
+    _key(p)
+    _period(p)
+    _provenance(p)
+    p.add_argument("--id", help="the report's id (default: a new random one)")
+    p.add_argument("--reason")
+
+    p = command("revise", commands.revise, "record that the source changed its figure")
+    p.add_argument("report_id")
+    p.add_argument("--figure", required=True)
+    p.add_argument("--reported-at", required=True, metavar="TIME")
+    _period(p)
+    _provenance(p)
+    p.add_argument("--reason")
+
+    p = command("correct", commands.correct, "fix the ledger's own entry, retroactively")
+    p.add_argument("report_id")
+    p.add_argument("--reason", required=True, help="why: a correction must say")
+    p.add_argument("--version", type=int, help="the version to fix (default: the latest)")
+    p.add_argument("--figure")
+    p.add_argument("--reported-at", metavar="TIME")
+    _period(p)
+    p.add_argument("--source")
+    p.add_argument("--metric")
+    p.add_argument("--group")
+    p.add_argument("--by")
+    p.add_argument("--place")
+
+    p = command("retract", commands.retract, "record that the source withdrew its claim")
+    p.add_argument("report_id")
+    p.add_argument("--reported-at", required=True, metavar="TIME")
+    _provenance(p)
+    p.add_argument("--reason")
+
+    p = command("void", commands.void, "strike an entry that should never have been made")
+    p.add_argument("report_id")
+    p.add_argument("--reason", required=True)
+
+    p = command("tally", commands.tally, "each source's figures, and how they compare",
+                parents=[queries])  # fmt: skip
+    p.add_argument("incident")
+    p.add_argument("--as-of", metavar="TIME", help="as reported by then (default: now)")
+    p.add_argument("--known-at", metavar="TIME", help="as the ledger knew then (default: now)")
+    p.add_argument("--occurred-by", metavar="DATE", help="only figures whose period ends by then")
+
+    p = command("timeline", commands.timeline, "how each source's figure moved over time",
+                parents=[queries])  # fmt: skip
+    p.add_argument("incident")
+    p.add_argument("--metric", required=True)
+    _key(p)
+    p.add_argument("--source", help="one source only")
+    p.add_argument("--known-at", metavar="TIME")
+    p.add_argument("--plot", metavar="FILE.png", help="also draw it (needs the plot extra)")
+
+    p = command("history", commands.history, "every change to one report",
+                parents=[queries])  # fmt: skip
+    p.add_argument("report_id")
+
+    p = command("changes", commands.changes, "changes to reports in a window of one clock",
+                parents=[queries])  # fmt: skip
+    p.add_argument("--since", metavar="TIME", help="after this time (default: the start)")
+    p.add_argument("--until", metavar="TIME", help="up to this time (default: now)")
+    p.add_argument("--clock", choices=["recorded", "reported"], default="recorded")
+    p.add_argument("--incident")
+    p.add_argument("--source")
+    p.add_argument("--recorded-by", metavar="ACTOR", help="changes this actor recorded")
+
+    p = command("diff", commands.diff, "what changed between two tallies", parents=[small])
+    p.add_argument("incident")
+    p.add_argument("--from-as-of", metavar="TIME")
+    p.add_argument("--from-known-at", metavar="TIME")
+    p.add_argument("--to-as-of", metavar="TIME")
+    p.add_argument("--to-known-at", metavar="TIME")
+
+    p = command("verify", commands.verify, "walk the hash chain; exit 1 if it is broken",
+                parents=[small])  # fmt: skip
+    p.add_argument("--against", metavar="DIGEST", help="a digest published earlier")
+
+    command("digest", commands.digest, "the head digest to publish", parents=[small])
+
+    p = command("export", commands.export, "write the whole log as JSON Lines (a backup)")
+    p.add_argument("file", nargs="?", default="-", help="where to (default: stdout)")
+
+    p = command("import", commands.import_, "add incidents, sources, reports and changes "
+                "from JSON Lines, all or nothing")  # fmt: skip
+    p.add_argument("file", help="a .jsonl file, or - for stdin")
+    p.add_argument("--reason", help="the reason for lines that give none")
+
+    p = command("restore", commands.restore, "load an export into an empty ledger and verify it")
+    p.add_argument("file", help="an export, or - for stdin")
+    return parser
+
+
+def main(
+    argv: Sequence[str] | None = None,
+    *,
+    stdout: TextIO | None = None,
+    stderr: TextIO | None = None,
+) -> int:
+    """Run one command; returns its exit status (argparse exits with 2 on a usage error)."""
+    out = sys.stdout if stdout is None else stdout
+    err = sys.stderr if stderr is None else stderr
+    args = build_parser().parse_args(argv)
+    ctx = commands.Context.from_args(args, out, err)
+    handler: Handler = args.handler
+    try:
+        return handler(args, ctx)
+    except LedgerError as exc:
+        err.write(f"ledger: error: {_one_line(str(exc))}\n")
+    except BrokenPipeError:
+        # The reader went away (`ledger export | head`): nothing to report, and Python must
+        # not complain on exit while flushing a pipe nobody reads.
+        if stdout is None:
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    except OSError as exc:
+        # A file that cannot be read or written is bad input, not a crash.
+        err.write(f"ledger: error: {_one_line(str(exc))}\n")
+    except KeyboardInterrupt:
+        err.write("ledger: interrupted\n")
+        return 130
+    return 1
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())

@@ -1,0 +1,492 @@
+"""The command handlers: parse what argparse leaves as text, call the facade, print the answer.
+
+Each handler takes the parsed arguments and a `Context`, and returns the exit status. Domain
+errors propagate as `LedgerError`; `ledger.cli.main` turns them into a one-line message.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import datetime as dt
+import os
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import TextIO
+
+import attrs
+
+from ledger.cli import output
+from ledger.cli.progress import Meter, MeteredStore
+from ledger.errors import StoreError, ValidationError
+from ledger.interchange import export_log, import_lines, restore_log
+from ledger.ledger import Ledger
+from ledger.log import Store
+from ledger.stores.sqlite import SQLiteStore
+from ledger.values import Period, Provenance, Verification
+from ledger.verify import Digest
+
+DEFAULT_DB = "ledger.db"
+
+
+def _is_url(db: str) -> bool:
+    return db.startswith(("postgresql://", "postgres://"))
+
+
+@attrs.define
+class Context:
+    """Where the ledger is, who is acting, and where output goes."""
+
+    db: str
+    actor: str | None
+    stdout: TextIO
+    stderr: TextIO
+
+    @classmethod
+    def from_args(cls, args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> Context:
+        db = getattr(args, "db", None) or os.environ.get("LEDGER_DB") or DEFAULT_DB
+        actor = getattr(args, "actor", None) or os.environ.get("LEDGER_ACTOR") or None
+        return cls(db=db, actor=actor, stdout=stdout, stderr=stderr)
+
+    @property
+    def where(self) -> str:
+        if _is_url(self.db):
+            from ledger.stores.postgres import redact  # noqa: PLC0415 - an optional extra
+
+            return redact(self.db)
+        return self.db
+
+    def meter(self, label: str) -> Meter:
+        return Meter(label, self.stderr)
+
+    @contextlib.contextmanager
+    def ledger(self, *, create: bool = False, durable: bool = True) -> Iterator[Ledger]:
+        """The ledger at `db`, replayed (with progress on a terminal); closed afterwards.
+
+        Only `init`, `import` and `restore` create a missing SQLite file: a query or a
+        command aimed at a mistyped path must not leave an empty ledger behind.
+        """
+        store = MeteredStore(self._store(create=create, durable=durable))
+        try:
+            store.meter = self.meter("replaying the log")
+            ledger = Ledger(store, actor=self.actor)
+        except BaseException:
+            store.close()
+            raise
+        finally:
+            if store.meter is not None:
+                store.meter.finish()
+            store.meter = None
+        with ledger:
+            yield ledger
+
+    def _store(self, *, create: bool, durable: bool) -> Store:
+        if _is_url(self.db):
+            from ledger.stores.postgres import PostgresStore  # noqa: PLC0415 - an optional extra
+
+            return PostgresStore(self.db)
+        if not create and not Path(self.db).exists():
+            raise StoreError(
+                f"no ledger at {self.db!r}: create one with `ledger init`, "
+                "or point --db (or LEDGER_DB) at an existing one"
+            )
+        return SQLiteStore(self.db, durable=durable)
+
+
+# Times. A bad one is bad input (exit 1), not a usage error, so they are parsed here and not
+# by argparse.
+
+
+def instant(option: str, text: str | None) -> dt.datetime | None:
+    """A point on a clock: a zoned datetime, or a date meaning the end of that day, UTC."""
+    if text is None:
+        return None
+    try:
+        day = dt.date.fromisoformat(text)
+    except ValueError:
+        return zoned(option, text)
+    return dt.datetime.combine(day, dt.time.max, tzinfo=dt.UTC)
+
+
+def zoned(option: str, text: str | None) -> dt.datetime:
+    if text is None:
+        raise ValidationError(option, "is required")
+    try:
+        value = dt.datetime.fromisoformat(text)
+    except ValueError:
+        raise ValidationError(
+            option, f"{text!r} is not an ISO 8601 time such as 2025-03-08T14:00Z", value=text
+        ) from None
+    if value.utcoffset() is None:
+        raise ValidationError(
+            option,
+            f"{text!r} has no time zone: add one (2025-03-08T14:00Z, or +03:00)",
+            value=text,
+        )
+    return value.astimezone(dt.UTC)
+
+
+def day(option: str, text: str | None) -> dt.date | None:
+    if text is None:
+        return None
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise ValidationError(
+            option, f"{text!r} is not an ISO 8601 date such as 2025-03-08", value=text
+        ) from None
+
+
+def _period(args: argparse.Namespace) -> Period | None:
+    start, end = day("--period-start", args.period_start), day("--period-end", args.period_end)
+    if start is None and end is None:
+        return None
+    return Period(start=start, end=end)
+
+
+def _provenance(args: argparse.Namespace) -> Provenance:
+    verification = Verification.UNVERIFIED
+    if args.verification is not None:
+        verification = Verification(args.verification)  # argparse checked the choice
+    return Provenance(
+        via=args.via,
+        citation=args.citation,
+        quote=args.quote,
+        verification=verification,
+        notes=args.notes,
+    )
+
+
+def _say(ctx: Context, text: str) -> None:
+    ctx.stdout.write(text + "\n")
+
+
+# Set-up.
+
+
+def init(_: argparse.Namespace, ctx: Context) -> int:
+    with ctx.ledger(create=True) as ledger:
+        digest = ledger.digest()
+    _say(ctx, f"ledger ready at {ctx.where}: {digest.position} events, digest {digest}")
+    return 0
+
+
+def incident_open(args: argparse.Namespace, ctx: Context) -> int:
+    with ctx.ledger() as ledger:
+        stored = ledger.open_incident(
+            args.incident,
+            title=args.title,
+            places=args.place or (),
+            started_on=day("--started-on", args.started_on),
+            reason=args.reason,
+        )
+    _say(ctx, f"opened incident {args.incident} (position {stored.position})")
+    return 0
+
+
+def source_add(args: argparse.Namespace, ctx: Context) -> int:
+    with ctx.ledger() as ledger:
+        stored = ledger.register_source(
+            args.source,
+            name=args.name,
+            kind=args.kind,
+            url=args.url,
+            notes=args.notes,
+            reason=args.reason,
+        )
+    _say(ctx, f"registered source {args.source} (position {stored.position})")
+    return 0
+
+
+def term_add(args: argparse.Namespace, ctx: Context) -> int:
+    with ctx.ledger() as ledger:
+        stored = ledger.extend_taxonomy(
+            args.dimension, args.term, parent=args.parent, reason=args.reason
+        )
+    _say(ctx, f"added {args.dimension} term {args.term} (position {stored.position})")
+    return 0
+
+
+# Reports and their changes.
+
+
+def report(args: argparse.Namespace, ctx: Context) -> int:
+    with ctx.ledger() as ledger:
+        report_id = ledger.file_report(
+            args.incident,
+            source=args.source,
+            metric=args.metric,
+            figure=args.figure,
+            reported_at=zoned("--reported-at", args.reported_at),
+            group=args.group,
+            by=args.by,
+            place=args.place,
+            period=_period(args),
+            provenance=_provenance(args),
+            report_id=args.id,
+            reason=args.reason,
+        )
+    # The id alone, so that scripts can capture it: rid=$(ledger report ...)
+    _say(ctx, report_id)
+    return 0
+
+
+def revise(args: argparse.Namespace, ctx: Context) -> int:
+    with ctx.ledger() as ledger:
+        ledger.revise_report(
+            args.report_id,
+            figure=args.figure,
+            reported_at=zoned("--reported-at", args.reported_at),
+            period=_period(args),
+            provenance=_provenance(args),
+            reason=args.reason,
+        )
+        state = ledger.report(args.report_id)
+    _say(ctx, f"revised {args.report_id}: version {len(state.versions) - 1} is {args.figure!r}")
+    return 0
+
+
+def correct(args: argparse.Namespace, ctx: Context) -> int:
+    with ctx.ledger() as ledger:
+        stored = ledger.correct_report(
+            args.report_id,
+            reason=args.reason,
+            version=args.version,
+            figure=args.figure,
+            reported_at=None
+            if args.reported_at is None
+            else zoned("--reported-at", args.reported_at),
+            period=_period(args),
+            source=args.source,
+            metric=args.metric,
+            group=args.group,
+            by=args.by,
+            place=args.place,
+        )
+    _say(ctx, f"corrected {args.report_id} (position {stored.position})")
+    return 0
+
+
+def retract(args: argparse.Namespace, ctx: Context) -> int:
+    with ctx.ledger() as ledger:
+        stored = ledger.retract_report(
+            args.report_id,
+            reported_at=zoned("--reported-at", args.reported_at),
+            provenance=_provenance(args),
+            reason=args.reason,
+        )
+    _say(ctx, f"retracted {args.report_id} (position {stored.position})")
+    return 0
+
+
+def void(args: argparse.Namespace, ctx: Context) -> int:
+    with ctx.ledger() as ledger:
+        stored = ledger.void_report(args.report_id, reason=args.reason)
+    _say(ctx, f"voided {args.report_id} (position {stored.position})")
+    return 0
+
+
+# Answers.
+
+
+def _emit(ctx: Context, fmt: str, doc: object, text: str) -> None:
+    if fmt == "json":
+        output.write_json(doc, ctx.stdout)
+    elif fmt == "csv":
+        output.write_csv(doc, ctx.stdout)
+    else:
+        _say(ctx, text)
+
+
+def tally(args: argparse.Namespace, ctx: Context) -> int:
+    with ctx.ledger() as ledger:
+        result = ledger.tally(
+            args.incident,
+            as_of=instant("--as-of", args.as_of),
+            known_at=instant("--known-at", args.known_at),
+            occurred_by=day("--occurred-by", args.occurred_by),
+        )
+    doc = output.tally_doc(result)
+    _emit(ctx, args.format, doc, output.tally_table(doc))
+    return 0
+
+
+def timeline(args: argparse.Namespace, ctx: Context) -> int:
+    with ctx.ledger() as ledger:
+        result = ledger.timeline(
+            args.incident,
+            metric=args.metric,
+            group=args.group,
+            by=args.by,
+            place=args.place,
+            source=args.source,
+            known_at=instant("--known-at", args.known_at),
+        )
+    if args.plot is not None:
+        from ledger.plot import plot_timeline  # noqa: PLC0415 - matplotlib is an optional extra
+
+        plot_timeline(result, args.plot)
+        ctx.stderr.write(f"wrote {args.plot}\n")
+    doc = output.timeline_doc(result)
+    _emit(ctx, args.format, doc, output.timeline_table(doc))
+    return 0
+
+
+def history(args: argparse.Namespace, ctx: Context) -> int:
+    with ctx.ledger() as ledger:
+        entries = ledger.history(args.report_id)
+    doc = output.history_doc(args.report_id, entries)
+    text = output.changes_table(
+        doc.entries, title=f"History of report {args.report_id}", with_report=False
+    )
+    _emit(ctx, args.format, doc, text)
+    return 0
+
+
+def changes(args: argparse.Namespace, ctx: Context) -> int:
+    since, until = instant("--since", args.since), instant("--until", args.until)
+    with ctx.ledger() as ledger:
+        entries = ledger.changes(
+            since=since,
+            until=until,
+            clock=args.clock,
+            incident=args.incident,
+            source=args.source,
+            actor=args.recorded_by,
+        )
+    doc = output.changes_doc(
+        entries,
+        clock=args.clock,
+        since=since,
+        until=until,
+        incident=args.incident,
+        source=args.source,
+        recorded_by=args.recorded_by,
+    )
+    title = (
+        f"Changes on the {args.clock} clock after {output.when(since, none='the start')} "
+        f"up to {output.when(until)}"
+    )
+    _emit(ctx, args.format, doc, output.changes_table(doc.entries, title=title, with_report=True))
+    return 0
+
+
+def diff(args: argparse.Namespace, ctx: Context) -> int:
+    with ctx.ledger() as ledger:
+        a = ledger.tally(
+            args.incident,
+            as_of=instant("--from-as-of", args.from_as_of),
+            known_at=instant("--from-known-at", args.from_known_at),
+        )
+        b = ledger.tally(
+            args.incident,
+            as_of=instant("--to-as-of", args.to_as_of),
+            known_at=instant("--to-known-at", args.to_known_at),
+        )
+    doc = output.diff_doc(Ledger.diff(a, b), a, b)
+    _emit(ctx, args.format, doc, output.diff_table(doc))
+    return 0
+
+
+# Integrity.
+
+
+def verify(args: argparse.Namespace, ctx: Context) -> int:
+    against = None if args.against is None else Digest.parse(args.against)
+    with ctx.ledger() as ledger:
+        found = ledger.verify(against=against)
+    problem = found.problem
+    doc = output.verify_doc(found)
+    if args.format == "json":
+        output.write_json(doc, ctx.stdout)
+    elif problem is None:
+        extends = "" if against is None else f", and it extends {against}"
+        _say(ctx, f"ok: {found.checked} records verified; head {found.head}{extends}")
+    else:
+        _say(ctx, f"FAILED after {found.checked} good records: {problem}")
+    # A log that fails verification is a failed check, and says so in the status too.
+    return 0 if found.ok else 1
+
+
+def digest(args: argparse.Namespace, ctx: Context) -> int:
+    with ctx.ledger() as ledger:
+        head = ledger.digest()
+    if args.format == "json":
+        output.write_json(output.digest_doc(head), ctx.stdout)
+    else:
+        _say(ctx, str(head))
+    return 0
+
+
+# Interchange.
+
+
+@contextlib.contextmanager
+def _reading(name: str) -> Iterator[TextIO]:
+    if name == "-":
+        yield sys.stdin
+        return
+    with Path(name).open(encoding="utf-8-sig") as file:
+        yield file
+
+
+def export(args: argparse.Namespace, ctx: Context) -> int:
+    meter = ctx.meter("exporting")
+    with ctx.ledger() as ledger:
+        if args.file == "-":
+            head = export_log(ledger, ctx.stdout, progress=meter)
+        else:
+            # Written beside the target and renamed into place: a half-written backup never
+            # sits under the name of a finished one.
+            target = Path(args.file)
+            partial = target.with_name(f".{target.name}.partial")
+            try:
+                with partial.open("w", encoding="utf-8") as out:
+                    head = export_log(ledger, out, progress=meter)
+                partial.replace(target)
+            finally:
+                partial.unlink(missing_ok=True)
+    meter.finish()
+    where = "" if args.file == "-" else f" to {args.file}"
+    ctx.stderr.write(f"exported {head.position} records{where}; digest {head}\n")
+    return 0
+
+
+def import_(args: argparse.Namespace, ctx: Context) -> int:
+    meter = ctx.meter("checking lines")
+    with ctx.ledger(create=True) as ledger, _reading(args.file) as lines:
+        try:
+            summary = import_lines(ledger, lines, reason=args.reason, progress=meter)
+        finally:
+            meter.finish()
+        position = ledger.position
+    counts = ", ".join(f"{n} {kind}{'' if n == 1 else 's'}" for kind, n in summary.counts.items())
+    _say(
+        ctx,
+        f"imported {summary.lines} lines ({counts or 'nothing'}) as {len(summary.events)} "
+        f"events; the log is at position {position}",
+    )
+    return 0
+
+
+def restore(args: argparse.Namespace, ctx: Context) -> int:
+    # Per-commit fsync buys nothing here: an interrupted restore is discarded, not resumed,
+    # and closing the SQLite file checkpoints it to disk.
+    with ctx.ledger(create=True, durable=False) as ledger:
+        store = ledger.store
+        assert isinstance(store, MeteredStore)  # noqa: S101 - Context.ledger made it
+        meter = ctx.meter("restoring")
+        source: str | list[str] = list(sys.stdin) if args.file == "-" else args.file
+        try:
+            head = restore_log(store.store, source, progress=meter)
+        finally:
+            meter.finish()
+        store.meter = ctx.meter("rebuilding projections")
+        try:
+            ledger.sync()
+        finally:
+            store.meter.finish()
+            store.meter = None
+    _say(ctx, f"restored {head.position} records into {ctx.where}; verified, digest {head}")
+    return 0
