@@ -355,22 +355,22 @@ def test_progress_shows_on_a_terminal_only(tmp_path: Path, monkeypatch: pytest.M
     terminal = FakeTerminal()
     shown = Run("--db", tmp_path / "b.db", "import", SEED, stderr=terminal)
     assert shown.code == 0
-    assert "\rchecking lines: 18 of 18 (100%)" in shown.err
+    assert "\rimport: appended 21 of 21 (100%)" in shown.err
     replay = Run("--db", tmp_path / "b.db", "tally", INCIDENT, stderr=FakeTerminal())
-    assert "\rreplaying the log: 21 of 21 (100%)" in replay.err
+    assert "\rreplaying the log: events 21 of 21 (100%)" in replay.err
     assert replay.err.endswith("\n")
 
 
 def test_a_meter_waits_before_drawing_and_draws_nothing_off_a_terminal() -> None:
     terminal = FakeTerminal()
     meter = progress.Meter("work", terminal)
-    meter(1, 10)  # sooner than DELAY after the start: nothing yet
+    meter("working", 1, 10)  # sooner than DELAY after the start: nothing yet
     meter.finish()
     assert terminal.getvalue() == ""
     piped = io.StringIO()
     meter = progress.Meter("work", piped, enabled=None)
     meter._start -= 10
-    meter(5, 10)
+    meter("working", 5, 10)
     meter.finish()
     assert piped.getvalue() == ""
 

@@ -58,8 +58,11 @@ from ledger.taxonomy import ROOT, Dimension
 from ledger.values import Period, Provenance, SourceKind
 from ledger.verify import Digest, verify_log
 
-#: `progress(done, total)`: how far a long operation is; `total` is None when not known.
-Progress = Callable[[int, int | None], None]
+#: `progress(stage, done, total)`: how far a stage of a long operation is ("checking",
+#: "appending", ...); `total` is None when not known yet.
+Progress = Callable[[str, int, int | None], None]
+#: How many lines or records pass between two progress reports.
+_EVERY: Final = 1000
 T = TypeVar("T")
 
 #: The header line of an export names its format, so neither file is mistaken for the other.
@@ -381,20 +384,17 @@ def import_lines(
     `"reason"` is stored with its events; `reason` is the default for lines without one.
     Blank lines are skipped but counted, so numbers match the file's.
     """
-    parsed: list[tuple[int, str, _Line]] = []
-    for number, text in enumerate(lines, start=1):
-        if text.strip():
-            parsed.append((number, *_parse_line(number, text)))
-        if progress is not None and number % 1000 == 0:
-            progress(number, None)
+    parsed = _parse_lines(lines, progress)
     counts: dict[str, int] = {}
     for _, kind, _line in parsed:
         counts[kind] = counts.get(kind, 0) + 1
 
     def attempt() -> list[StoredEvent]:
-        events, reasons = _check_lines(parsed, ledger.scratch(), reason)
+        events, reasons = _check_lines(parsed, ledger.scratch(), reason, progress=progress)
         if not events:
             return []
+        if progress is not None:
+            progress("appending", len(events), None)
         try:
             return ledger.append(events, actor=actor, reasons=reasons)
         except ConcurrencyError:
@@ -407,8 +407,18 @@ def import_lines(
 
     stored = retry_on_conflict(attempt)
     if progress is not None:
-        progress(len(parsed), len(parsed))
+        progress("appended", len(stored), len(stored))
     return ImportSummary(lines=len(parsed), counts=counts, events=tuple(stored))
+
+
+def _parse_lines(lines: Iterable[str], progress: Progress | None) -> list[tuple[int, str, _Line]]:
+    parsed: list[tuple[int, str, _Line]] = []
+    for number, text in enumerate(lines, start=1):
+        if text.strip():
+            parsed.append((number, *_parse_line(number, text)))
+        if progress is not None and number % _EVERY == 0:
+            progress("reading", number, None)
+    return parsed
 
 
 def _parse_line(number: int, text: str) -> tuple[str, _Line]:
@@ -475,11 +485,17 @@ def _message(exc: LedgerError) -> str:
 
 
 def _check_lines(
-    parsed: Sequence[tuple[int, str, _Line]], state: LedgerState, default_reason: str | None
+    parsed: Sequence[tuple[int, str, _Line]],
+    state: LedgerState,
+    default_reason: str | None,
+    *,
+    progress: Progress | None = None,
 ) -> tuple[list[Event], list[str | None]]:
     events: list[Event] = []
     reasons: list[str | None] = []
-    for number, kind, line in parsed:
+    for done, (number, kind, line) in enumerate(parsed, start=1):
+        if progress is not None and done % _EVERY == 0:
+            progress("checking", done, len(parsed))
         why = default_reason if line.reason is None else line.reason
         if kind in _NEEDS_REASON and (why is None or not why.strip()):
             raise LineError(number, "reason", f"is required: a {kind} must say why")
@@ -563,16 +579,17 @@ def export_log(source: Ledger | Store, out: TextIO, *, progress: Progress | None
             body=body,
         )
         out.write(_dump(row) + "\n")
-        if progress is not None and record.position % 1000 == 0:
-            progress(record.position, head.position)
+        if progress is not None and record.position % _EVERY == 0:
+            progress("exporting", record.position, head.position)
     if progress is not None:
-        progress(head.position, head.position)
+        progress("exported", head.position, head.position)
     return digest
 
 
 @attrs.frozen(kw_only=True, slots=True)
 class _Restored:
     recorded_at: dt.datetime
+    record_position: int
     version: int
     hash: str
     record: NewRecord
@@ -602,9 +619,23 @@ def restore_log(
             f"the target ledger holds {head.position} events; restore only into an empty one"
         )
     digest, records = _open_export(lines(), registry, decode=True)
-    for _ in records:
-        pass
+    for item in records:
+        if progress is not None and item.record_position % _EVERY == 0:
+            progress("checking", item.record_position, digest.position)
     _, records = _open_export(lines(), registry, decode=False)
+    hashes = _append_runs(store, records, digest, progress)
+    if progress is not None:
+        progress("verifying", digest.position, None)
+    _check_restored(store, hashes, digest, registry)
+    if isinstance(target, Ledger):
+        target.sync()
+    return digest
+
+
+def _append_runs(
+    store: Store, records: Iterable[_Restored], digest: Digest, progress: Progress | None
+) -> list[str]:
+    """Append each run of records that share a recorded time, at that time; their hashes."""
     run: list[_Restored] = []
     hashes: list[str] = []
 
@@ -616,7 +647,7 @@ def restore_log(
         hashes.extend(r.hash for r in run)
         run.clear()
         if progress is not None:
-            progress(len(hashes), digest.position)
+            progress("restoring", len(hashes), digest.position)
 
     for item in records:
         if run and item.recorded_at != run[0].recorded_at:
@@ -624,10 +655,7 @@ def restore_log(
         run.append(item)
     if run:
         flush()
-    _check_restored(store, hashes, digest, registry)
-    if isinstance(target, Ledger):
-        target.sync()
-    return digest
+    return hashes
 
 
 def _rereadable(source: str | os.PathLike[str] | Iterable[str]) -> Callable[[], Iterable[str]]:
@@ -695,6 +723,7 @@ def _records(
         versions[row.stream] = row.version
         yield _Restored(
             recorded_at=row.recorded_at,
+            record_position=row.position,
             version=row.version,
             hash=row.hash,
             record=NewRecord(event_id=row.event_id, stream=row.stream, body=body),

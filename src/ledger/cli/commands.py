@@ -432,7 +432,7 @@ def _reading(name: str) -> Iterator[TextIO]:
 
 
 def export(args: argparse.Namespace, ctx: Context) -> int:
-    meter = ctx.meter("exporting")
+    meter = ctx.meter("export")
     with ctx.ledger() as ledger:
         if args.file == "-":
             head = export_log(ledger, ctx.stdout, progress=meter)
@@ -454,7 +454,7 @@ def export(args: argparse.Namespace, ctx: Context) -> int:
 
 
 def import_(args: argparse.Namespace, ctx: Context) -> int:
-    meter = ctx.meter("checking lines")
+    meter = ctx.meter("import")
     with ctx.ledger(create=True) as ledger, _reading(args.file) as lines:
         try:
             summary = import_lines(ledger, lines, reason=args.reason, progress=meter)
@@ -476,7 +476,7 @@ def restore(args: argparse.Namespace, ctx: Context) -> int:
     with ctx.ledger(create=True, durable=False) as ledger:
         store = ledger.store
         assert isinstance(store, MeteredStore)  # noqa: S101 - Context.ledger made it
-        meter = ctx.meter("restoring")
+        meter = ctx.meter("restore")
         source: str | list[str] = list(sys.stdin) if args.file == "-" else args.file
         try:
             head = restore_log(store.store, source, progress=meter)

@@ -17,7 +17,7 @@ EVERY = 0.1
 
 
 class Meter:
-    """A one-line progress display: `meter(done, total)` redraws it, `finish()` ends it.
+    """A one-line progress display: `meter(stage, done, total)` redraws it, `finish()` ends it.
 
     It draws nothing unless `stream` is a terminal: output piped to a file or another
     program must not fill up with carriage returns.
@@ -30,23 +30,26 @@ class Meter:
         self._start = time.monotonic()
         self._drawn = 0.0
         self._shown = False
-        self._last: tuple[int, int | None] = (0, None)
+        self._last: tuple[str, int, int | None] = ("", 0, None)
 
-    def __call__(self, done: int, total: int | None) -> None:
-        self._last = (done, total)
+    def __call__(self, stage: str, done: int, total: int | None) -> None:
+        changed = stage != self._last[0]
+        self._last = (stage, done, total)
         if not self.enabled:
             return
         now = time.monotonic()
-        if now - self._start < DELAY or (now - self._drawn < EVERY and done != total):
+        if now - self._start < DELAY:
+            return
+        if not changed and now - self._drawn < EVERY and done != total:
             return
         self._drawn = now
-        self._draw(done, total)
+        self._draw()
 
-    def _draw(self, done: int, total: int | None) -> None:
+    def _draw(self) -> None:
+        stage, done, total = self._last
+        text = f"{self.label}: {stage} {done:,}"
         if total:
-            text = f"{self.label}: {done:,} of {total:,} ({100 * done // total}%)"
-        else:
-            text = f"{self.label}: {done:,}"
+            text += f" of {total:,} ({100 * done // total}%)"
         self.stream.write(f"\r{text}\x1b[K")
         self.stream.flush()
         self._shown = True
@@ -54,7 +57,7 @@ class Meter:
     def finish(self) -> None:
         """End the line, if one was drawn, showing where the work ended."""
         if self._shown:
-            self._draw(*self._last)
+            self._draw()
             self.stream.write("\n")
             self.stream.flush()
             self._shown = False
@@ -92,9 +95,9 @@ class MeteredStore:
     def _metered(records: Iterator[Record], meter: Meter, total: int) -> Iterator[Record]:
         for record in records:
             if record.position % 500 == 0:
-                meter(record.position, total)
+                meter("events", record.position, total)
             yield record
-        meter(total, total)
+        meter("events", total, total)
 
     def append(
         self,
