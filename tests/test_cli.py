@@ -258,6 +258,13 @@ def test_usage_errors_exit_2(capsys: pytest.CaptureFixture[str]) -> None:
     assert "usage: ledger" in capsys.readouterr().err
 
 
+def test_version(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exited:
+        main(["--version"])
+    assert exited.value.code == 0
+    assert re.fullmatch(r"ledger \d+\.\d+\.\d+\S*\n", capsys.readouterr().out)
+
+
 def test_no_ledger_at_the_path_is_refused_not_created(tmp_path: Path) -> None:
     missing = tmp_path / "typo.db"
     run = Run("--db", missing, "tally", INCIDENT)
