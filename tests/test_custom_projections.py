@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter
+from collections.abc import Sequence
 from pathlib import Path
 
 import attrs
@@ -10,6 +12,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from ledger import Checkpoint, Ledger, ReportFiled, StoredEvent, StructuredProjection
+from ledger.testing import check_projection_laws
 
 from .strategies import Step, histories
 from .test_projection_laws import build
@@ -124,3 +127,11 @@ def test_replay_incremental_and_resume_agree_for_a_user_projection(
     incremental = holder[0]
     assert projection.dump(incremental.state) == projection.dump(replayed.state)  # type: ignore[attr-defined]
     assert projection.dump(resumed.state) == projection.dump(replayed.state)
+
+
+def test_a_user_projection_keeps_the_toolkit_s_laws() -> None:
+    def reference(log: Sequence[StoredEvent]) -> Counts:
+        filings = [e.event.source for e in log if isinstance(e.event, ReportFiled)]
+        return Counts(per_source=dict(Counter(filings)), applied=len(log))
+
+    check_projection_laws(ReportsPerSource(), reference=reference, max_examples=20)

@@ -69,7 +69,8 @@ class LawViolation(LedgerError, AssertionError):  # noqa: N818 - a test failure,
         self.position = position
         where = "" if position is None else f" after #{position}"
         super().__init__(
-            f"projection {projection!r} breaks the law {law!r}{where}: {detail}\n"
+            f"projection {projection!r} breaks the law {law!r}{where}:"
+            f"{'' if detail.startswith(chr(10)) else ' '}{detail}\n"
             f"history ({len(self.history)} events):\n{format_history(self.history)}"
         )
 
