@@ -1,0 +1,145 @@
+"""Our side of the benchmark: the `Ledger` facade over a durable SQLite file.
+
+Everything goes through the public API a user would call, validation and the hash chain
+included: `Ledger.append` checks each event against the ledger's state before it is stored.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+from collections.abc import Callable, Iterator, Sequence
+from pathlib import Path
+
+from bench.workload import BYS, GROUPS, METRICS, SOURCES, Op, Workload
+from ledger import Ledger
+from ledger.events import (
+    Event,
+    IncidentOpened,
+    ReportCorrected,
+    ReportFiled,
+    ReportRetracted,
+    ReportRevised,
+    SourceRegistered,
+    TaxonomyExtended,
+)
+from ledger.figures import Figure
+from ledger.projections.tally import Tally
+from ledger.taxonomy import DEFAULT_TAXONOMY, Dimension
+from ledger.values import Period, Provenance, SourceKind
+
+_NO_PERIOD = Period()
+
+
+def _ticking_clock() -> Callable[[], dt.datetime]:
+    """A recorded clock one second per append, so known-at queries have a spread to cut."""
+    ticks = itertools.count()
+    start = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
+    return lambda: start + dt.timedelta(seconds=next(ticks))
+
+
+def open_ledger(path: Path) -> Ledger:
+    return Ledger.open(path, actor="bench", clock=_ticking_clock())
+
+
+def setup_events(workload: Workload) -> list[Event]:
+    """Sources, vocabulary and incidents: what must exist before reports can be filed."""
+    events: list[Event] = [
+        SourceRegistered(source=s, name=s.upper(), kind=SourceKind.MONITOR) for s in SOURCES
+    ]
+    for dimension, terms in (
+        (Dimension.METRIC, METRICS),
+        (Dimension.GROUP, GROUPS),
+        (Dimension.BY, BYS),
+    ):
+        known = DEFAULT_TAXONOMY.terms(dimension)
+        events.extend(
+            TaxonomyExtended(
+                dimension=dimension,
+                term=t,
+                parent=None if dimension is Dimension.METRIC else "all",
+            )
+            for t in terms
+            if t not in known
+        )
+    for incident in workload.incidents:
+        events.extend(
+            TaxonomyExtended(dimension=Dimension.PLACE, term=p, parent="all")
+            for p in workload.places[incident]
+        )
+        events.append(
+            IncidentOpened(incident=incident, title=incident, places=workload.places[incident])
+        )
+    return events
+
+
+def to_event(op: Op) -> Event:
+    provenance = Provenance() if op.via is None else Provenance(via=op.via)
+    if op.kind == "filed":
+        assert op.figure is not None  # noqa: S101 - the workload always gives one
+        return ReportFiled(
+            incident=op.incident,
+            report_id=op.report_id,
+            source=op.source,
+            metric=op.metric,
+            group=op.group,
+            by=op.by,
+            place=op.place,
+            period=_NO_PERIOD,
+            figure=Figure.parse(op.figure),
+            reported_at=op.reported_at,
+            provenance=provenance,
+        )
+    if op.kind == "revised":
+        assert op.figure is not None  # noqa: S101
+        return ReportRevised(
+            incident=op.incident,
+            report_id=op.report_id,
+            figure=Figure.parse(op.figure),
+            reported_at=op.reported_at,
+            provenance=provenance,
+        )
+    if op.kind == "corrected":
+        assert op.figure is not None  # noqa: S101
+        return ReportCorrected(
+            incident=op.incident,
+            report_id=op.report_id,
+            version=op.version,
+            figure=Figure.parse(op.figure),
+        )
+    return ReportRetracted(
+        incident=op.incident,
+        report_id=op.report_id,
+        reported_at=op.reported_at,
+        provenance=provenance,
+    )
+
+
+def chunks(ops: Sequence[Op], size: int) -> Iterator[Sequence[Op]]:
+    for start in range(0, len(ops), size):
+        yield ops[start : start + size]
+
+
+def append_batches(ledger: Ledger, ops: Sequence[Op], batch: int) -> None:
+    for chunk in chunks(ops, batch):
+        ledger.append([to_event(op) for op in chunk], reason="bench")
+
+
+def append_singly(ledger: Ledger, ops: Sequence[Op]) -> None:
+    for op in ops:
+        ledger.append([to_event(op)], reason="bench")
+
+
+def replay(path: Path) -> tuple[Ledger, list[Tally]]:
+    """Open the file cold: read, decode and fold the whole log, then tally every incident."""
+    ledger = Ledger.open(path, actor="bench")
+    incidents = list(ledger._state.incidents)  # noqa: SLF001 - the benchmark needs every incident
+    return ledger, [ledger.tally(incident) for incident in incidents]
+
+
+def as_of(ledger: Ledger, incident: str, when: dt.datetime) -> Tally:
+    return ledger.tally(incident, as_of=when)
+
+
+def known_at(ledger: Ledger, incident: str, when: dt.datetime, recorded: dt.datetime) -> Tally:
+    return ledger.tally(incident, as_of=when, known_at=recorded)

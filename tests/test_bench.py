@@ -1,0 +1,45 @@
+"""The benchmark's quick mode runs in CI, so the benchmark code cannot rot unnoticed.
+
+Only that every figure is produced is checked: timings on a shared CI machine prove nothing.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+pytest.importorskip("eventsourcing", reason="the peer is in the dev extra")
+
+
+def test_quick_mode_produces_every_figure(tmp_path: Path) -> None:
+    out = tmp_path / "figures.json"
+    result = subprocess.run(
+        [sys.executable, "-m", "bench.run", "--quick", "--dir", str(tmp_path), "--json", str(out)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    figures = json.loads(out.read_text())
+    for side in ("ours", "peer", "raw"):
+        assert figures["batch"][side] > 0
+        assert figures["single"][side] > 0
+        assert figures["replay"][side]["events_per_s"] > 0
+        assert figures["replay"][side]["peak_mib"] >= figures["replay"][side]["baseline_mib"]
+    for side in ("ours", "peer"):
+        assert figures["as_of"][side]["median_ms"] > 0
+        assert figures["as_of"][side]["p99_ms"] >= figures["as_of"][side]["median_ms"]
+    assert figures["sizes"]["events"] == 10_000
+    assert "synchronous=2" in figures["sqlite"]["ours"]
+    assert "synchronous=2" in figures["sqlite"]["peer"]
+    for line in ("batch append", "single durable append", "full replay", "as-of tally", "memory"):
+        assert line in result.stdout
+    assert figures["machine"]["cpu"]
