@@ -139,7 +139,3 @@ def replay(path: Path) -> tuple[Ledger, list[Tally]]:
 
 def as_of(ledger: Ledger, incident: str, when: dt.datetime) -> Tally:
     return ledger.tally(incident, as_of=when)
-
-
-def known_at(ledger: Ledger, incident: str, when: dt.datetime, recorded: dt.datetime) -> Tally:
-    return ledger.tally(incident, as_of=when, known_at=recorded)
