@@ -8,6 +8,7 @@ payload one version at a time until it matches the class's current schema.
 from __future__ import annotations
 
 import datetime as dt
+import enum
 import functools
 import json
 from collections.abc import Callable, Iterable
@@ -16,6 +17,7 @@ from typing import Any, Final, TypeVar
 import attrs
 import cattrs
 from cattrs.preconf.json import make_converter
+from cattrs.v import format_exception
 
 from ledger.errors import CodecError, LedgerError, UnknownEventTypeError, ValidationError
 from ledger.events import (
@@ -48,6 +50,81 @@ def _structure_figure(value: object, _: type) -> Figure:
     return Figure.parse(value)  # type: ignore[arg-type]  # parse reports a non-text value itself
 
 
+class _RefusedError(ValueError):
+    """Raised by the converter's strict hooks; its message is meant for the user as it is."""
+
+
+def _text(value: object, _: type) -> str:
+    if not isinstance(value, str):
+        raise _RefusedError(f"expected text, got {describe_value(value)}")
+    return value
+
+
+def _whole(value: object, _: type) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise _RefusedError(f"expected a whole number, got {describe_value(value)}")
+    return value
+
+
+def _truth(value: object, _: type) -> bool:
+    if not isinstance(value, bool):
+        raise _RefusedError(f"expected true or false, got {describe_value(value)}")
+    return value
+
+
+def _terms(value: object, _: type) -> tuple[str, ...]:
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise _RefusedError(f"expected a list of text, got {describe_value(value)}")
+    return tuple(value)
+
+
+def _choice(value: object, cls: type[enum.Enum]) -> enum.Enum:
+    try:
+        return cls(value)
+    except ValueError:
+        choices = ", ".join(repr(m.value) for m in cls)
+        raise _RefusedError(f"expected one of {choices}, got {describe_value(value)}") from None
+
+
+def _day(value: object, _: type) -> dt.date:
+    if isinstance(value, str):
+        try:
+            return dt.date.fromisoformat(value)
+        except ValueError:
+            pass
+    raise _RefusedError(
+        f"expected an ISO 8601 date such as 2025-03-06, got {describe_value(value)}"
+    )
+
+
+def _time(value: object, _: type) -> dt.datetime:
+    if isinstance(value, str):
+        try:
+            parsed = dt.datetime.fromisoformat(value)
+        except ValueError:
+            pass
+        else:
+            if parsed.utcoffset() is None:
+                raise _RefusedError(f"{value!r} has no time zone; add one, as in 2025-03-08T14:00Z")
+            return parsed.astimezone(dt.UTC)
+    example = "such as 2025-03-08T14:00Z"
+    raise _RefusedError(
+        f"expected an ISO 8601 time with a zone, {example}, got {describe_value(value)}"
+    )
+
+
+#: How much of a bad value an error message quotes.
+_SHOWN: Final = 40
+
+
+def describe_value(value: object) -> str:
+    """How the file wrote `value`, briefly: enough to find it on the line."""
+    if isinstance(value, list | dict):
+        return "a list" if isinstance(value, list) else "an object"
+    text = json.dumps(value, ensure_ascii=False)
+    return text if len(text) <= _SHOWN else text[: _SHOWN - 3] + "..."
+
+
 def _make_converter() -> cattrs.Converter:
     # Extra keys are refused: a payload with fields this schema version does not know was
     # written by something else, and guessing would corrupt the history silently.
@@ -55,6 +132,19 @@ def _make_converter() -> cattrs.Converter:
     # A figure is stored as its wording; its bounds follow from it (see ledger.figures).
     converter.register_unstructure_hook(Figure, str)
     converter.register_structure_hook(Figure, _structure_figure)
+    # Stored bodies and import files alike must say what they mean: cattrs' defaults coerce
+    # as Python does (None becomes "None", 2.5 becomes 2), which would hide a corrupt payload
+    # or a mistyped line behind a plausible value. Text, numbers and times are taken only as such.
+    converter.register_structure_hook(str, _text)
+    converter.register_structure_hook(int, _whole)
+    # bool subclasses int, so without its own hook it would fall to _whole and be refused.
+    converter.register_structure_hook(bool, _truth)
+    converter.register_structure_hook(dt.date, _day)
+    converter.register_structure_hook(dt.datetime, _time)
+    converter.register_structure_hook_func(lambda t: t == tuple[str, ...], _terms)
+    converter.register_structure_hook_func(
+        lambda t: isinstance(t, type) and issubclass(t, enum.Enum), _choice
+    )
     return converter
 
 
@@ -183,10 +273,21 @@ def structure(data: object, cls: type[E], *, context: str, position: int | None 
         raise CodecError(f"{context}: {exc}", position=position) from exc
     except cattrs.BaseValidationError as exc:
         inner = _first_validation_error(exc)
-        detail = str(inner) if inner is not None else "; ".join(cattrs.transform_error(exc))
+        detail = (
+            str(inner)
+            if inner is not None
+            else "; ".join(cattrs.transform_error(exc, format_exception=_describe_failure))
+        )
         raise CodecError(f"{context}: {detail}", position=position) from exc
     except (TypeError, ValueError, KeyError, AttributeError) as exc:
         raise CodecError(f"{context}: {exc}", position=position) from exc
+
+
+def _describe_failure(exc: BaseException, type_: type | None) -> str:
+    """The codec's own hooks explain themselves; cattrs words the rest."""
+    if isinstance(exc, _RefusedError):
+        return str(exc)
+    return format_exception(exc, type_)
 
 
 def _first_validation_error(exc: BaseException) -> ValidationError | None:

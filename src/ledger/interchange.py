@@ -16,7 +16,6 @@ Two formats, both documented field by field in docs/cli.md:
 from __future__ import annotations
 
 import datetime as dt
-import enum
 import json
 import os
 import uuid
@@ -28,7 +27,7 @@ import attrs
 import cattrs
 from cattrs.errors import AttributeValidationNote, IterableValidationNote
 
-from ledger.codec import EVENTS, EventRegistry, converter
+from ledger.codec import EVENTS, EventRegistry, converter, describe_value
 from ledger.errors import (
     ConcurrencyError,
     IntegrityError,
@@ -68,83 +67,6 @@ T = TypeVar("T")
 #: The header line of an export names its format, so neither file is mistaken for the other.
 EXPORT_FORMAT: Final = "incident-ledger-export"
 EXPORT_FORMAT_VERSION: Final = 1
-
-
-# Untrusted input. The codec's converter serves bodies the codec itself wrote, and it coerces
-# like Python does (None becomes "None", 2.5 becomes 2); a file typed by people or other
-# tools must say what it means, so this copy of it takes text, numbers and times only as such.
-
-
-def _text(value: object, _: type) -> str:
-    if not isinstance(value, str):
-        raise TypeError(f"expected text, got {_json_value(value)}")
-    return value
-
-
-def _whole(value: object, _: type) -> int:
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise TypeError(f"expected a whole number, got {_json_value(value)}")
-    return value
-
-
-def _terms(value: object, _: type) -> tuple[str, ...]:
-    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-        raise TypeError(f"expected a list of text, got {_json_value(value)}")
-    return tuple(value)
-
-
-def _choice(value: object, cls: type[enum.Enum]) -> enum.Enum:
-    try:
-        return cls(value)
-    except ValueError:
-        choices = ", ".join(repr(m.value) for m in cls)
-        raise ValueError(f"expected one of {choices}, got {_json_value(value)}") from None
-
-
-def _day(value: object, _: type) -> dt.date:
-    if isinstance(value, str):
-        try:
-            return dt.date.fromisoformat(value)
-        except ValueError:
-            pass
-    raise ValueError(f"expected an ISO 8601 date such as 2025-03-06, got {_json_value(value)}")
-
-
-def _time(value: object, _: type) -> dt.datetime:
-    if isinstance(value, str):
-        try:
-            parsed = dt.datetime.fromisoformat(value)
-        except ValueError:
-            pass
-        else:
-            if parsed.utcoffset() is None:
-                raise ValueError(f"{value!r} has no time zone; add one, as in 2025-03-08T14:00Z")
-            return parsed.astimezone(dt.UTC)
-    example = "such as 2025-03-08T14:00Z"
-    raise ValueError(f"expected an ISO 8601 time with a zone, {example}, got {_json_value(value)}")
-
-
-#: How much of a bad value an error message quotes.
-_SHOWN: Final = 40
-
-
-def _json_value(value: object) -> str:
-    """How the file wrote `value`, briefly: enough to find it on the line."""
-    if isinstance(value, list | dict):
-        return "a list" if isinstance(value, list) else "an object"
-    text = json.dumps(value, ensure_ascii=False)
-    return text if len(text) <= _SHOWN else text[: _SHOWN - 3] + "..."
-
-
-_STRICT: Final = converter.copy()
-_STRICT.register_structure_hook(str, _text)
-_STRICT.register_structure_hook(int, _whole)
-_STRICT.register_structure_hook(dt.date, _day)
-_STRICT.register_structure_hook(dt.datetime, _time)
-_STRICT.register_structure_hook_func(lambda t: t == tuple[str, ...], _terms)
-_STRICT.register_structure_hook_func(
-    lambda t: isinstance(t, type) and issubclass(t, enum.Enum), _choice
-)
 
 
 # Import lines. Each class is one "type"; its fields are the line's keys, named as the
@@ -427,7 +349,7 @@ def _parse_line(number: int, text: str) -> tuple[str, _Line]:
     except ValueError as exc:
         raise LineError(number, None, f"not a JSON object ({exc})") from None
     if not isinstance(raw, dict):
-        raise LineError(number, None, f"expected a JSON object, got {_json_value(raw)}")
+        raise LineError(number, None, f"expected a JSON object, got {describe_value(raw)}")
     if raw.get("format") == EXPORT_FORMAT:
         raise LineError(
             number, None, "this is an export of a whole log: restore it into an empty ledger"
@@ -444,7 +366,7 @@ def _parse_line(number: int, text: str) -> tuple[str, _Line]:
 
 def _structure_line(number: int, data: dict[str, Any], cls: type[T]) -> T:
     try:
-        return _STRICT.structure(data, cls)
+        return converter.structure(data, cls)
     except (cattrs.BaseValidationError, LedgerError, TypeError, ValueError, KeyError) as exc:
         field, message, error = _locate(exc)
         raise LineError(number, field, message, error=error) from exc
@@ -768,7 +690,7 @@ def _read_record(number: int, text: str) -> ExportedRecord:
     except ValueError as exc:
         raise LineError(number, None, f"not a JSON object ({exc})") from None
     if not isinstance(raw, dict):
-        raise LineError(number, None, f"expected a JSON object, got {_json_value(raw)}")
+        raise LineError(number, None, f"expected a JSON object, got {describe_value(raw)}")
     return _structure_line(number, raw, ExportedRecord)
 
 
