@@ -16,7 +16,7 @@ from collections.abc import Iterator
 import pytest
 
 from ledger import Ledger, ReportFiled, SourceRegistered, StoredEvent, StoreError
-from ledger.log import GENESIS_HASH, NewRecord, chain_hash
+from ledger.log import NewRecord
 
 from .postgres_support import (
     NOT_CONFIGURED,
@@ -27,6 +27,7 @@ from .postgres_support import (
     unique_schema,
     with_schema,
 )
+from .test_store_contract import assert_chain
 
 if configured_url() is None:
     # Without a server there is nothing to test here, and psycopg may not even be installed.
@@ -234,18 +235,7 @@ def test_concurrent_store_appends_keep_batches_whole_and_the_chain_valid(
         pool.starmap(_append_batches, [(url, schema, w, batches) for w in range(writers)])
     records = list(store.read())
     assert [r.position for r in records] == list(range(1, writers * batches * 2 + 1))
-    previous = GENESIS_HASH
-    for r in records:
-        assert r.hash == chain_hash(
-            previous,
-            position=r.position,
-            stream=r.stream,
-            version=r.version,
-            event_id=r.event_id,
-            recorded_at=r.recorded_at,
-            body=r.body,
-        )
-        previous = r.hash
+    assert_chain(records)
     for first, second in zip(records[::2], records[1::2], strict=True):
         assert first.event_id.removesuffix("-a") == second.event_id.removesuffix("-b")
     assert [r.version for r in records if r.stream == "shared"] == list(
