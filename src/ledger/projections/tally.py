@@ -149,22 +149,30 @@ def compute_tally(
     occurred_by: dt.date | None,
 ) -> Tally:
     """The tally from the reports as known at `known_at` (see the module's rules)."""
-    best: dict[tuple[str, Key], tuple[tuple[dt.datetime, int], TallyEntry]] = {}
+    # Slots are plain tuples (source, metric, group, by, place), which hash and sort in
+    # C; `Key` objects, whose attrs-generated ordering runs Python per comparison, are
+    # built only for the winners. The order is the same: Key orders as that tuple.
+    best: dict[
+        tuple[str, str, str, str, str], tuple[tuple[dt.datetime, int], ReportState, int]
+    ] = {}
     for report, filing in reports:
         index = report.version_as_of(as_of, occurred_by=occurred_by)
         if index is None:
             continue
-        version = report.versions[index]
-        key = Key(metric=report.metric, group=report.group, by=report.by, place=report.place)
-        rank = (version.reported_at, filing.position)
-        slot = (report.source, key)
-        if slot in best and best[slot][0] >= rank:
+        rank = (report.versions[index].reported_at, filing.position)
+        slot = (report.source, report.metric, report.group, report.by, report.place)
+        held = best.get(slot)
+        if held is not None and held[0] >= rank:
             continue
-        best[slot] = (
-            rank,
+        best[slot] = (rank, report, index)
+    entries = []
+    for slot in sorted(best):
+        _, report, index = best[slot]
+        version = report.versions[index]
+        entries.append(
             TallyEntry(
                 source=report.source,
-                key=key,
+                key=Key(metric=slot[1], group=slot[2], by=slot[3], place=slot[4]),
                 figure=version.figure,
                 report_id=report.report_id,
                 version=index,
@@ -173,25 +181,29 @@ def compute_tally(
                 provenance=version.provenance,
             ),
         )
-    entries = tuple(entry for _, (_, entry) in sorted(best.items()))
+    ordered = tuple(entries)
     return Tally(
         incident=incident,
         as_of=as_of,
         known_at=known_at,
         occurred_by=occurred_by,
-        entries=entries,
-        spans=_spans(entries),
-        checks=_checks(entries, taxonomy),
+        entries=ordered,
+        spans=_spans(ordered),
+        checks=_checks(ordered, taxonomy),
     )
 
 
+def _terms(key: Key) -> tuple[str, str, str, str]:
+    return (key.metric, key.group, key.by, key.place)
+
+
 def _spans(entries: tuple[TallyEntry, ...]) -> tuple[Span, ...]:
-    by_key: dict[Key, list[TallyEntry]] = {}
+    by_key: dict[tuple[str, str, str, str], list[TallyEntry]] = {}
     for entry in entries:
-        by_key.setdefault(entry.key, []).append(entry)
+        by_key.setdefault(_terms(entry.key), []).append(entry)
     spans = []
-    for key in sorted(by_key):
-        group = by_key[key]
+    for terms in sorted(by_key):
+        group = by_key[terms]
         low = min(e.figure.low for e in group)
         highs = [e.figure.high for e in group]
         high = None if None in highs else max(h for h in highs if h is not None)
@@ -204,7 +216,7 @@ def _spans(entries: tuple[TallyEntry, ...]) -> tuple[Span, ...]:
         }
         spans.append(
             Span(
-                key=key,
+                key=group[0].key,
                 entries=tuple(group),
                 low=low,
                 high=high,
@@ -217,16 +229,42 @@ def _spans(entries: tuple[TallyEntry, ...]) -> tuple[Span, ...]:
 
 
 def _checks(entries: tuple[TallyEntry, ...], taxonomy: Taxonomy) -> tuple[PartsCheck, ...]:
-    # Parts are only ever sought within one source: grouping first keeps a tally of many
-    # sources from comparing every entry with every other.
-    by_source: dict[str, list[TallyEntry]] = {}
+    """Per whole (in entry order) and dimension, its nearest parts within its own source.
+
+    Parts are only ever sought among entries of the same source whose key is equal outside
+    the dimension: grouping by (source, rest of the key) once per dimension keeps a tally
+    from comparing every entry with every other, and each term's ancestors are looked up once.
+    """
+    peers: dict[tuple[int, str, tuple[str | None, ...]], list[tuple[str, TallyEntry]]] = {}
+    rests: list[tuple[tuple[str | None, ...], ...]] = []
     for entry in entries:
-        by_source.setdefault(entry.source, []).append(entry)
+        terms = _terms(entry.key)
+        rests.append(blanked := _blanked(terms))
+        for slot, rest in zip(_SLOT_LIST, blanked, strict=True):
+            peers.setdefault((slot, entry.source, rest), []).append((terms[slot], entry))
+    ancestors: dict[tuple[Dimension, str], tuple[str, ...]] = {}
+
+    def above(dimension: Dimension, term: str) -> tuple[str, ...]:
+        found = ancestors.get((dimension, term))
+        if found is None:
+            found = ancestors[dimension, term] = tuple(taxonomy.ancestors(dimension, term))
+        return found
+
     checks = []
-    for whole in entries:
-        own = tuple(by_source[whole.source])
-        for dimension in _DIMENSIONS:
-            parts = _nearest_parts(whole, dimension, own, taxonomy)
+    for whole, blanked in zip(entries, rests, strict=True):
+        terms = _terms(whole.key)
+        for dimension, slot, rest in zip(_DIMENSIONS, _SLOT_LIST, blanked, strict=True):
+            top = terms[slot]
+            below = {
+                term: entry
+                for term, entry in peers[slot, whole.source, rest]
+                if top in above(dimension, term)
+            }
+            parts = tuple(
+                entry
+                for term, entry in below.items()
+                if not any(a in below for a in above(dimension, term) if a != top)
+            )
             if parts:
                 checks.append(
                     PartsCheck(
@@ -240,29 +278,12 @@ def _checks(entries: tuple[TallyEntry, ...], taxonomy: Taxonomy) -> tuple[PartsC
     return tuple(checks)
 
 
-def _rest(key: Key, dimension: Dimension) -> tuple[str | None, ...]:
-    """The key with `dimension`'s term blanked: two keys that differ only there are equal."""
-    terms: list[str | None] = [key.metric, key.group, key.by, key.place]
-    terms[_SLOTS[dimension]] = None
-    return tuple(terms)
+#: The positions in a key's terms of the dimensions parts are sought in, as _DIMENSIONS.
+_SLOT_LIST: Final = tuple(_SLOTS[d] for d in _DIMENSIONS)
 
 
-def _nearest_parts(
-    whole: TallyEntry, dimension: Dimension, entries: tuple[TallyEntry, ...], taxonomy: Taxonomy
-) -> tuple[TallyEntry, ...]:
-    """The source's entries strictly below `whole` in `dimension` (equal in the others), less
-    those below another such entry: the largest disjoint set of its parts it reported."""
-    top = whole.key.term(dimension)
-    rest = _rest(whole.key, dimension)
-    below = {
-        e.key.term(dimension): e
-        for e in entries
-        if e.source == whole.source
-        and _rest(e.key, dimension) == rest
-        and taxonomy.is_part_of(dimension, e.key.term(dimension), top)
-    }
-    return tuple(
-        entry
-        for term, entry in below.items()
-        if not any(a in below for a in taxonomy.ancestors(dimension, term) if a != top)
-    )
+def _blanked(terms: tuple[str, str, str, str]) -> tuple[tuple[str | None, ...], ...]:
+    """The key's terms with the group, the perpetrator, then the place blanked (as
+    _DIMENSIONS): two keys equal once one term is blanked differ only in that dimension."""
+    metric, group, by, place = terms
+    return ((metric, None, by, place), (metric, group, None, place), (metric, group, by, None))
