@@ -34,7 +34,7 @@ from ledger.events import (
     TaxonomyExtended,
 )
 from ledger.figures import Figure
-from ledger.log import NewRecord, Store, decode_record
+from ledger.log import NewRecord, Record, Store, decode_record
 from ledger.projections.audit import HistoryEntry, TallyDiff, diff_tallies, report_history
 from ledger.projections.live import keep_live
 from ledger.projections.protocol import Projection, ProjectionRunner
@@ -179,17 +179,35 @@ class Ledger:
     # Reading.
 
     def _sync(
-        self, own: Mapping[int, tuple[str, Event, str | None]] | None = None, actor: str = ""
+        self,
+        own: Mapping[int, tuple[str, Event, str | None]] | None = None,
+        actor: str = "",
+        scratch: LedgerState | None = None,
     ) -> dict[int, StoredEvent]:
         """Fold whatever other writers appended since we last looked.
 
         `own` maps the positions of a batch this ledger just appended to its event ids,
         events and reasons: those are in hand already, so they are folded without decoding
         the bodies we encoded a moment ago. Returns the stored events of `own` it folded.
+        `scratch` is the fork that checked that batch: when the batch directly follows what
+        this ledger has seen, the state adopts the fork's changes instead of folding the
+        batch a second time.
         """
         folded: dict[int, StoredEvent] = {}
         with self._lock, _collector_paused():
-            for record in self.store.read(after=self._position):
+            records: Iterable[Record] = self.store.read(after=self._position)
+            adopted = False
+            if scratch is not None and own and min(own) == self._position + 1:
+                # Read everything first: a read that fails half way must leave the state
+                # as it was, not holding the whole batch with only part of it indexed.
+                records = list(records)
+                if all(
+                    (mine := own.get(r.position)) is not None and mine[0] == r.event_id
+                    for r in records[: len(own)]
+                ) and len(records) >= len(own):
+                    self._state.adopt(scratch)
+                    adopted = True
+            for record in records:
                 mine = None if own is None else own.get(record.position)
                 if mine is not None and mine[0] == record.event_id:
                     stored = folded[record.position] = StoredEvent(
@@ -203,9 +221,11 @@ class Ledger:
                         event=mine[1],
                         hash=record.hash,
                     )
+                    if not adopted:
+                        self._state.apply(stored.event)
                 else:
                     stored = decode_record(record, self._registry)
-                self._state.apply(stored.event)
+                    self._state.apply(stored.event)
                 self._index.feed(stored)
                 for runner in self._watched:
                     runner.feed(stored)
@@ -523,7 +543,7 @@ class Ledger:
                 p: (r.event_id, e, why_p)
                 for p, r, e, why_p in zip(positions, records, events, why, strict=True)
             }
-            folded = self._sync(own, actor)
+            folded = self._sync(own, actor, None if retry else scratch)
             if all(p in folded for p in positions):
                 return [folded[p] for p in positions]
             # A retried batch was folded before: read back what the store holds.

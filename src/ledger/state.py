@@ -134,6 +134,20 @@ class LedgerState:
             taxonomy=self.taxonomy,
         )
 
+    def adopt(self, scratch: LedgerState) -> None:
+        """Take over what a `fork()` of this state added: the batch it checked was stored
+        right after this state's last event, so its changes are this state's next ones.
+        Folding the batch again would compute the same reports a second time."""
+        for mine, theirs in (
+            (self.incidents, scratch.incidents),
+            (self.sources, scratch.sources),
+            (self.reports, scratch.reports),
+        ):
+            if not isinstance(theirs, ChainMap) or theirs.parents.maps[0] is not mine:
+                raise ValueError("only a fork of this state can be adopted")
+            mine.update(theirs.maps[0])
+        self.taxonomy = scratch.taxonomy
+
     # Lookups that name the offending field when they fail.
 
     def incident(self, incident: str, *, field: str = "incident") -> IncidentOpened:
