@@ -11,6 +11,7 @@ import datetime as dt
 import enum
 import functools
 import json
+import sys
 from collections.abc import Callable, Iterable
 from typing import Any, Final, TypeVar
 
@@ -57,7 +58,10 @@ class _RefusedError(ValueError):
 def _text(value: object, _: type) -> str:
     if not isinstance(value, str):
         raise _RefusedError(f"expected text, got {describe_value(value)}")
-    return value
+    # A replay decodes each incident, report and source id, term and actor once per event
+    # that names it; interned, a million events share one copy of each instead of holding
+    # a million (the strings are mortal: they go when nothing refers to them).
+    return sys.intern(value)
 
 
 def _whole(value: object, _: type) -> int:
@@ -238,7 +242,12 @@ class EventRegistry:
         if reason is not None and not isinstance(reason, str):
             raise CodecError("the stored body's reason is not text", position=position)
         event = self.decode_event(name, version, data, position=position)
-        return DecodedBody(event_id=event_id, actor=actor, reason=reason, event=event)
+        return DecodedBody(
+            event_id=event_id,
+            actor=sys.intern(actor),  # shared by most events, as _text explains
+            reason=None if reason is None else sys.intern(reason),
+            event=event,
+        )
 
     def decode_event(
         self, name: object, version: object, data: Payload, *, position: int | None = None
