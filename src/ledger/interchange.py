@@ -18,7 +18,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
-import uuid
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, Final, TextIO, TypeVar
@@ -27,6 +26,7 @@ import attrs
 import cattrs
 from cattrs.errors import AttributeValidationNote, IterableValidationNote
 
+from ledger import commands
 from ledger.codec import EVENTS, EventRegistry, converter, describe_value
 from ledger.errors import (
     ConcurrencyError,
@@ -38,15 +38,7 @@ from ledger.errors import (
 )
 from ledger.events import (
     Event,
-    IncidentOpened,
-    ReportCorrected,
-    ReportFiled,
-    ReportRetracted,
-    ReportRevised,
-    ReportVoided,
-    SourceRegistered,
     StoredEvent,
-    TaxonomyExtended,
 )
 from ledger.figures import Figure
 from ledger.ledger import Ledger
@@ -82,19 +74,9 @@ class _IncidentLine:
     reason: str | None = None
 
     def events(self, state: LedgerState) -> list[Event]:
-        opened = IncidentOpened(
-            incident=self.incident,
-            title=self.title,
-            places=self.places,
-            started_on=self.started_on,
+        return commands.open_incident(
+            state, self.incident, title=self.title, places=self.places, started_on=self.started_on
         )
-        # As `Ledger.open_incident` does: places new to the taxonomy join it under "all".
-        known = state.taxonomy.terms(Dimension.PLACE)
-        new = [p for p in dict.fromkeys(opened.places) if p not in known]
-        return [
-            *(TaxonomyExtended(dimension=Dimension.PLACE, term=p, parent=ROOT) for p in new),
-            opened,
-        ]
 
 
 @attrs.frozen(kw_only=True, slots=True)
@@ -107,11 +89,9 @@ class _SourceLine:
     reason: str | None = None
 
     def events(self, _: LedgerState) -> list[Event]:
-        return [
-            SourceRegistered(
-                source=self.source, name=self.name, kind=self.kind, url=self.url, notes=self.notes
-            )
-        ]
+        return commands.register_source(
+            self.source, name=self.name, kind=self.kind, url=self.url, notes=self.notes
+        )
 
 
 @attrs.frozen(kw_only=True, slots=True)
@@ -122,10 +102,7 @@ class _TermLine:
     reason: str | None = None
 
     def events(self, _: LedgerState) -> list[Event]:
-        parent = self.parent
-        if parent is None and self.dimension is not Dimension.METRIC:
-            parent = ROOT
-        return [TaxonomyExtended(dimension=self.dimension, term=self.term, parent=parent)]
+        return commands.extend_taxonomy(self.dimension, self.term, parent=self.parent)
 
 
 @attrs.frozen(kw_only=True, slots=True)
@@ -144,26 +121,19 @@ class _ReportLine:
     reason: str | None = None
 
     def events(self, _: LedgerState) -> list[Event]:
-        return [
-            ReportFiled(
-                incident=self.incident,
-                report_id=uuid.uuid4().hex if self.report_id is None else self.report_id,
-                source=self.source,
-                metric=self.metric,
-                group=self.group,
-                by=self.by,
-                place=self.place,
-                period=self.period,
-                figure=self.figure,
-                reported_at=self.reported_at,
-                provenance=self.provenance,
-            )
-        ]
-
-
-def _incident_of(state: LedgerState, report_id: str, incident: str | None) -> str:
-    """The report's incident; one the line names must be it (`check` says so if not)."""
-    return state.report(report_id).incident if incident is None else incident
+        return commands.file_report(
+            self.incident,
+            source=self.source,
+            metric=self.metric,
+            figure=self.figure,
+            reported_at=self.reported_at,
+            group=self.group,
+            by=self.by,
+            place=self.place,
+            period=self.period,
+            provenance=self.provenance,
+            report_id=self.report_id,
+        )
 
 
 @attrs.frozen(kw_only=True, slots=True)
@@ -177,16 +147,15 @@ class _RevisionLine:
     reason: str | None = None
 
     def events(self, state: LedgerState) -> list[Event]:
-        return [
-            ReportRevised(
-                incident=_incident_of(state, self.report_id, self.incident),
-                report_id=self.report_id,
-                figure=self.figure,
-                reported_at=self.reported_at,
-                period=self.period,
-                provenance=self.provenance,
-            )
-        ]
+        return commands.revise_report(
+            state,
+            self.report_id,
+            figure=self.figure,
+            reported_at=self.reported_at,
+            period=self.period,
+            provenance=self.provenance,
+            incident=self.incident,
+        )
 
 
 @attrs.frozen(kw_only=True, slots=True)
@@ -205,22 +174,20 @@ class _CorrectionLine:
     reason: str | None = None
 
     def events(self, state: LedgerState) -> list[Event]:
-        report = state.report(self.report_id)
-        return [
-            ReportCorrected(
-                incident=_incident_of(state, self.report_id, self.incident),
-                report_id=self.report_id,
-                version=len(report.versions) - 1 if self.version is None else self.version,
-                figure=self.figure,
-                reported_at=self.reported_at,
-                period=self.period,
-                source=self.source,
-                metric=self.metric,
-                group=self.group,
-                by=self.by,
-                place=self.place,
-            )
-        ]
+        return commands.correct_report(
+            state,
+            self.report_id,
+            version=self.version,
+            figure=self.figure,
+            reported_at=self.reported_at,
+            period=self.period,
+            source=self.source,
+            metric=self.metric,
+            group=self.group,
+            by=self.by,
+            place=self.place,
+            incident=self.incident,
+        )
 
 
 @attrs.frozen(kw_only=True, slots=True)
@@ -232,14 +199,13 @@ class _RetractionLine:
     reason: str | None = None
 
     def events(self, state: LedgerState) -> list[Event]:
-        return [
-            ReportRetracted(
-                incident=_incident_of(state, self.report_id, self.incident),
-                report_id=self.report_id,
-                reported_at=self.reported_at,
-                provenance=self.provenance,
-            )
-        ]
+        return commands.retract_report(
+            state,
+            self.report_id,
+            reported_at=self.reported_at,
+            provenance=self.provenance,
+            incident=self.incident,
+        )
 
 
 @attrs.frozen(kw_only=True, slots=True)
@@ -249,12 +215,7 @@ class _VoidLine:
     reason: str | None = None
 
     def events(self, state: LedgerState) -> list[Event]:
-        return [
-            ReportVoided(
-                incident=_incident_of(state, self.report_id, self.incident),
-                report_id=self.report_id,
-            )
-        ]
+        return commands.void_report(state, self.report_id, incident=self.incident)
 
 
 _Line = (

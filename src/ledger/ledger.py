@@ -18,20 +18,16 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from types import TracebackType
 from typing import Any, Self, TypeVar
 
+from ledger import commands
 from ledger._fields import check_id, check_text, utc
 from ledger.codec import EVENTS, EventRegistry
 from ledger.errors import ValidationError
 from ledger.events import (
     Event,
     IncidentOpened,
-    ReportCorrected,
     ReportFiled,
-    ReportRetracted,
-    ReportRevised,
-    ReportVoided,
     SourceRegistered,
     StoredEvent,
-    TaxonomyExtended,
 )
 from ledger.figures import Figure
 from ledger.log import NewRecord, Record, Store, decode_record
@@ -50,7 +46,6 @@ from ledger.values import Period, Provenance, SourceKind
 from ledger.verify import Digest, IntegrityReport, verify_log
 
 Clock = Callable[[], dt.datetime]
-_E = TypeVar("_E", SourceKind, Dimension)
 S = TypeVar("S")
 
 
@@ -75,14 +70,6 @@ def _default_actor() -> str:
         return getpass.getuser()
     except (OSError, KeyError):  # no login name in some containers
         return "unknown"
-
-
-def _figure(value: Figure | str) -> Figure:
-    return value if isinstance(value, Figure) else Figure.parse(value)
-
-
-def _new_id() -> str:
-    return uuid.uuid4().hex
 
 
 def _new_ids(n: int) -> list[str]:
@@ -559,8 +546,17 @@ class Ledger:
             self._sync()
             return self._state.fork()
 
-    def _append_one(self, event: Event, *, actor: str | None, reason: str | None) -> StoredEvent:
-        return self.append([event], actor=actor, reason=reason)[0]
+    def _command(
+        self,
+        build: Callable[[LedgerState], list[Event]],
+        *,
+        actor: str | None,
+        reason: str | None,
+    ) -> StoredEvent:
+        """Build a command's events from the current state, append them, return the last."""
+        with self._lock:
+            self._sync()
+            return self.append(build(self._state), actor=actor, reason=reason)[-1]
 
     def open_incident(
         self,
@@ -573,19 +569,13 @@ class Ledger:
         reason: str | None = None,
     ) -> StoredEvent:
         """Open an incident. Places new to the taxonomy are added under "all" in the same batch."""
-        # The event validates the places before anything else touches them.
-        opened = IncidentOpened(
-            incident=incident, title=title, places=places, started_on=started_on
+        return self._command(
+            lambda state: commands.open_incident(
+                state, incident, title=title, places=places, started_on=started_on
+            ),
+            actor=actor,
+            reason=reason,
         )
-        with self._lock:
-            self._sync()
-            known = self._state.taxonomy.terms(Dimension.PLACE)
-            new_places = [
-                TaxonomyExtended(dimension=Dimension.PLACE, term=p, parent=ROOT)
-                for p in dict.fromkeys(opened.places)
-                if p not in known
-            ]
-            return self.append([*new_places, opened], actor=actor, reason=reason)[-1]
 
     def register_source(
         self,
@@ -598,9 +588,11 @@ class Ledger:
         actor: str | None = None,
         reason: str | None = None,
     ) -> StoredEvent:
-        kind = _enum(SourceKind, kind, "kind")
-        event = SourceRegistered(source=source, name=name, kind=kind, url=url, notes=notes)
-        return self._append_one(event, actor=actor, reason=reason)
+        return self._command(
+            lambda _: commands.register_source(source, name=name, kind=kind, url=url, notes=notes),
+            actor=actor,
+            reason=reason,
+        )
 
     def extend_taxonomy(
         self,
@@ -612,11 +604,11 @@ class Ledger:
         reason: str | None = None,
     ) -> StoredEvent:
         """Add a term; groups, perpetrators and places default to a parent of "all"."""
-        dimension = _enum(Dimension, dimension, "dimension")
-        if parent is None and dimension is not Dimension.METRIC:
-            parent = ROOT
-        event = TaxonomyExtended(dimension=dimension, term=term, parent=parent)
-        return self._append_one(event, actor=actor, reason=reason)
+        return self._command(
+            lambda _: commands.extend_taxonomy(dimension, term, parent=parent),
+            actor=actor,
+            reason=reason,
+        )
 
     def file_report(
         self,
@@ -636,21 +628,25 @@ class Ledger:
         reason: str | None = None,
     ) -> str:
         """File one source's claim of one figure; returns the new report's id."""
-        event = ReportFiled(
-            incident=incident,
-            report_id=_new_id() if report_id is None else report_id,
-            source=source,
-            metric=metric,
-            group=group,
-            by=by,
-            place=place,
-            period=Period() if period is None else period,
-            figure=_figure(figure),
-            reported_at=reported_at,
-            provenance=Provenance() if provenance is None else provenance,
+        stored = self._command(
+            lambda _: commands.file_report(
+                incident,
+                source=source,
+                metric=metric,
+                figure=figure,
+                reported_at=reported_at,
+                group=group,
+                by=by,
+                place=place,
+                period=period,
+                provenance=provenance,
+                report_id=report_id,
+            ),
+            actor=actor,
+            reason=reason,
         )
-        self._append_one(event, actor=actor, reason=reason)
-        return event.report_id
+        assert isinstance(stored.event, ReportFiled)  # noqa: S101 - file_report builds one
+        return stored.event.report_id
 
     def revise_report(
         self,
@@ -664,15 +660,18 @@ class Ledger:
         reason: str | None = None,
     ) -> StoredEvent:
         """Record that the source itself changed its figure, effective at `reported_at`."""
-        event = ReportRevised(
-            incident=self.report(report_id).incident,
-            report_id=report_id,
-            figure=_figure(figure),
-            reported_at=reported_at,
-            period=period,
-            provenance=Provenance() if provenance is None else provenance,
+        return self._command(
+            lambda state: commands.revise_report(
+                state,
+                report_id,
+                figure=figure,
+                reported_at=reported_at,
+                period=period,
+                provenance=provenance,
+            ),
+            actor=actor,
+            reason=reason,
         )
-        return self._append_one(event, actor=actor, reason=reason)
 
     def correct_report(
         self,
@@ -695,21 +694,23 @@ class Ledger:
         A correction must say why: it rewrites what earlier answers should have been.
         """
         check_text("reason", reason, required=True)
-        report = self.report(report_id)
-        event = ReportCorrected(
-            incident=report.incident,
-            report_id=report_id,
-            version=len(report.versions) - 1 if version is None else version,
-            figure=None if figure is None else _figure(figure),
-            reported_at=reported_at,
-            period=period,
-            source=source,
-            metric=metric,
-            group=group,
-            by=by,
-            place=place,
+        return self._command(
+            lambda state: commands.correct_report(
+                state,
+                report_id,
+                version=version,
+                figure=figure,
+                reported_at=reported_at,
+                period=period,
+                source=source,
+                metric=metric,
+                group=group,
+                by=by,
+                place=place,
+            ),
+            actor=actor,
+            reason=reason,
         )
-        return self._append_one(event, actor=actor, reason=reason)
 
     def retract_report(
         self,
@@ -721,19 +722,20 @@ class Ledger:
         reason: str | None = None,
     ) -> StoredEvent:
         """Record that the source withdrew its claim, effective at `reported_at`."""
-        event = ReportRetracted(
-            incident=self.report(report_id).incident,
-            report_id=report_id,
-            reported_at=reported_at,
-            provenance=Provenance() if provenance is None else provenance,
+        return self._command(
+            lambda state: commands.retract_report(
+                state, report_id, reported_at=reported_at, provenance=provenance
+            ),
+            actor=actor,
+            reason=reason,
         )
-        return self._append_one(event, actor=actor, reason=reason)
 
     def void_report(self, report_id: str, *, reason: str, actor: str | None = None) -> StoredEvent:
         """Strike an entry that should never have been in the ledger. It must say why."""
         check_text("reason", reason, required=True)
-        event = ReportVoided(incident=self.report(report_id).incident, report_id=report_id)
-        return self._append_one(event, actor=actor, reason=reason)
+        return self._command(
+            lambda state: commands.void_report(state, report_id), actor=actor, reason=reason
+        )
 
 
 @contextlib.contextmanager
@@ -771,13 +773,3 @@ def _sequence(field: str, value: object) -> list[Any]:
             field, f"must be a list or tuple, got {type(value).__name__}", value=value
         )
     return list(value)
-
-
-def _enum(cls: type[_E], value: _E | str, field: str) -> _E:
-    if isinstance(value, cls):
-        return value
-    try:
-        return cls(value)
-    except ValueError:
-        choices = ", ".join(repr(m.value) for m in cls)
-        raise ValidationError(field, f"must be one of {choices}", value=value) from None
