@@ -20,13 +20,20 @@ def keep_live(
     refuses gaps, so a mismatch fails loudly instead of losing events. On a store error,
     resume later from the last checkpoint: at most `checkpoint_every` events are folded again.
     """
+
+    def due() -> bool:
+        return runner.position - (runner.checkpointed or 0) >= checkpoint_every
+
     try:
+        # What `resume` folded before the subscription started counts towards the first
+        # checkpoint too: a restart should not have to fold it again.
+        if due():
+            runner.checkpoint()
         for event in subscription:
             runner.feed(event)
-            if runner.position - (runner.checkpointed or 0) >= checkpoint_every:
+            if due():
                 runner.checkpoint()
     finally:
-        # Also covers what `resume` folded before the subscription started.
         if runner.position != (runner.checkpointed or 0):
             runner.checkpoint()
     return runner.state
