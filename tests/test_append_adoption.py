@@ -8,8 +8,7 @@ the ledger that appended, whatever else other writers did meanwhile.
 
 from __future__ import annotations
 
-import datetime as dt
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 
 from hypothesis import given
@@ -18,10 +17,11 @@ from hypothesis import strategies as st
 from ledger import IncidentOpened, Ledger, SourceKind, SourceRegistered
 from ledger.codec import EVENTS
 from ledger.events import Event
-from ledger.log import NewRecord, Store
+from ledger.log import NewRecord
 from ledger.projections.reports import ReportIndexProjection
 from ledger.testing import histories
 
+from .racing import Move, racing
 from .strategies import Step
 
 
@@ -51,37 +51,18 @@ def test_appending_in_batches_equals_a_fresh_replay(steps: list[Step], sizes: li
     assert_same_as_a_fresh_replay(ledger)
 
 
-class RivalFirst:
-    """A store that lets a rival ledger append just before each of our appends reaches it."""
+def store_it_first(rival: Ledger, records: Sequence[NewRecord]) -> None:
+    """The rival stores the very batch we are appending, as a retry of it would."""
+    rival.append(
+        [EVENTS.decode(r.body).event for r in records], event_ids=[r.event_id for r in records]
+    )
 
-    def __init__(self, store: Store, rival: Ledger, moves: list[Sequence[Event]]) -> None:
-        self.store = store
-        self.rival = rival
-        self.moves = moves
-        self.ids: list[list[str]] = []
 
-    def __getattr__(self, name: str) -> object:
-        return getattr(self.store, name)
+def append(*events: Event) -> Move:
+    def move(rival: Ledger, _: Sequence[NewRecord]) -> None:
+        rival.append(list(events))
 
-    def append(
-        self,
-        records: Sequence[NewRecord],
-        *,
-        now: dt.datetime,
-        expected: Mapping[str, int] | None = None,
-    ) -> list[int]:
-        if self.moves:
-            move = self.moves.pop(0)
-            if move:
-                self.rival.append(list(move))
-            else:  # the rival stores this very batch first, as a retry of it would
-                self.rival.append(
-                    [self._event(r) for r in records], event_ids=[r.event_id for r in records]
-                )
-        return self.store.append(records, now=now, expected=expected)
-
-    def _event(self, record: NewRecord) -> Event:
-        return EVENTS.decode(record.body).event
+    return move
 
 
 def opened(incident: str) -> IncidentOpened:
@@ -96,7 +77,7 @@ def test_a_batch_the_rival_stored_first_is_taken_as_ours(tmp_path: Path) -> None
     path = tmp_path / "l.db"
     with Ledger.open(path, actor="t", durable=False) as base:
         rival = Ledger(base.store, actor="t")
-        ledger = Ledger(RivalFirst(base.store, rival, [[]]), actor="t")  # type: ignore[arg-type]
+        ledger = racing(Ledger(base.store, actor="t"), rival, store_it_first)
         stored = ledger.append([source("a"), source("b")], event_ids=["e1", "e2"])
         assert [s.position for s in stored] == [1, 2]
         assert len(list(base.store.read())) == 2  # stored once, by the rival
@@ -109,8 +90,8 @@ def test_a_batch_after_the_rivals_events_folds_both(tmp_path: Path) -> None:
         rival = Ledger(base.store, actor="r")
         # The rival writes to other streams, so our appends still pass their version checks
         # but land after its events: the fork cannot be adopted and the slow path must run.
-        moves: list[Sequence[Event]] = [[opened("r1")], [opened("r2"), opened("r3")]]
-        ledger = Ledger(RivalFirst(base.store, rival, moves), actor="t")  # type: ignore[arg-type]
+        moves = [append(opened("r1")), append(opened("r2"), opened("r3"))]
+        ledger = racing(Ledger(base.store, actor="t"), rival, *moves)
         ledger.append([source("a")])
         ledger.append([source("b"), source("c")])
         assert sorted(ledger._state.sources) == ["a", "b", "c"]

@@ -3,8 +3,7 @@
 
 from __future__ import annotations
 
-import datetime as dt
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -16,7 +15,7 @@ from ledger import (
     ValidationError,
     retry_on_conflict,
 )
-from ledger.log import NewRecord, Store
+from tests.racing import racing
 
 from .harness import run_concurrent_writers
 from .sample import hours, populate
@@ -48,32 +47,6 @@ def test_concurrent_writers_lose_nothing_and_readers_see_whole_batches(
     count("concurrency: acknowledged events lost", 0)
 
 
-class Racing:
-    """A store that lets a rival write just before our next append reaches it: the race a
-    writer loses when another process commits between its read and its write."""
-
-    def __init__(self, store: Store, rival: Ledger, moves: Sequence[object]) -> None:
-        self.store = store
-        self.rival = rival
-        self.moves = list(moves)
-
-    def __getattr__(self, name: str) -> object:
-        return getattr(self.store, name)
-
-    def append(
-        self,
-        records: Sequence[NewRecord],
-        *,
-        now: dt.datetime,
-        expected: Mapping[str, int] | None = None,
-    ) -> list[int]:
-        if self.moves:
-            move = self.moves.pop(0)
-            assert callable(move)
-            move(self.rival)
-        return self.store.append(records, now=now, expected=expected)
-
-
 @pytest.fixture
 def two_writers(tmp_path: Path) -> Iterator[tuple[Ledger, Ledger, list[str]]]:
     path = tmp_path / "race.db"
@@ -83,18 +56,13 @@ def two_writers(tmp_path: Path) -> Iterator[tuple[Ledger, Ledger, list[str]]]:
         yield a, b, live
 
 
-def racing(ledger: Ledger, rival: Ledger, *moves: object) -> Ledger:
-    ledger.store = Racing(ledger.store, rival, moves)  # type: ignore[assignment]
-    return ledger
-
-
 def test_a_writer_that_loses_the_race_gets_a_concurrency_error_and_writes_nothing(
     two_writers: tuple[Ledger, Ledger, list[str]],
 ) -> None:
     a, b, live = two_writers
     rid = live[0]
 
-    def revise(rival: Ledger) -> None:
+    def revise(rival: Ledger, _: object) -> None:
         rival.revise_report(rid, figure="at least 400", reported_at=hours(5))
 
     racing(a, b, revise)
@@ -113,7 +81,7 @@ def test_retrying_reruns_the_command_against_the_winners_state(
     a, b, live = two_writers
     rid = live[0]
 
-    def revise(rival: Ledger) -> None:
+    def revise(rival: Ledger, _: object) -> None:
         rival.revise_report(rid, figure="at least 400", reported_at=hours(5))
 
     racing(a, b, revise, revise)
@@ -138,7 +106,7 @@ def test_a_retry_is_validated_again_and_refused_if_the_winner_made_it_invalid(
     a, b, live = two_writers
     rid = live[0]
 
-    def retract(rival: Ledger) -> None:
+    def retract(rival: Ledger, _: object) -> None:
         rival.retract_report(rid, reported_at=hours(5), reason="withdrawn by the source")
 
     racing(a, b, retract)
