@@ -20,9 +20,10 @@ from typing import Any, Self, TypeVar
 
 from ledger import commands
 from ledger._fields import check_id, check_text, utc
-from ledger.codec import EVENTS, EventRegistry
+from ledger.codec import EVENTS, EventRegistry, load_body
 from ledger.errors import ValidationError
 from ledger.events import (
+    REPORT_EVENTS,
     Event,
     IncidentOpened,
     ReportFiled,
@@ -30,11 +31,11 @@ from ledger.events import (
     StoredEvent,
 )
 from ledger.figures import Figure
-from ledger.log import NewRecord, Record, Store, decode_record
+from ledger.log import NewRecord, Store, decode_record, stored_event
 from ledger.projections.audit import HistoryEntry, TallyDiff, diff_tallies, report_history
 from ledger.projections.live import keep_live
 from ledger.projections.protocol import Projection, ProjectionRunner
-from ledger.projections.reports import ReportIndexProjection
+from ledger.projections.reports import CurrentReports, ReportIndexProjection
 from ledger.projections.tally import Key, Tally, compute_tally
 from ledger.projections.timeline import Timeline, compute_timeline
 from ledger.state import LedgerState, ReportState
@@ -96,10 +97,10 @@ class Ledger:
         self._clock = clock
         self._registry = registry
         self._lock = threading.RLock()
-        self._state = LedgerState()
+        self._index = ProjectionRunner(ReportIndexProjection(registry), store, registry=registry)
+        self._state = LedgerState(reports=CurrentReports(self._index.state.tracks))
         self._position = 0
         self._versions: dict[str, int] = {}
-        self._index = ProjectionRunner(ReportIndexProjection(registry), store, registry=registry)
         self._watched: list[ProjectionRunner[Any]] = []
         self._sync()
 
@@ -169,36 +170,24 @@ class Ledger:
         self,
         own: Mapping[int, tuple[str, Event, str | None]] | None = None,
         actor: str = "",
-        scratch: LedgerState | None = None,
     ) -> dict[int, StoredEvent]:
         """Fold whatever other writers appended since we last looked.
 
         `own` maps the positions of a batch this ledger just appended to its event ids,
         events and reasons: those are in hand already, so they are folded without decoding
         the bodies we encoded a moment ago. Returns the stored events of `own` it folded.
-        `scratch` is the fork that checked that batch: when the batch directly follows what
-        this ledger has seen, the state adopts the fork's changes instead of folding the
-        batch a second time.
+        Revisions by other writers (or on opening) are folded from their bodies without
+        building events (`ReportIndex.revise`) unless a watched projection needs them.
         """
         folded: dict[int, StoredEvent] = {}
+        index, watched = self._index.state, self._watched
         with self._lock, _collector_paused():
-            records: Iterable[Record] = self.store.read(after=self._position)
-            adopted = False
-            if scratch is not None and own and min(own) == self._position + 1:
-                # Read everything first: a read that fails half way must leave the state
-                # as it was, not holding the whole batch with only part of it indexed.
-                records = list(records)
-                if all(
-                    (mine := own.get(r.position)) is not None and mine[0] == r.event_id
-                    for r in records[: len(own)]
-                ) and len(records) >= len(own):
-                    self._state.adopt(scratch)
-                    adopted = True
-            for record in records:
-                mine = None if own is None else own.get(record.position)
+            for record in self.store.read(after=self._position):
+                position = record.position
+                mine = None if own is None else own.get(position)
                 if mine is not None and mine[0] == record.event_id:
-                    stored = folded[record.position] = StoredEvent(
-                        position=record.position,
+                    stored = folded[position] = StoredEvent(
+                        position=position,
                         stream=record.stream,
                         version=record.version,
                         event_id=record.event_id,
@@ -208,17 +197,30 @@ class Ledger:
                         event=mine[1],
                         hash=record.hash,
                     )
-                    if not adopted:
-                        self._state.apply(stored.event)
                 else:
-                    stored = decode_record(record, self._registry)
-                    self._state.apply(stored.event)
-                self._index.feed(stored)
-                for runner in self._watched:
+                    raw = load_body(record.body, position=position)
+                    quick = None if watched else self._registry.revision(raw)
+                    if quick is not None and index.revise(
+                        position, record.recorded_at, quick[0], quick[1], quick[2]
+                    ):
+                        self._versions[record.stream] = record.version
+                        self._position = self._index.position = position
+                        continue
+                    stored = stored_event(record, self._registry.decode_raw(raw, position=position))
+                self._fold(stored)
+                for runner in watched:
                     runner.feed(stored)
-                self._versions[stored.stream] = stored.version
-                self._position = stored.position
         return folded
+
+    def _fold(self, stored: StoredEvent) -> None:
+        event = stored.event
+        # Reports live in the index alone (the state reads them through it); the state
+        # keeps incidents, sources and taxonomy for checking commands.
+        if not isinstance(event, REPORT_EVENTS):
+            self._state.apply(event)
+        self._index.feed(stored)
+        self._versions[stored.stream] = stored.version
+        self._position = stored.position
 
     def sync(self) -> int:
         """Catch up with what other writers appended; returns the last position seen.
@@ -278,7 +280,9 @@ class Ledger:
             self._sync()
             if incident is not None:
                 self._state.incident(incident)
-            return [r for r in self._state.reports.values() if incident in (None, r.incident)]
+            tracks = self._index.state.tracks
+            ids = self._index.state.report_ids(incident) if incident is not None else tracks
+            return [tracks[report_id].state for report_id in ids]
 
     # Answers (see ledger.projections and docs/concepts.md).
 
@@ -305,8 +309,11 @@ class Ledger:
             self._state.incident(incident)
             index = self._index.state
             return compute_tally(
-                index.known_reports(incident, known_at_t, current=self._state.reports),
-                taxonomy=index.taxonomy,
+                [
+                    (state, track.positions[0])
+                    for state, track in index.known_reports(incident, known_at_t)
+                ],
+                taxonomy=self._state.taxonomy,
                 incident=incident,
                 as_of=as_of_t,
                 known_at=known_at_t,
@@ -332,10 +339,7 @@ class Ledger:
             self._state.incident(incident)
             index = self._index.state
             return compute_timeline(
-                (
-                    (report, filing, index.facts[report.report_id])
-                    for report, filing in index.known_reports(incident, known_at_t)
-                ),
+                index.known_reports(incident, known_at_t),
                 incident=incident,
                 key=key,
                 known_at=known_at_t,
@@ -347,7 +351,7 @@ class Ledger:
         with self._lock:
             self._sync()
             self._state.report(report_id)
-            return list(report_history(self._index.state.facts[report_id]))
+            return list(report_history(self._index.state.tracks[report_id]))
 
     def changes(
         self,
@@ -374,10 +378,10 @@ class Ledger:
             index = self._index.state
             if incident is not None:
                 self._state.incident(incident)
-            ids = index.report_ids(incident) if incident is not None else list(index.facts)
+            ids = index.report_ids(incident) if incident is not None else list(index.tracks)
             found = []
             for report_id in ids:
-                for entry in report_history(index.facts[report_id]):
+                for entry in report_history(index.tracks[report_id]):
                     at = entry.recorded_at if clock == "recorded" else entry.reported_at
                     if (
                         (since_t is None or at > since_t)
@@ -530,7 +534,7 @@ class Ledger:
                 p: (r.event_id, e, why_p)
                 for p, r, e, why_p in zip(positions, records, events, why, strict=True)
             }
-            folded = self._sync(own, actor, None if retry else scratch)
+            folded = self._sync(own, actor)
             if all(p in folded for p in positions):
                 return [folded[p] for p in positions]
             # A retried batch was folded before: read back what the store holds.

@@ -15,7 +15,7 @@ from typing import Final, Protocol
 
 import attrs
 
-from ledger.codec import EVENTS, EventRegistry, format_time
+from ledger.codec import EVENTS, DecodedBody, EventRegistry, format_time
 from ledger.errors import ConcurrencyError, DuplicateEventError
 from ledger.events import StoredEvent
 
@@ -211,7 +211,11 @@ def retried_positions(
 
 
 def decode_record(record: Record, registry: EventRegistry = EVENTS) -> StoredEvent:
-    body = registry.decode(record.body, position=record.position)
+    return stored_event(record, registry.decode(record.body, position=record.position))
+
+
+def stored_event(record: Record, body: DecodedBody) -> StoredEvent:
+    """The stored event a record and its decoded body make."""
     return StoredEvent(
         position=record.position,
         stream=record.stream,

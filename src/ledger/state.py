@@ -8,11 +8,13 @@ without touching the real state until the batch is stored.
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 import enum
+import operator
 from collections import ChainMap
 from collections.abc import MutableMapping
-from typing import Any
+from typing import Any, Final
 
 import attrs
 
@@ -95,18 +97,36 @@ class ReportState:
             return None
         if as_of is None and self.status is ReportStatus.RETRACTED:
             return None
-        for index in range(len(self.versions) - 1, -1, -1):
-            version = self.versions[index]
-            if as_of is not None and version.reported_at > as_of:
-                continue
-            if occurred_by is not None and _period_end(version) > occurred_by:
-                continue
-            return index
-        return None
+        versions = self.versions
+        if occurred_by is not None:
+            return _last_ended(versions, as_of, occurred_by)
+        if as_of is None:
+            return len(versions) - 1
+        # Versions are in reported order: `LedgerState.check` refuses a revision earlier
+        # than the version it revises and a corrected time out of its neighbours' order.
+        index = bisect.bisect_right(versions, as_of, key=_REPORTED_AT) - 1
+        return None if index < 0 else index
+
+
+def _last_ended(
+    versions: tuple[VersionState, ...], as_of: dt.datetime | None, occurred_by: dt.date
+) -> int | None:
+    for index in range(len(versions) - 1, -1, -1):
+        version = versions[index]
+        if as_of is not None and version.reported_at > as_of:
+            continue
+        if _period_end(version) > occurred_by:
+            continue
+        return index
+    return None
 
 
 def _period_end(version: VersionState) -> dt.date:
     return version.period.end or version.reported_at.date()
+
+
+#: A version's reported time, as a key for bisecting versions (in C, not a Python call).
+_REPORTED_AT: Final = operator.attrgetter("reported_at")
 
 
 class LedgerState:
@@ -133,20 +153,6 @@ class LedgerState:
             reports=ChainMap({}, self.reports),
             taxonomy=self.taxonomy,
         )
-
-    def adopt(self, scratch: LedgerState) -> None:
-        """Take over what a `fork()` of this state added: the batch it checked was stored
-        right after this state's last event, so its changes are this state's next ones.
-        Folding the batch again would compute the same reports a second time."""
-        for mine, theirs in (
-            (self.incidents, scratch.incidents),
-            (self.sources, scratch.sources),
-            (self.reports, scratch.reports),
-        ):
-            if not isinstance(theirs, ChainMap) or theirs.parents.maps[0] is not mine:
-                raise ValueError("only a fork of this state can be adopted")
-            mine.update(theirs.maps[0])
-        self.taxonomy = scratch.taxonomy
 
     # Lookups that name the offending field when they fail.
 
@@ -321,24 +327,43 @@ def fold_report(report: ReportState | None, event: Event) -> ReportState:
         raise UnknownReportError("report_id", getattr(event, "report_id", "?"))
     match event:
         case ReportRevised():
-            version = VersionState(
-                figure=event.figure,
-                reported_at=event.reported_at,
-                period=report.latest.period if event.period is None else event.period,
-                provenance=event.provenance,
+            version = next_version(
+                report.latest, event.figure, event.reported_at, event.period, event.provenance
             )
-            return _replace(report, versions=(*report.versions, version))
+            return replace_report(report, versions=(*report.versions, version))
         case ReportCorrected():
             return _corrected(report, event)
         case ReportRetracted():
-            return _replace(report, status=ReportStatus.RETRACTED, retracted_at=event.reported_at)
+            return replace_report(
+                report, status=ReportStatus.RETRACTED, retracted_at=event.reported_at
+            )
         case ReportVoided():
-            return _replace(report, status=ReportStatus.VOIDED)
+            return replace_report(report, status=ReportStatus.VOIDED)
         case _:
             raise ValidationError("event", f"{type(event).__name__} is not a report event")
 
 
-def _replace(
+def next_version(
+    latest: VersionState,
+    figure: Figure,
+    reported_at: dt.datetime,
+    period: Period | None,
+    provenance: Provenance,
+) -> VersionState:
+    """The version a `ReportRevised` of these fields adds after `latest`.
+
+    The report index calls this directly for revisions it reads without building their event
+    (see `ReportIndex.revise`), so both paths fold a revision the same way.
+    """
+    return VersionState(
+        figure=figure,
+        reported_at=reported_at,
+        period=latest.period if period is None else period,
+        provenance=provenance,
+    )
+
+
+def replace_report(
     report: ReportState,
     *,
     versions: tuple[VersionState, ...] | None = None,

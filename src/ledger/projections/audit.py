@@ -3,23 +3,23 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 
 import attrs
 
 from ledger.events import (
     REPORT_FIELDS,
     VERSION_FIELDS,
+    Event,
     ReportCorrected,
     ReportFiled,
     ReportRetracted,
-    ReportRevised,
     ReportVoided,
 )
 from ledger.figures import Figure
-from ledger.projections.reports import Fact
+from ledger.projections.reports import ReportTrack
 from ledger.projections.tally import Key, Tally, TallyEntry
-from ledger.state import ReportState, fold_report
+from ledger.state import ReportState
 
 
 @attrs.frozen(kw_only=True, slots=True)
@@ -53,16 +53,19 @@ class HistoryEntry:
     fields: tuple[FieldChange, ...]
 
 
-def report_history(facts: Sequence[Fact]) -> Iterator[HistoryEntry]:
-    before: ReportState | None = None
-    for fact in facts:
-        after = fold_report(before, fact.event)
-        yield _entry(fact, before, after)
-        before = after
+def report_history(track: ReportTrack) -> Iterator[HistoryEntry]:
+    for index, event, before, after in track.steps():
+        yield _entry(track, index, event, before, after)
 
 
-def _entry(fact: Fact, before: ReportState | None, after: ReportState) -> HistoryEntry:
-    event = fact.event
+def _entry(
+    track: ReportTrack,
+    index: int,
+    event: Event | None,
+    before: ReportState | None,
+    after: ReportState,
+) -> HistoryEntry:
+    """One change; `event` is None for a revision, which the index does not keep as one."""
     version: int | None
     old: Figure | None
     new: Figure | None
@@ -70,9 +73,10 @@ def _entry(fact: Fact, before: ReportState | None, after: ReportState) -> Histor
         case ReportFiled():
             change, version, reported_at = "filed", 0, event.reported_at
             old, new = None, after.latest.figure
-        case ReportRevised():
+        case None:
             assert before is not None  # noqa: S101 - a revision follows a filing
-            change, version, reported_at = "revised", len(after.versions) - 1, event.reported_at
+            change, version = "revised", len(after.versions) - 1
+            reported_at = after.latest.reported_at
             old, new = before.latest.figure, after.latest.figure
         case ReportCorrected():
             assert before is not None  # noqa: S101
@@ -89,10 +93,10 @@ def _entry(fact: Fact, before: ReportState | None, after: ReportState) -> Histor
             change, version, reported_at = "voided", None, before.versions[0].reported_at
             old, new = before.latest.figure, None
     return HistoryEntry(
-        position=fact.position,
-        recorded_at=fact.recorded_at,
-        actor=fact.actor,
-        reason=fact.reason,
+        position=track.positions[index],
+        recorded_at=track.recorded[index],
+        actor=track.actors[index],
+        reason=track.reasons[index],
         report_id=after.report_id,
         incident=after.incident,
         source=after.source,

@@ -1,42 +1,230 @@
-"""The bitemporal report index: every report's events, grouped by incident.
+"""The bitemporal report index: every report as it stands now, and as the ledger knew it then.
 
-This is the index that makes as-of queries cheap. It keeps, per report, the events that
-touched it, each with its position and recorded time; the state of a report as the ledger
-knew it at any instant is a fold over a prefix of that short list. A tally of one incident
-therefore costs a walk over that incident's reports, however long the whole log grows.
+Per report, a `ReportTrack` holds the report as it stands after every event (the state the
+ledger checks commands against and tallies now from) and, per event that touched it, only
+where that event sits in the log: its position, when it was recorded, by whom and why. A
+revision, nearly every event of a long-running incident, adds one version and changes nothing
+else, so that is all it needs. Every other event (a filing, correction, retraction or void)
+also keeps itself and the report's state just before it.
+
+The report as the ledger knew it at an earlier instant is then the state kept before the
+first later non-revision (or the state now), less the versions added since: no event is
+folded again. A tally of one incident costs a walk over that incident's reports, however long
+the log grows, and the index holds no event object for a revision at all (docs/performance.md).
 """
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 import json
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, MutableMapping
 from typing import Final
 
 import attrs
 
-from ledger.codec import EVENTS, EventRegistry, format_time, parse_time
+from ledger.codec import EVENTS, EventRegistry, converter, format_time, parse_time
 from ledger.errors import CodecError
-from ledger.events import REPORT_EVENTS, Event, SourceRegistered, StoredEvent, TaxonomyExtended
-from ledger.state import ReportState, fold_report
+from ledger.events import (
+    REPORT_EVENTS,
+    Event,
+    ReportFiled,
+    ReportRevised,
+    SourceRegistered,
+    StoredEvent,
+    TaxonomyExtended,
+)
+from ledger.figures import Figure
+from ledger.state import ReportState, VersionState, fold_report, next_version, replace_report
 from ledger.taxonomy import DEFAULT_TAXONOMY, Dimension, Taxonomy
+from ledger.values import Provenance
 
 
-@attrs.frozen(kw_only=True, slots=True)
-class Fact:
-    """One stored event about one report: what it said, when and by whom it was recorded."""
+class ReportTrack:
+    """One report: its state now, and where each of its events sits in the log.
 
-    position: int
-    recorded_at: dt.datetime
-    actor: str
-    reason: str | None
-    event: Event
+    `positions`, `recorded`, `actors` and `reasons` hold one item per event, in log order;
+    `marked` and `marks` hold, for each event that is not a revision, its index in those
+    lists, the event, and the report's state before it (None before the filing).
+    """
+
+    __slots__ = (
+        "_added",
+        "_state",
+        "actors",
+        "marked",
+        "marks",
+        "positions",
+        "reasons",
+        "recorded",
+    )
+
+    def __init__(
+        self,
+        *,
+        state: ReportState,
+        positions: list[int] | None = None,
+        recorded: list[dt.datetime] | None = None,
+        actors: list[str] | None = None,
+        reasons: list[str | None] | None = None,
+        marked: list[int] | None = None,
+        marks: list[tuple[Event, ReportState | None]] | None = None,
+    ) -> None:
+        self._state = state
+        #: Versions revisions added since `_state` was last built: a replay appends here
+        #: and builds the report once, when it is first read, not once per revision.
+        self._added: list[VersionState] = []
+        self.positions = [] if positions is None else positions
+        self.recorded = [] if recorded is None else recorded
+        self.actors = [] if actors is None else actors
+        self.reasons = [] if reasons is None else reasons
+        self.marked = [] if marked is None else marked
+        self.marks = [] if marks is None else marks
+
+    @property
+    def state(self) -> ReportState:
+        """The report as it stands after every event folded so far."""
+        if self._added:
+            versions = (*self._state.versions, *self._added)
+            self._state = replace_report(self._state, versions=versions)
+            self._added.clear()
+        return self._state
+
+    @property
+    def latest(self) -> VersionState:
+        return self._added[-1] if self._added else self._state.versions[-1]
+
+    @property
+    def filed_at(self) -> int:
+        """The position of the report's filing: later filings win ties in a tally."""
+        return self.positions[0]
+
+    def _note(
+        self, position: int, recorded_at: dt.datetime, actor: str, reason: str | None
+    ) -> None:
+        self.positions.append(position)
+        self.recorded.append(recorded_at)
+        self.actors.append(actor)
+        self.reasons.append(reason)
+
+    @classmethod
+    def filed(
+        cls,
+        position: int,
+        recorded_at: dt.datetime,
+        actor: str,
+        reason: str | None,
+        event: ReportFiled,
+    ) -> ReportTrack:
+        """The track of a report its filing starts."""
+        track = cls(state=fold_report(None, event), marked=[0], marks=[(event, None)])
+        track._note(position, recorded_at, actor, reason)
+        return track
+
+    def add(
+        self,
+        position: int,
+        recorded_at: dt.datetime,
+        actor: str,
+        reason: str | None,
+        event: Event,
+    ) -> None:
+        """Fold the report's next event."""
+        state = self.state
+        if not isinstance(event, ReportRevised):
+            self.marked.append(len(self.positions))
+            self.marks.append((event, state))
+        self._state = fold_report(state, event)
+        self._note(position, recorded_at, actor, reason)
+
+    def revise(
+        self,
+        position: int,
+        recorded_at: dt.datetime,
+        actor: str,
+        reason: str | None,
+        version: VersionState,
+    ) -> None:
+        """Fold a revision that adds `version` (see `state.next_version`)."""
+        self._added.append(version)
+        self._note(position, recorded_at, actor, reason)
+
+    def __len__(self) -> int:
+        return len(self.positions)
+
+    def at(self, count: int) -> ReportState | None:
+        """The report after its first `count` events; None before its filing."""
+        if count >= len(self.positions):
+            return self.state
+        i = bisect.bisect_left(self.marked, count)
+        if i < len(self.marked):
+            state, dropped = self.marks[i][1], self.marked[i] - count
+        else:
+            state, dropped = self.state, len(self.positions) - count
+        if state is None:
+            return None
+        # Only revisions lie between: each added one version and changed nothing else.
+        return replace_report(state, versions=state.versions[:-dropped]) if dropped else state
+
+    def known(self, known_at: dt.datetime | None) -> ReportState | None:
+        """The report as the ledger knew it at `known_at` (None: now), corrections and voids
+        recorded by then applied; None if it was not filed yet. Recorded times never
+        decrease along the log, so what was known then is a prefix of the report's events."""
+        if known_at is None:
+            return self.state
+        return self.at(bisect.bisect_right(self.recorded, known_at))
+
+    def event(self, index: int) -> Event | None:
+        """The event at `index` if it is not a revision (a revision is not kept as one)."""
+        i = bisect.bisect_left(self.marked, index)
+        if i < len(self.marked) and self.marked[i] == index:
+            return self.marks[i][0]
+        return None
+
+    def steps(self) -> Iterator[tuple[int, Event | None, ReportState | None, ReportState]]:
+        """Each event's index, the event (None for a revision), and the report before and
+        after it: what an audit of the report walks."""
+        before = None
+        for index in range(len(self.positions)):
+            after = self.at(index + 1)
+            assert after is not None  # noqa: S101 - the first event is the filing
+            yield index, self.event(index), before, after
+            before = after
+
+
+class CurrentReports(MutableMapping[str, ReportState]):
+    """The index's reports as they stand now: the mapping a `LedgerState` checks against.
+
+    Read-only: reports change only as the index folds stored events. A `fork()` of the state
+    layers its scratch changes over this view, which is all that checking a batch needs.
+    """
+
+    def __init__(self, tracks: dict[str, ReportTrack]) -> None:
+        self._tracks = tracks
+
+    def __getitem__(self, report_id: str) -> ReportState:
+        return self._tracks[report_id].state
+
+    def __contains__(self, report_id: object) -> bool:
+        return report_id in self._tracks
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._tracks)
+
+    def __len__(self) -> int:
+        return len(self._tracks)
+
+    def __setitem__(self, report_id: str, state: ReportState) -> None:
+        raise TypeError("reports change only by events folded into the index")
+
+    def __delitem__(self, report_id: str) -> None:
+        raise TypeError("reports change only by events folded into the index")
 
 
 @attrs.define(kw_only=True, slots=True)
 class ReportIndex:
-    #: report id -> its facts, in log order.
-    facts: dict[str, list[Fact]] = attrs.field(factory=dict)
+    #: report id -> its track, in filing order.
+    tracks: dict[str, ReportTrack] = attrs.field(factory=dict)
     #: incident -> the ids of its reports, in filing order.
     by_incident: dict[str, list[str]] = attrs.field(factory=dict)
     #: source id -> its registration.
@@ -46,50 +234,78 @@ class ReportIndex:
     def report_ids(self, incident: str) -> list[str]:
         return self.by_incident.get(incident, [])
 
-    def known(
-        self, report_id: str, known_at: dt.datetime | None = None
-    ) -> tuple[ReportState, Fact] | None:
-        """The report as the ledger knew it at `known_at` (None: now), with its filing fact.
-
-        Corrections and voids recorded by then are applied: they are retroactive on the
-        reported clock, but exist on the recorded clock only from when they were recorded.
-        """
-        facts = self.facts[report_id]
-        if known_at is not None and facts[0].recorded_at > known_at:
-            return None
-        state: ReportState | None = None
-        for fact in facts:
-            if known_at is not None and fact.recorded_at > known_at:
-                break  # recorded_at never decreases along the log
-            state = fold_report(state, fact.event)
-        assert state is not None  # noqa: S101 - the first fact is the filing
-        return state, facts[0]
-
     def known_reports(
+        self, incident: str, known_at: dt.datetime | None = None
+    ) -> list[tuple[ReportState, ReportTrack]]:
+        """The incident's reports as known at `known_at` (None: now), each with its track."""
+        tracks = [self.tracks[report_id] for report_id in self.report_ids(incident)]
+        if known_at is None:
+            return [(track.state, track) for track in tracks]
+        known = [(track.known(known_at), track) for track in tracks]
+        return [(state, track) for state, track in known if state is not None]
+
+    def add(
         self,
-        incident: str,
-        known_at: dt.datetime | None = None,
-        *,
-        current: Mapping[str, ReportState] | None = None,
-    ) -> Iterator[tuple[ReportState, Fact]]:
-        """The incident's reports as known at `known_at`. Pass `current`, the reports as they
-        stand after every fact (a `LedgerState`'s), to skip refolding them when known_at is
-        now: that turns a tally of now from a walk over events into one over reports."""
-        if known_at is None and current is not None:
-            for report_id in self.report_ids(incident):
-                yield current[report_id], self.facts[report_id][0]
-            return
-        for report_id in self.report_ids(incident):
-            known = self.known(report_id, known_at)
-            if known is not None:
-                yield known
+        position: int,
+        recorded_at: dt.datetime,
+        actor: str,
+        reason: str | None,
+        event: Event,
+    ) -> None:
+        """Fold any stored event: report events into their track, the rest where they go."""
+        if isinstance(event, REPORT_EVENTS):
+            track = self.tracks.get(event.report_id)
+            if track is not None:
+                track.add(position, recorded_at, actor, reason, event)
+            elif isinstance(event, ReportFiled):
+                self.tracks[event.report_id] = ReportTrack.filed(
+                    position, recorded_at, actor, reason, event
+                )
+                self.by_incident.setdefault(event.incident, []).append(event.report_id)
+            else:
+                fold_report(None, event)  # raises the typed error an unknown report gets
+        elif isinstance(event, SourceRegistered):
+            self.sources[event.source] = event
+        elif isinstance(event, TaxonomyExtended):
+            self.taxonomy = self.taxonomy.extended(event.dimension, event.term, event.parent)
+
+    def revise(
+        self,
+        position: int,
+        recorded_at: dt.datetime,
+        actor: str,
+        reason: str | None,
+        revision: tuple[str, str, Figure, dt.datetime, Provenance],
+    ) -> bool:
+        """Fold a stored revision read without building its event (`EventRegistry.revision`).
+
+        Returns False, folding nothing, when the report is not one this index holds in that
+        incident: the caller then decodes the event in full, which says what is wrong.
+        """
+        incident, report_id, figure, reported_at, provenance = revision
+        try:
+            track = self.tracks.get(report_id)
+        except TypeError:  # an unhashable id names no report
+            return False
+        if track is None or track._state.incident != incident:  # noqa: SLF001 - its own track
+            return False
+        latest = track.latest
+        track.revise(
+            position,
+            recorded_at,
+            actor,
+            reason,
+            next_version(latest, figure, reported_at, None, provenance),
+        )
+        return True
 
 
 class ReportIndexProjection:
     """Builds a `ReportIndex` from the log; run by a `ProjectionRunner` like any projection."""
 
     name: Final = "ledger.report-index"
-    version: Final = 1
+    #: 2: tracks of states and positions replaced lists of events (checkpoints of 1 rebuild).
+    version: Final = 2
 
     def __init__(self, registry: EventRegistry = EVENTS) -> None:
         self._registry = registry
@@ -98,41 +314,32 @@ class ReportIndexProjection:
         return ReportIndex()
 
     def apply(self, state: ReportIndex, event: StoredEvent) -> ReportIndex:
-        inner = event.event
-        if isinstance(inner, REPORT_EVENTS):
-            fact = Fact(
-                position=event.position,
-                recorded_at=event.recorded_at,
-                actor=event.actor,
-                reason=event.reason,
-                event=inner,
-            )
-            facts = state.facts.get(inner.report_id)
-            if facts is None:
-                state.facts[inner.report_id] = [fact]
-                state.by_incident.setdefault(inner.incident, []).append(inner.report_id)
-            else:
-                facts.append(fact)
-        elif isinstance(inner, SourceRegistered):
-            state.sources[inner.source] = inner
-        elif isinstance(inner, TaxonomyExtended):
-            state.taxonomy = state.taxonomy.extended(inner.dimension, inner.term, inner.parent)
+        state.add(event.position, event.recorded_at, event.actor, event.reason, event.event)
         return state
 
     def dump(self, state: ReportIndex) -> bytes:
-        # The index holds events, so it is stored the way the log stores them: by the codec.
         def encode(event: Event) -> object:
             return json.loads(self._registry.encode(event, event_id="", actor="", reason=None))
 
-        facts = {
-            report_id: [
-                [f.position, format_time(f.recorded_at), f.actor, f.reason, encode(f.event)]
-                for f in facts
-            ]
-            for report_id, facts in state.facts.items()
+        def report(value: ReportState | None) -> object:
+            return None if value is None else converter.unstructure(value, ReportState)
+
+        tracks = {
+            report_id: {
+                "state": report(track.state),
+                "positions": track.positions,
+                "recorded": [format_time(r) for r in track.recorded],
+                "actors": track.actors,
+                "reasons": track.reasons,
+                "marks": [
+                    [index, encode(event), report(before)]
+                    for index, (event, before) in zip(track.marked, track.marks, strict=True)
+                ],
+            }
+            for report_id, track in state.tracks.items()
         }
         body = {
-            "facts": facts,
+            "tracks": tracks,
             "by_incident": state.by_incident,
             "sources": [encode(s) for s in state.sources.values()],
             "taxonomy": [
@@ -149,18 +356,22 @@ class ReportIndexProjection:
             def decode(raw: dict[str, object]) -> Event:
                 return self._registry.decode(json.dumps(raw)).event
 
+            def report(raw: object) -> ReportState | None:
+                return None if raw is None else converter.structure(raw, ReportState)
+
             index = ReportIndex(by_incident=body["by_incident"])
-            for report_id, facts in body["facts"].items():
-                index.facts[report_id] = [
-                    Fact(
-                        position=p,
-                        recorded_at=parse_time(r),
-                        actor=a,
-                        reason=why,
-                        event=decode(e),
-                    )
-                    for p, r, a, why, e in facts
-                ]
+            for report_id, raw in body["tracks"].items():
+                state = report(raw["state"])
+                assert state is not None  # noqa: S101
+                index.tracks[report_id] = ReportTrack(
+                    state=state,
+                    positions=raw["positions"],
+                    recorded=[parse_time(r) for r in raw["recorded"]],
+                    actors=raw["actors"],
+                    reasons=raw["reasons"],
+                    marked=[at for at, _, _ in raw["marks"]],
+                    marks=[(decode(e), report(before)) for _, e, before in raw["marks"]],
+                )
             for raw in body["sources"]:
                 source = decode(raw)
                 assert isinstance(source, SourceRegistered)  # noqa: S101
@@ -169,7 +380,7 @@ class ReportIndexProjection:
                 ext = decode(raw)
                 assert isinstance(ext, TaxonomyExtended)  # noqa: S101
                 index.taxonomy = index.taxonomy.extended(ext.dimension, ext.term, ext.parent)
-        except (LookupError, TypeError, ValueError, AssertionError) as exc:
+        except Exception as exc:  # any failure, cattrs' groups included, means "rebuild"
             raise CodecError(f"checkpoint of {self.name!r} cannot be loaded: {exc}") from exc
         return index
 

@@ -22,7 +22,6 @@ from typing import Final
 import attrs
 
 from ledger.figures import Figure
-from ledger.projections.reports import Fact
 from ledger.state import ReportState
 from ledger.taxonomy import ROOT, Dimension, Taxonomy
 from ledger.values import Period, Provenance
@@ -140,7 +139,7 @@ class Tally:
 
 
 def compute_tally(
-    reports: Iterable[tuple[ReportState, Fact]],
+    reports: Iterable[tuple[ReportState, int]],
     *,
     taxonomy: Taxonomy,
     incident: str,
@@ -148,18 +147,19 @@ def compute_tally(
     known_at: dt.datetime | None,
     occurred_by: dt.date | None,
 ) -> Tally:
-    """The tally from the reports as known at `known_at` (see the module's rules)."""
+    """The tally from the reports as known at `known_at`, each with the position of its
+    filing (see the module's rules)."""
     # Slots are plain tuples (source, metric, group, by, place), which hash and sort in
     # C; `Key` objects, whose attrs-generated ordering runs Python per comparison, are
     # built only for the winners. The order is the same: Key orders as that tuple.
     best: dict[
         tuple[str, str, str, str, str], tuple[tuple[dt.datetime, int], ReportState, int]
     ] = {}
-    for report, filing in reports:
+    for report, filed_at in reports:
         index = report.version_as_of(as_of, occurred_by=occurred_by)
         if index is None:
             continue
-        rank = (report.versions[index].reported_at, filing.position)
+        rank = (report.versions[index].reported_at, filed_at)
         slot = (report.source, report.metric, report.group, report.by, report.place)
         held = best.get(slot)
         if held is not None and held[0] >= rank:
@@ -204,6 +204,21 @@ def _spans(entries: tuple[TallyEntry, ...]) -> tuple[Span, ...]:
     spans = []
     for terms in sorted(by_key):
         group = by_key[terms]
+        if len(group) == 1:
+            # One source: nothing to compare, and most keys of a tally have only one.
+            (only,) = group
+            spans.append(
+                Span(
+                    key=only.key,
+                    entries=(only,),
+                    low=only.figure.low,
+                    high=only.figure.high,
+                    lowest=(only.source,),
+                    highest=(only.source,),
+                    disagreeing=(),
+                )
+            )
+            continue
         low = min(e.figure.low for e in group)
         highs = [e.figure.high for e in group]
         high = None if None in highs else max(h for h in highs if h is not None)
@@ -232,16 +247,15 @@ def _checks(entries: tuple[TallyEntry, ...], taxonomy: Taxonomy) -> tuple[PartsC
     """Per whole (in entry order) and dimension, its nearest parts within its own source.
 
     Parts are only ever sought among entries of the same source whose key is equal outside
-    the dimension: grouping by (source, rest of the key) once per dimension keeps a tally
-    from comparing every entry with every other, and each term's ancestors are looked up once.
+    the dimension: entries are grouped by (dimension, source, rest of the key), and only
+    groups of two or more can hold a whole and its parts. Each term's ancestors are looked
+    up once.
     """
-    peers: dict[tuple[int, str, tuple[str | None, ...]], list[tuple[str, TallyEntry]]] = {}
-    rests: list[tuple[tuple[str | None, ...], ...]] = []
-    for entry in entries:
+    peers: dict[tuple[int, str, tuple[str | None, ...]], list[tuple[int, str, TallyEntry]]] = {}
+    for order, entry in enumerate(entries):
         terms = _terms(entry.key)
-        rests.append(blanked := _blanked(terms))
-        for slot, rest in zip(_SLOT_LIST, blanked, strict=True):
-            peers.setdefault((slot, entry.source, rest), []).append((terms[slot], entry))
+        for slot, rest in zip(_SLOT_LIST, _blanked(terms), strict=True):
+            peers.setdefault((slot, entry.source, rest), []).append((order, terms[slot], entry))
     ancestors: dict[tuple[Dimension, str], tuple[str, ...]] = {}
 
     def above(dimension: Dimension, term: str) -> tuple[str, ...]:
@@ -250,15 +264,17 @@ def _checks(entries: tuple[TallyEntry, ...], taxonomy: Taxonomy) -> tuple[PartsC
             found = ancestors[dimension, term] = tuple(taxonomy.ancestors(dimension, term))
         return found
 
-    checks = []
-    for whole, blanked in zip(entries, rests, strict=True):
-        terms = _terms(whole.key)
-        for dimension, slot, rest in zip(_DIMENSIONS, _SLOT_LIST, blanked, strict=True):
-            top = terms[slot]
+    found: list[tuple[int, int, PartsCheck]] = []
+    for (slot, source, _), group in peers.items():
+        if len(group) < 2:  # noqa: PLR2004 - a whole and at least one part
+            continue
+        rank = _SLOT_LIST.index(slot)
+        dimension = _DIMENSIONS[rank]
+        for order, top, whole in group:
             below = {
                 term: entry
-                for term, entry in peers[slot, whole.source, rest]
-                if top in above(dimension, term)
+                for _, term, entry in group
+                if term != top and top in above(dimension, term)
             }
             parts = tuple(
                 entry
@@ -266,16 +282,16 @@ def _checks(entries: tuple[TallyEntry, ...], taxonomy: Taxonomy) -> tuple[PartsC
                 if not any(a in below for a in above(dimension, term) if a != top)
             )
             if parts:
-                checks.append(
-                    PartsCheck(
-                        source=whole.source,
-                        dimension=dimension,
-                        whole=whole,
-                        parts=parts,
-                        parts_low=sum(p.figure.low for p in parts),
-                    ),
+                check = PartsCheck(
+                    source=source,
+                    dimension=dimension,
+                    whole=whole,
+                    parts=parts,
+                    parts_low=sum(p.figure.low for p in parts),
                 )
-    return tuple(checks)
+                found.append((order, rank, check))
+    found.sort(key=lambda f: f[:2])
+    return tuple(check for _, _, check in found)
 
 
 #: The positions in a key's terms of the dimensions parts are sought in, as _DIMENSIONS.

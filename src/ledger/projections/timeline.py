@@ -9,7 +9,7 @@ import attrs
 
 from ledger.events import ReportCorrected
 from ledger.figures import Figure
-from ledger.projections.reports import Fact
+from ledger.projections.reports import ReportTrack
 from ledger.projections.tally import Key
 from ledger.state import ReportState
 
@@ -49,16 +49,16 @@ class Timeline:
 
 
 def compute_timeline(
-    reports: Iterable[tuple[ReportState, Fact, list[Fact]]],
+    reports: Iterable[tuple[ReportState, ReportTrack]],
     *,
     incident: str,
     key: Key,
     known_at: dt.datetime | None,
     source: str | None = None,
 ) -> Timeline:
-    """`reports`: each report as known at `known_at`, its filing fact, and all its facts."""
+    """`reports`: each report as known at `known_at`, with its track."""
     by_source: dict[str, list[tuple[ReportState, int, set[int]]]] = {}
-    for report, filing, facts in reports:
+    for report, track in reports:
         if (source is not None and report.source != source) or report.key != (
             key.metric,
             key.group,
@@ -67,12 +67,12 @@ def compute_timeline(
         ):
             continue
         corrected = {
-            f.event.version
-            for f in facts
-            if isinstance(f.event, ReportCorrected)
-            and (known_at is None or f.recorded_at <= known_at)
+            event.version
+            for at, (event, _) in zip(track.marked, track.marks, strict=True)
+            if isinstance(event, ReportCorrected)
+            and (known_at is None or track.recorded[at] <= known_at)
         }
-        by_source.setdefault(report.source, []).append((report, filing.position, corrected))
+        by_source.setdefault(report.source, []).append((report, track.filed_at, corrected))
     points = []
     for name, candidates in sorted(by_source.items()):
         moments = sorted(

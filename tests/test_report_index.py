@@ -1,0 +1,144 @@
+"""The report index's shortcuts, held to the slow paths they replace.
+
+The index reads revisions from their bodies without building events, and answers what the
+ledger knew at an earlier instant from states it kept rather than by folding events again.
+Both must give exactly what decoding and folding every event gives.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from typing import Any
+
+import pytest
+from hypothesis import given
+
+from ledger import Ledger, ReportRevised, StoredEvent
+from ledger.codec import EVENTS, load_body
+from ledger.errors import CodecError
+from ledger.events import REPORT_EVENTS
+from ledger.log import decode_record
+from ledger.projections.reports import ReportIndexProjection
+from ledger.state import ReportState, fold_report
+from ledger.testing import build_ledger
+
+from .strategies import Step, histories
+
+T0 = dt.datetime(2025, 3, 7, 9, tzinfo=dt.UTC)
+T1 = T0.replace(hour=12)
+
+
+@given(steps=histories())
+def test_opening_a_ledger_folds_what_a_strict_replay_folds(steps: list[Step]) -> None:
+    ledger = build_ledger(steps)
+    reopened = Ledger(ledger.store, actor="reader")  # reads revisions by the shortcut
+    strict = ledger.runner(ReportIndexProjection())  # decodes every event in full
+    strict.replay()
+    dump = ReportIndexProjection().dump
+    assert dump(reopened._index.state) == dump(strict.state)
+    assert dict(reopened._state.reports) == dict(ledger._state.reports)
+
+
+@given(steps=histories())
+def test_the_shortcut_reads_a_revision_as_the_codec_decodes_it(steps: list[Step]) -> None:
+    ledger = build_ledger(steps)
+    for record in ledger.store.read():
+        raw = load_body(record.body)
+        quick = EVENTS.revision(raw)
+        body = EVENTS.decode(record.body)
+        event = body.event
+        if not isinstance(event, ReportRevised) or event.period is not None:
+            assert quick is None  # other events, and revisions giving a period, go strictly
+            continue
+        assert quick == (
+            body.actor,
+            body.reason,
+            (event.incident, event.report_id, event.figure, event.reported_at, event.provenance),
+        )
+
+
+@given(steps=histories())
+def test_a_report_after_k_events_is_the_fold_of_its_first_k(steps: list[Step]) -> None:
+    ledger = build_ledger(steps)
+    per_report: dict[str, list[StoredEvent]] = {}
+    for one in map(decode_record, ledger.store.read()):
+        if isinstance(one.event, REPORT_EVENTS):
+            per_report.setdefault(one.event.report_id, []).append(one)
+    for report_id, stored in per_report.items():
+        track = ledger._index.state.tracks[report_id]
+        assert track.positions == [s.position for s in stored]
+        state: ReportState | None = None
+        assert track.at(0) is None
+        for k, s in enumerate(stored, start=1):
+            state = fold_report(state, s.event)
+            assert track.at(k) == state
+            known = sum(1 for t in stored if t.recorded_at <= s.recorded_at)
+            assert track.known(s.recorded_at) == track.at(known)
+
+
+def _revision_body() -> dict[str, Any]:
+    ledger = Ledger.in_memory(actor="desk")
+    ledger.register_source("sohr", name="SOHR", kind="monitor")
+    ledger.open_incident("coast", title="Coast")
+    report = ledger.file_report(
+        "coast", source="sohr", metric="killed", figure="at least 50", reported_at=T0
+    )
+    ledger.revise_report(report, figure="at least 70", reported_at=T1, provenance=None)
+    last = list(ledger.store.read())[-1]
+    body: dict[str, Any] = json.loads(last.body)
+    return body
+
+
+def _with(path: tuple[str, ...], value: object) -> Any:
+    def change(body: dict[str, Any]) -> dict[str, Any]:
+        target = body
+        for key in path[:-1]:
+            target = target[key]
+        if value is _DROP:
+            del target[path[-1]]
+        else:
+            target[path[-1]] = value
+        return body
+
+    return change
+
+
+_DROP = object()
+
+# Each body the shortcut must leave to the strict path, and whether that path refuses it.
+ODD_BODIES = {
+    "an unexpected field": (_with(("data", "colour"), "red"), True),
+    "a figure that does not parse": (_with(("data", "figure"), "lots"), True),
+    "a time with no zone": (_with(("data", "reported_at"), "2025-03-07T12:00:00"), True),
+    "an actor that is not text": (_with(("actor",), 7), True),
+    "a reason that is not text": (_with(("reason",), ["why"]), True),
+    "provenance that is not an object": (_with(("data", "provenance"), "cnn"), True),
+    "provenance with an unknown field": (_with(("data", "provenance"), {"by": "x"}), True),
+    "a missing report id": (_with(("data", "report_id"), _DROP), True),
+    "a newer schema version": (_with(("v",), 2), True),
+    "a period, which the shortcut does not read": (
+        _with(("data", "period"), {"start": "2025-03-06"}),
+        False,
+    ),
+    "provenance it reads": (_with(("data", "provenance"), {"via": "cnn"}), False),
+}
+
+
+@pytest.mark.parametrize("name", list(ODD_BODIES))
+def test_odd_bodies_take_the_strict_path(name: str) -> None:
+    change, refused = ODD_BODIES[name]
+    raw = change(_revision_body())
+    text = json.dumps(raw)
+    if refused:
+        assert EVENTS.revision(raw) is None
+        with pytest.raises(CodecError):
+            EVENTS.decode(text)
+        return
+    event = EVENTS.decode(text).event
+    quick = EVENTS.revision(raw)
+    assert isinstance(event, ReportRevised)
+    if quick is None:
+        assert event.period is not None
+    else:
+        assert quick[2][4] == event.provenance
