@@ -47,6 +47,9 @@ from ledger.values import Period, Provenance, SourceKind
 from ledger.verify import Digest, IntegrityReport, verify_log
 
 Clock = Callable[[], dt.datetime]
+#: An event this ledger appended, as `_sync` folds it: its id, the event, its reason, and
+#: for a report event the report before and after it, as checking the batch computed them.
+_Own = tuple[str, Event, str | None, tuple[ReportState | None, ReportState] | None]
 S = TypeVar("S")
 
 
@@ -168,14 +171,16 @@ class Ledger:
 
     def _sync(
         self,
-        own: Mapping[int, tuple[str, Event, str | None]] | None = None,
+        own: Mapping[int, _Own] | None = None,
         actor: str = "",
     ) -> dict[int, StoredEvent]:
         """Fold whatever other writers appended since we last looked.
 
         `own` maps the positions of a batch this ledger just appended to its event ids,
-        events and reasons: those are in hand already, so they are folded without decoding
-        the bodies we encoded a moment ago. Returns the stored events of `own` it folded.
+        events, reasons and the report states its check computed (`_Own`): those are in
+        hand already, so they are folded without decoding the bodies we encoded a moment
+        ago, nor folding the events a second time. Returns the stored events of `own` it
+        folded.
         Revisions by other writers (or on opening) are folded from their bodies without
         building events (`ReportIndex.revise`) unless a watched projection needs them.
         """
@@ -185,6 +190,7 @@ class Ledger:
             for record in self.store.read(after=self._position):
                 position = record.position
                 mine = None if own is None else own.get(position)
+                fold = None
                 if mine is not None and mine[0] == record.event_id:
                     stored = folded[position] = StoredEvent(
                         position=position,
@@ -197,6 +203,7 @@ class Ledger:
                         event=mine[1],
                         hash=record.hash,
                     )
+                    fold = mine[3]
                 else:
                     raw = load_body(record.body, position=position)
                     quick = None if watched else self._registry.revision(raw)
@@ -207,18 +214,24 @@ class Ledger:
                         self._position = self._index.position = position
                         continue
                     stored = stored_event(record, self._registry.decode_raw(raw, position=position))
-                self._fold(stored)
+                self._fold(stored, fold)
                 for runner in watched:
                     runner.feed(stored)
         return folded
 
-    def _fold(self, stored: StoredEvent) -> None:
+    def _fold(
+        self, stored: StoredEvent, fold: tuple[ReportState | None, ReportState] | None
+    ) -> None:
         event = stored.event
-        # Reports live in the index alone (the state reads them through it); the state
-        # keeps incidents, sources and taxonomy for checking commands.
-        if not isinstance(event, REPORT_EVENTS):
-            self._state.apply(event)
-        self._index.feed(stored)
+        if fold is not None:
+            self._index.state.take(stored, *fold)
+            self._index.position = stored.position
+        else:
+            # Reports live in the index alone (the state reads them through it); the state
+            # keeps incidents, sources and taxonomy for checking commands.
+            if not isinstance(event, REPORT_EVENTS):
+                self._state.apply(event)
+            self._index.feed(stored)
         self._versions[stored.stream] = stored.version
         self._position = stored.position
 
@@ -515,9 +528,20 @@ class Ledger:
             # against a state that now includes it would refuse it as a duplicate.
             retry = event_ids is not None and bool(self.store.find(ids))
             scratch = self._state.fork()
+            folds: list[tuple[ReportState | None, ReportState] | None] = []
             for event in [] if retry else events:
                 scratch.check(event)
+                before = (
+                    scratch.reports.get(event.report_id)
+                    if isinstance(event, REPORT_EVENTS)
+                    else None
+                )
                 scratch.apply(event)
+                folds.append(
+                    (before, scratch.reports[event.report_id])
+                    if isinstance(event, REPORT_EVENTS)
+                    else None
+                )
             records = [
                 NewRecord(
                     event_id=event_id,
@@ -531,8 +555,10 @@ class Ledger:
             expected = {e.stream: self._versions.get(e.stream, 0) for e in events}
             positions = self.store.append(records, now=utc("now", self._clock()), expected=expected)
             own = {
-                p: (r.event_id, e, why_p)
-                for p, r, e, why_p in zip(positions, records, events, why, strict=True)
+                p: (r.event_id, e, why_p, fold)
+                for p, r, e, why_p, fold in zip(
+                    positions, records, events, why, folds or [None] * len(events), strict=True
+                )
             }
             folded = self._sync(own, actor)
             if all(p in folded for p in positions):

@@ -109,33 +109,27 @@ class ReportTrack:
 
     @classmethod
     def filed(
-        cls,
-        position: int,
-        recorded_at: dt.datetime,
-        actor: str,
-        reason: str | None,
-        event: ReportFiled,
+        cls, stored: StoredEvent, event: ReportFiled, state: ReportState | None = None
     ) -> ReportTrack:
-        """The track of a report its filing starts."""
-        track = cls(state=fold_report(None, event), marked=[0], marks=[(event, None)])
-        track._note(position, recorded_at, actor, reason)
+        """The track of a report its filing starts; `state` is the filing's fold if known."""
+        track = cls(
+            state=fold_report(None, event) if state is None else state,
+            marked=[0],
+            marks=[(event, None)],
+        )
+        track._note(stored.position, stored.recorded_at, stored.actor, stored.reason)
         return track
 
-    def add(
-        self,
-        position: int,
-        recorded_at: dt.datetime,
-        actor: str,
-        reason: str | None,
-        event: Event,
-    ) -> None:
-        """Fold the report's next event."""
-        state = self.state
-        if not isinstance(event, ReportRevised):
+    def add(self, stored: StoredEvent, after: ReportState | None = None) -> None:
+        """Fold the report's next event; `after` is its fold from `self.state`, if known."""
+        if after is None:
+            after = fold_report(self.state, stored.event)
+        if not isinstance(stored.event, ReportRevised):
             self.marked.append(len(self.positions))
-            self.marks.append((event, state))
-        self._state = fold_report(state, event)
-        self._note(position, recorded_at, actor, reason)
+            self.marks.append((stored.event, self.state))
+        self._state = after
+        self._added.clear()
+        self._note(stored.position, stored.recorded_at, stored.actor, stored.reason)
 
     def revise(
         self,
@@ -244,23 +238,15 @@ class ReportIndex:
         known = [(track.known(known_at), track) for track in tracks]
         return [(state, track) for state, track in known if state is not None]
 
-    def add(
-        self,
-        position: int,
-        recorded_at: dt.datetime,
-        actor: str,
-        reason: str | None,
-        event: Event,
-    ) -> None:
+    def add(self, stored: StoredEvent) -> None:
         """Fold any stored event: report events into their track, the rest where they go."""
+        event = stored.event
         if isinstance(event, REPORT_EVENTS):
             track = self.tracks.get(event.report_id)
             if track is not None:
-                track.add(position, recorded_at, actor, reason, event)
+                track.add(stored)
             elif isinstance(event, ReportFiled):
-                self.tracks[event.report_id] = ReportTrack.filed(
-                    position, recorded_at, actor, reason, event
-                )
+                self.tracks[event.report_id] = ReportTrack.filed(stored, event)
                 self.by_incident.setdefault(event.incident, []).append(event.report_id)
             else:
                 fold_report(None, event)  # raises the typed error an unknown report gets
@@ -268,6 +254,23 @@ class ReportIndex:
             self.sources[event.source] = event
         elif isinstance(event, TaxonomyExtended):
             self.taxonomy = self.taxonomy.extended(event.dimension, event.term, event.parent)
+
+    def take(self, stored: StoredEvent, before: ReportState | None, after: ReportState) -> None:
+        """Fold a stored report event whose fold its appender computed while checking it:
+        `after` is the report after the event, folded from `before`. Taken only when
+        `before` is the very state this index holds for the report; otherwise (another
+        writer's event came between) the event is folded afresh."""
+        event = stored.event
+        assert isinstance(event, REPORT_EVENTS)  # noqa: S101 - only report events have folds
+        track = self.tracks.get(event.report_id)
+        if (None if track is None else track.state) is not before:
+            self.add(stored)
+        elif track is None:
+            assert isinstance(event, ReportFiled)  # noqa: S101 - no state before: a filing
+            self.tracks[event.report_id] = ReportTrack.filed(stored, event, after)
+            self.by_incident.setdefault(event.incident, []).append(event.report_id)
+        else:
+            track.add(stored, after)
 
     def revise(
         self,
@@ -314,7 +317,7 @@ class ReportIndexProjection:
         return ReportIndex()
 
     def apply(self, state: ReportIndex, event: StoredEvent) -> ReportIndex:
-        state.add(event.position, event.recorded_at, event.actor, event.reason, event.event)
+        state.add(event)
         return state
 
     def dump(self, state: ReportIndex) -> bytes:
