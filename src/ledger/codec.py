@@ -221,7 +221,7 @@ class EventRegistry:
             "reason": reason,
             "data": converter.unstructure(event),
         }
-        return json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode()
+        return _ENCODER.encode(body).encode()
 
     def decode(self, body: bytes | str, *, position: int | None = None) -> DecodedBody:
         """Decode a stored body; every failure is a `CodecError` naming the position."""
@@ -317,6 +317,11 @@ class EventRegistry:
             data = upcast(dict(data))
             version += 1
         return structure(data, entry.cls, context=entry.name, position=position)
+
+
+#: What `encode` writes with: one encoder for every body, not one built per `json.dumps`
+#: call. These bytes are hashed into the chain: never change how they are written.
+_ENCODER: Final = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
 
 
 def load_body(body: bytes | str, *, position: int | None = None) -> object:

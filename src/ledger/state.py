@@ -12,9 +12,8 @@ import bisect
 import datetime as dt
 import enum
 import operator
-from collections import ChainMap
-from collections.abc import MutableMapping
-from typing import Any, Final
+from collections.abc import Iterator, MutableMapping
+from typing import Any, Final, TypeVar
 
 import attrs
 
@@ -125,8 +124,49 @@ def _period_end(version: VersionState) -> dt.date:
     return version.period.end or version.reported_at.date()
 
 
+V = TypeVar("V")
 #: A version's reported time, as a key for bisecting versions (in C, not a Python call).
 _REPORTED_AT: Final = operator.attrgetter("reported_at")
+
+
+class _Overlay(MutableMapping[str, V]):
+    """Writes go to a layer of their own over `base`, which they never change.
+
+    `collections.ChainMap` does this for any number of maps, but its lookups run a
+    generator over them; checking a batch looks up a report or two per event.
+    """
+
+    def __init__(self, base: MutableMapping[str, V]) -> None:
+        self.base = base
+        self.top: dict[str, V] = {}
+
+    def __getitem__(self, key: str) -> V:
+        try:
+            return self.top[key]
+        except KeyError:
+            return self.base[key]
+
+    def get(self, key: str, default: Any = None) -> Any:  # noqa: ANN401 - Mapping.get's own signature
+        try:
+            return self[key]
+        except KeyError:
+            return default
+
+    def __contains__(self, key: object) -> bool:
+        return key in self.top or key in self.base
+
+    def __setitem__(self, key: str, value: V) -> None:
+        self.top[key] = value
+
+    def __delitem__(self, key: str) -> None:
+        raise TypeError("a scratch state only adds to what it forks")
+
+    def __iter__(self) -> Iterator[str]:
+        yield from self.top
+        yield from (key for key in self.base if key not in self.top)
+
+    def __len__(self) -> int:
+        return len(self.top) + sum(1 for key in self.base if key not in self.top)
 
 
 class LedgerState:
@@ -148,9 +188,9 @@ class LedgerState:
     def fork(self) -> LedgerState:
         """A scratch state over this one: changes to it never reach this one."""
         return LedgerState(
-            incidents=ChainMap({}, self.incidents),
-            sources=ChainMap({}, self.sources),
-            reports=ChainMap({}, self.reports),
+            incidents=_Overlay(self.incidents),
+            sources=_Overlay(self.sources),
+            reports=_Overlay(self.reports),
             taxonomy=self.taxonomy,
         )
 
