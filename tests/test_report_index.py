@@ -67,7 +67,7 @@ def test_a_report_after_k_events_is_the_fold_of_its_first_k(steps: list[Step]) -
             per_report.setdefault(one.event.report_id, []).append(one)
     for report_id, stored in per_report.items():
         track = ledger._index.state.tracks[report_id]
-        assert track.positions == [s.position for s in stored]
+        assert track.positions.tolist() == [s.position for s in stored]
         state: ReportState | None = None
         assert track.at(0) is None
         for k, s in enumerate(stored, start=1):

@@ -41,10 +41,13 @@ E = TypeVar("E")
 
 
 try:
-    # The `fast` extra: decoding only. Encoding stays with the stdlib, whose exact bytes the
-    # hash chain and idempotent retries depend on.
+    # The `fast` extra. Its encoder writes exactly the bytes the stdlib's `_ENCODER` writes
+    # for every body (tests/test_codec.py holds it to that): the hash chain and idempotent
+    # retries depend on those bytes, whichever is installed.
+    from orjson import dumps as _fast_dumps
     from orjson import loads as _loads
 except ImportError:  # pragma: no cover - exercised where the extra is not installed
+    _fast_dumps = None  # type: ignore[assignment]  # checked before each use
     _loads = json.loads  # type: ignore[assignment]  # the stdlib's takes more options
 
 
@@ -221,7 +224,7 @@ class EventRegistry:
             "reason": reason,
             "data": converter.unstructure(event),
         }
-        return _ENCODER.encode(body).encode()
+        return encode_body(body)
 
     def decode(self, body: bytes | str, *, position: int | None = None) -> DecodedBody:
         """Decode a stored body; every failure is a `CodecError` naming the position."""
@@ -319,9 +322,19 @@ class EventRegistry:
         return structure(data, entry.cls, context=entry.name, position=position)
 
 
-#: What `encode` writes with: one encoder for every body, not one built per `json.dumps`
-#: call. These bytes are hashed into the chain: never change how they are written.
+#: How bodies are written: compact, UTF-8, keys in the order given. These bytes are hashed
+#: into the chain: never change how they are written.
 _ENCODER: Final = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
+
+
+def encode_body(body: Payload) -> bytes:
+    """A body's bytes: orjson's where it is installed, the same bytes as the stdlib's."""
+    if _fast_dumps is not None:
+        try:
+            return _fast_dumps(body)
+        except TypeError:  # what orjson refuses (a huge integer) the stdlib words its way
+            pass
+    return _ENCODER.encode(body).encode()
 
 
 def load_body(body: bytes | str, *, position: int | None = None) -> object:

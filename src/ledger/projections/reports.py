@@ -15,10 +15,11 @@ the log grows, and the index holds no event object for a revision at all (docs/p
 
 from __future__ import annotations
 
+import array
 import bisect
 import datetime as dt
 import json
-from collections.abc import Iterator, MutableMapping
+from collections.abc import Iterable, Iterator, MutableMapping
 from typing import Final
 
 import attrs
@@ -63,7 +64,7 @@ class ReportTrack:
         self,
         *,
         state: ReportState,
-        positions: list[int] | None = None,
+        positions: Iterable[int] = (),
         recorded: list[dt.datetime] | None = None,
         actors: list[str] | None = None,
         reasons: list[str | None] | None = None,
@@ -74,7 +75,8 @@ class ReportTrack:
         #: Versions revisions added since `_state` was last built: a replay appends here
         #: and builds the report once, when it is first read, not once per revision.
         self._added: list[VersionState] = []
-        self.positions = [] if positions is None else positions
+        # Machine integers, not int objects: a million positions in 8 MB, not 36.
+        self.positions = array.array("q", positions)
         self.recorded = [] if recorded is None else recorded
         self.actors = [] if actors is None else actors
         self.reasons = [] if reasons is None else reasons
@@ -330,7 +332,7 @@ class ReportIndexProjection:
         tracks = {
             report_id: {
                 "state": report(track.state),
-                "positions": track.positions,
+                "positions": track.positions.tolist(),
                 "recorded": [format_time(r) for r in track.recorded],
                 "actors": track.actors,
                 "reasons": track.reasons,
