@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
+import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -28,6 +29,8 @@ from ledger import (
     ReportFiled,
     ReportStateError,
     ReportStatus,
+    SourceKind,
+    SourceRegistered,
     UnknownIncidentError,
     UnknownReportError,
     UnknownSourceError,
@@ -306,3 +309,15 @@ def test_a_failed_command_leaves_the_log_unchanged(
         with pytest.raises(LedgerError):
             failing(ledger, reports[0])
         assert list(ledger.events()) == before
+
+
+def test_appended_events_get_distinct_version_4_uuids() -> None:
+    ledger = Ledger.in_memory(actor="t")
+    stored = ledger.append(
+        [SourceRegistered(source=f"s{i}", name=f"S{i}", kind=SourceKind.NGO) for i in range(300)]
+    )
+    ids = [s.event_id for s in stored]
+    assert len(set(ids)) == len(ids)
+    for event_id in ids:
+        parsed = uuid.UUID(hex=event_id)
+        assert (parsed.version, parsed.variant, parsed.hex) == (4, uuid.RFC_4122, event_id)

@@ -16,6 +16,7 @@ Rules, in the order they apply (docs/concepts.md explains each):
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Iterable
 from typing import Final
 
@@ -27,7 +28,6 @@ from ledger.taxonomy import ROOT, Dimension, Taxonomy
 from ledger.values import Period, Provenance
 
 _DIMENSIONS: Final = (Dimension.GROUP, Dimension.BY, Dimension.PLACE)
-_SLOTS: Final = {Dimension.GROUP: 1, Dimension.BY: 2, Dimension.PLACE: 3}
 
 
 @attrs.frozen(kw_only=True, slots=True, order=True)
@@ -172,7 +172,7 @@ def compute_tally(
         entries.append(
             TallyEntry(
                 source=report.source,
-                key=Key(metric=slot[1], group=slot[2], by=slot[3], place=slot[4]),
+                key=_key(slot[1], slot[2], slot[3], slot[4]),
                 figure=version.figure,
                 report_id=report.report_id,
                 version=index,
@@ -191,6 +191,12 @@ def compute_tally(
         spans=_spans(ordered),
         checks=_checks(ordered, taxonomy),
     )
+
+
+@functools.lru_cache(maxsize=65_536)
+def _key(metric: str, group: str, by: str, place: str) -> Key:
+    """Keys are immutable, and a tally names the same few again and again: share them."""
+    return Key(metric=metric, group=group, by=by, place=place)
 
 
 def _terms(key: Key) -> tuple[str, str, str, str]:
@@ -247,15 +253,18 @@ def _checks(entries: tuple[TallyEntry, ...], taxonomy: Taxonomy) -> tuple[PartsC
     """Per whole (in entry order) and dimension, its nearest parts within its own source.
 
     Parts are only ever sought among entries of the same source whose key is equal outside
-    the dimension: entries are grouped by (dimension, source, rest of the key), and only
-    groups of two or more can hold a whole and its parts. Each term's ancestors are looked
-    up once.
+    the dimension: entries are grouped by dimension, source and the rest of the key, and
+    only groups of two or more can hold a whole and its parts. Each term's ancestors are
+    looked up once.
     """
-    peers: dict[tuple[int, str, tuple[str | None, ...]], list[tuple[int, str, TallyEntry]]] = {}
+    # Per dimension (as _DIMENSIONS): entries keyed by source and the rest of their key.
+    peers: tuple[_Peers, _Peers, _Peers] = ({}, {}, {})
     for order, entry in enumerate(entries):
-        terms = _terms(entry.key)
-        for slot, rest in zip(_SLOT_LIST, _blanked(terms), strict=True):
-            peers.setdefault((slot, entry.source, rest), []).append((order, terms[slot], entry))
+        key, source = entry.key, entry.source
+        metric, group, by, place = key.metric, key.group, key.by, key.place
+        peers[0].setdefault((source, metric, by, place), []).append((order, group, entry))
+        peers[1].setdefault((source, metric, group, place), []).append((order, by, entry))
+        peers[2].setdefault((source, metric, group, by), []).append((order, place, entry))
     ancestors: dict[tuple[Dimension, str], tuple[str, ...]] = {}
 
     def above(dimension: Dimension, term: str) -> tuple[str, ...]:
@@ -265,41 +274,33 @@ def _checks(entries: tuple[TallyEntry, ...], taxonomy: Taxonomy) -> tuple[PartsC
         return found
 
     found: list[tuple[int, int, PartsCheck]] = []
-    for (slot, source, _), group in peers.items():
-        if len(group) < 2:  # noqa: PLR2004 - a whole and at least one part
-            continue
-        rank = _SLOT_LIST.index(slot)
-        dimension = _DIMENSIONS[rank]
-        for order, top, whole in group:
-            below = {
-                term: entry
-                for _, term, entry in group
-                if term != top and top in above(dimension, term)
-            }
-            parts = tuple(
-                entry
-                for term, entry in below.items()
-                if not any(a in below for a in above(dimension, term) if a != top)
-            )
-            if parts:
-                check = PartsCheck(
-                    source=source,
-                    dimension=dimension,
-                    whole=whole,
-                    parts=parts,
-                    parts_low=sum(p.figure.low for p in parts),
+    for rank, dimension in enumerate(_DIMENSIONS):
+        for (source, *_), members in peers[rank].items():
+            if len(members) < 2:  # noqa: PLR2004 - a whole and at least one part
+                continue
+            for order, top, whole in members:
+                below = {
+                    term: entry
+                    for _, term, entry in members
+                    if term != top and top in above(dimension, term)
+                }
+                parts = tuple(
+                    entry
+                    for term, entry in below.items()
+                    if not any(a in below for a in above(dimension, term) if a != top)
                 )
-                found.append((order, rank, check))
+                if parts:
+                    check = PartsCheck(
+                        source=source,
+                        dimension=dimension,
+                        whole=whole,
+                        parts=parts,
+                        parts_low=sum(p.figure.low for p in parts),
+                    )
+                    found.append((order, rank, check))
     found.sort(key=lambda f: f[:2])
     return tuple(check for _, _, check in found)
 
 
-#: The positions in a key's terms of the dimensions parts are sought in, as _DIMENSIONS.
-_SLOT_LIST: Final = tuple(_SLOTS[d] for d in _DIMENSIONS)
-
-
-def _blanked(terms: tuple[str, str, str, str]) -> tuple[tuple[str | None, ...], ...]:
-    """The key's terms with the group, the perpetrator, then the place blanked (as
-    _DIMENSIONS): two keys equal once one term is blanked differ only in that dimension."""
-    metric, group, by, place = terms
-    return ((metric, None, by, place), (metric, group, None, place), (metric, group, by, None))
+#: Entries of one source whose keys differ in one dimension only: (order, term, entry).
+_Peers = dict[tuple[str, str, str, str], list[tuple[int, str, TallyEntry]]]
