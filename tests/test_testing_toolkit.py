@@ -207,8 +207,10 @@ def test_a_correct_projection_keeps_every_law() -> None:
 def test_a_planted_bug_is_caught_with_a_short_history(
     planted: type[ChildrenKilled], needs: object
 ) -> None:
+    # The search stops at the first violation; the headroom is for runs where hypothesis,
+    # which draws constants from the modules loaded so far, happens to reach it late.
     with pytest.raises(LawViolation) as caught:
-        laws(planted(), max_examples=200)
+        laws(planted(), max_examples=1000)
     violation = caught.value
     assert violation.law == "reference"
     assert len(violation.history) <= 6, str(violation)
