@@ -82,6 +82,10 @@ SCHEMA_VERSION: Final = MIGRATIONS[-1][0]
 _COLUMNS: Final = "position, stream, version, event_id, recorded_at, body, hash"
 
 
+class _NotNew(Exception):  # noqa: N818 - a signal between two methods, never seen outside
+    """The batch may be a retry, or a stream moved on: take the path that tells which."""
+
+
 class SQLiteStore:
     def __init__(self, path: str | os.PathLike[str], *, durable: bool = True) -> None:
         self.path = os.fspath(path)
@@ -192,6 +196,13 @@ class SQLiteStore:
         if not records:
             return []
         try:
+            try:
+                with self._transaction():
+                    return self._append_new(records, now=now, expected=expected)
+            except _NotNew:
+                pass
+            # A retry, a stale expected version or a reused id: this path says which, in
+            # the order the contract gives (a retry succeeds whatever it expected).
             with self._transaction():
                 positions = retried_positions(
                     records, self._existing([r.event_id for r in records])
@@ -202,26 +213,63 @@ class SQLiteStore:
                 batch = link(
                     records, head=self._head(), now=now, stream_version=self._stream_version
                 )
-                self._conn.executemany(
-                    f"INSERT INTO events ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?)",  # noqa: S608
-                    [
-                        (
-                            r.position,
-                            r.stream,
-                            r.version,
-                            r.event_id,
-                            format_time(r.recorded_at),
-                            r.body,
-                            r.hash,
-                        )
-                        for r in batch
-                    ],
-                )
+                self._insert(batch)
                 return [r.position for r in batch]
         except LedgerError:
             raise
         except _FAILURES as exc:
             raise StoreError(f"{self.path!r}: append failed: {exc}") from exc
+
+    def _append_new(
+        self, records: Sequence[NewRecord], *, now: dt.datetime, expected: Mapping[str, int] | None
+    ) -> list[int]:
+        """Append a batch taken to be new, or raise `_NotNew` having written nothing.
+
+        Every durable append pays for each statement it runs before its commit, and a batch
+        is almost always new: rather than look its ids up first, let the UNIQUE index on
+        event_id refuse one stored before, and read the head with the first stream's version.
+        """
+        streams = list(dict.fromkeys([*(r.stream for r in records), *(expected or {})]))
+        head, versions = self._tip(streams)
+        if any(versions[stream] != version for stream, version in (expected or {}).items()):
+            raise _NotNew
+        batch = link(records, head=head, now=now, stream_version=versions.__getitem__)
+        try:
+            self._insert(batch)
+        except sqlite3.IntegrityError as exc:
+            raise _NotNew from exc
+        return [r.position for r in batch]
+
+    def _tip(self, streams: Sequence[str]) -> tuple[Head, dict[str, int]]:
+        """The head and the current version of each of `streams`, the first in one query."""
+        row = self._conn.execute(
+            "SELECT position, hash, recorded_at,"
+            " (SELECT max(version) FROM events WHERE stream = ?)"
+            " FROM events ORDER BY position DESC LIMIT 1",
+            (streams[0],),
+        ).fetchone()
+        if row is None:
+            return EMPTY_HEAD, dict.fromkeys(streams, 0)
+        versions = {streams[0]: int(row[3] or 0)}
+        versions.update((stream, self._stream_version(stream)) for stream in streams[1:])
+        return Head(position=row[0], hash=row[1], recorded_at=parse_time(row[2])), versions
+
+    def _insert(self, batch: Sequence[Record]) -> None:
+        self._conn.executemany(
+            f"INSERT INTO events ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?)",  # noqa: S608
+            [
+                (
+                    r.position,
+                    r.stream,
+                    r.version,
+                    r.event_id,
+                    format_time(r.recorded_at),
+                    r.body,
+                    r.hash,
+                )
+                for r in batch
+            ],
+        )
 
     def _existing(self, ids: Sequence[str]) -> dict[str, tuple[int, str, bytes]]:
         found: dict[str, tuple[int, str, bytes]] = {}
