@@ -36,6 +36,7 @@ if configured_url() is None:
 import psycopg
 from psycopg import sql
 
+from ledger.stores import postgres as postgres_store
 from ledger.stores.postgres import (
     SCHEMA_VERSION,
     PostgresListener,
@@ -93,6 +94,61 @@ def test_a_new_schema_is_created_and_its_migrations_recorded(
     assert [r.event_id for r in again.read()] == ["a"]
     again.close()
     assert len(run(url, schema, "SELECT * FROM {s}.schema_migrations")) == SCHEMA_VERSION
+
+
+def test_a_version_2_schema_migrates_and_keeps_its_log(
+    url: str, schema: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Migrations never change once shipped, so the first two make the schema release 2 made.
+    with monkeypatch.context() as patch:
+        patch.setattr(postgres_store, "MIGRATIONS", postgres_store.MIGRATIONS[:2])
+        patch.setattr(postgres_store, "SCHEMA_VERSION", 2)
+        old = PostgresStore(url, schema=schema)
+        old.append([rec(str(i), f"s{i % 3}") for i in range(30)], now=T0)
+        old.close()
+    index = "SELECT to_regclass('{s}.events_by_stream') IS NOT NULL"
+    assert run(url, schema, index) == [(True,)]
+
+    store = PostgresStore(url, schema=schema)
+    try:
+        names = run(url, schema, "SELECT name FROM {s}.schema_migrations ORDER BY version")
+        assert len(names) == SCHEMA_VERSION
+        assert str(names[2][0]).startswith("drop events_by_stream")
+        assert run(url, schema, index) == [(False,)]
+        before = list(store.read())
+        assert [r.position for r in store.read(stream="s1", after=4, until=25)] == [
+            r.position for r in before if r.stream == "s1" and 4 < r.position <= 25
+        ]
+        assert store.append([rec("new", "s1")], now=T0) == [31]
+        assert store.stream_version("s1") == 11
+        assert list(store.read())[:30] == before
+    finally:
+        store.close()
+
+
+def test_stream_reads_of_a_schema_missing_a_record_still_keep_their_window(
+    url: str, schema: str, store: PostgresStore
+) -> None:
+    store.append([rec(str(i), f"s{i % 3}") for i in range(40)], now=T0)
+    run(
+        url,
+        schema,
+        "ALTER TABLE {s}.events DISABLE TRIGGER events_no_change",
+        "DELETE FROM {s}.events WHERE position IN (17, 29, 31)",  # gaps in two streams
+    )
+    everything = list(store.read())
+    for stream in ("s0", "s1", "s2"):
+        for after in range(0, 42, 5):
+            for until in (None, *range(after, 42, 7)):
+                assert [
+                    r.position for r in store.read(stream=stream, after=after, until=until)
+                ] == [
+                    r.position
+                    for r in everything
+                    if r.stream == stream
+                    and r.position > after
+                    and (until is None or r.position <= until)
+                ]
 
 
 def test_ledger_open_takes_a_url_with_a_schema(url: str, schema: str) -> None:

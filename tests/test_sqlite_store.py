@@ -10,6 +10,7 @@ import pytest
 
 from ledger import Ledger, SQLiteStore, StoreError
 from ledger.log import NewRecord
+from ledger.stores import sqlite as sqlite_store
 from ledger.stores.sqlite import APPLICATION_ID, SCHEMA_VERSION
 
 T0 = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
@@ -94,3 +95,97 @@ def test_a_newer_schema_is_refused(tmp_path: Path) -> None:
 def test_an_unopenable_path_is_a_store_error(tmp_path: Path) -> None:
     with pytest.raises(StoreError):
         Ledger.open(tmp_path / "missing-dir" / "l.db")
+
+
+def _records(store: SQLiteStore, n: int) -> None:
+    store.append(
+        [NewRecord(event_id=f"e{i}", stream=f"s{i % 3}", body=b"{}") for i in range(n)], now=T0
+    )
+
+
+def test_a_version_2_file_migrates_and_keeps_its_log(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "l.db"
+    # Migrations never change once shipped, so the first two make the file release 2 made.
+    with monkeypatch.context() as patch:
+        patch.setattr(sqlite_store, "MIGRATIONS", sqlite_store.MIGRATIONS[:2])
+        patch.setattr(sqlite_store, "SCHEMA_VERSION", 2)
+        store = SQLiteStore(path)
+        _records(store, 30)
+        store.close()
+    conn = sqlite3.connect(path)
+    assert conn.execute("SELECT name FROM sqlite_master WHERE name = 'events_by_stream'").fetchone()
+    conn.close()
+
+    store = SQLiteStore(path)
+    before = list(store.read())
+    assert store._conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+    names = [n for (n,) in store._conn.execute("SELECT name FROM schema_migrations")]
+    assert len(names) == SCHEMA_VERSION
+    assert names[2].startswith("drop events_by_stream")
+    index = "SELECT name FROM sqlite_master WHERE name = 'events_by_stream'"
+    assert store._conn.execute(index).fetchone() is None
+    assert [r.position for r in store.read(stream="s1", after=4, until=25)] == [
+        r.position for r in before if r.stream == "s1" and 4 < r.position <= 25
+    ]
+    assert store.append([NewRecord(event_id="new", stream="s1", body=b"{}")], now=T0) == [31]
+    assert store.stream_version("s1") == 11
+    assert list(store.read())[:30] == before
+    store.close()
+
+
+def _plan(store: SQLiteStore, sql: str, params: list[object]) -> str:
+    rows = store._conn.execute(f"EXPLAIN QUERY PLAN {sql}", params).fetchall()
+    return "\n".join(row[-1] for row in rows)
+
+
+@pytest.mark.parametrize(("after", "until"), [(0, None), (7, None), (0, 20), (7, 20), (7, 99)])
+def test_stream_reads_seek_the_stream_version_index(
+    tmp_path: Path, after: int, until: int | None
+) -> None:
+    store = SQLiteStore(tmp_path / "l.db")
+    _records(store, 40)
+    sql, params, _ = store._read_query(after, until, "s1")
+    plan = _plan(store, f"{sql}", [*params, 10])
+    assert "USING INDEX sqlite_autoindex_events_2 (stream=? AND version>?" in plan
+    assert "SCAN" not in plan
+    assert "TEMP B-TREE" not in plan
+    assert "COVERING INDEX" in _plan(
+        store, "SELECT max(version) FROM events WHERE stream = ?", ["s1"]
+    )
+    assert "(stream=? AND version=?)" in _plan(
+        store, "SELECT position FROM events WHERE stream = ? AND version = ?", ["s1", 3]
+    )
+    store.close()
+
+
+@pytest.mark.parametrize("page", [2, 2_000])
+def test_stream_reads_of_a_file_missing_a_record_still_keep_their_window(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, page: int
+) -> None:
+    monkeypatch.setattr(sqlite_store, "_PAGE", page)  # pages end mid-stream, and mid-window
+    path = tmp_path / "l.db"
+    store = SQLiteStore(path)
+    _records(store, 60)
+    store.close()
+    conn = sqlite3.connect(path)
+    conn.execute("DROP TRIGGER events_no_delete")
+    conn.execute("DELETE FROM events WHERE position IN (17, 29, 31)")  # gaps in s1 and s2
+    conn.commit()
+    conn.close()
+    store = SQLiteStore(path)
+    everything = list(store.read())
+    for stream in ("s0", "s1", "s2"):
+        for after in range(0, 62, 3):
+            for until in (None, *range(after, 62, 4)):
+                assert [
+                    r.position for r in store.read(stream=stream, after=after, until=until)
+                ] == [
+                    r.position
+                    for r in everything
+                    if r.stream == stream
+                    and r.position > after
+                    and (until is None or r.position <= until)
+                ]
+    store.close()

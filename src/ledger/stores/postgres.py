@@ -97,6 +97,13 @@ MIGRATIONS: Final[tuple[tuple[int, str, tuple[str, ...]], ...]] = (
             )""",
         ),
     ),
+    (
+        3,
+        "drop events_by_stream: stream reads use the (stream, version) index",
+        # As in the SQLite store: each index costs every append a write, and the UNIQUE
+        # (stream, version) index orders a stream's records as positions do.
+        ("DROP INDEX IF EXISTS {schema}.events_by_stream",),
+    ),
 )
 SCHEMA_VERSION: Final = MIGRATIONS[-1][0]
 
@@ -174,6 +181,25 @@ class PostgresStore:
         self._sql_version = sql.SQL("SELECT max(version) FROM {}.events WHERE stream = %s").format(
             s
         )
+        # A binary search down the stream's (stream, version) index, in one round trip:
+        # within a stream, positions grow with versions.
+        self._sql_version_at = sql.SQL(
+            """WITH RECURSIVE search(low, high) AS (
+                SELECT 0, (SELECT coalesce(max(version), 0) FROM {0}.events
+                           WHERE stream = %(stream)s)
+                UNION ALL
+                SELECT CASE WHEN probe.at <= %(position)s THEN step.middle ELSE low END,
+                       CASE WHEN probe.at <= %(position)s THEN high ELSE step.middle - 1 END
+                FROM search
+                CROSS JOIN LATERAL (SELECT (low + high + 1) / 2 AS middle) AS step
+                CROSS JOIN LATERAL (SELECT coalesce(
+                    (SELECT position FROM {0}.events
+                     WHERE stream = %(stream)s AND version = step.middle),
+                    %(missing)s) AS at) AS probe
+                WHERE low < high
+            )
+            SELECT max(low), max(high) FROM search"""
+        ).format(s)
         self._sql_existing = sql.SQL(
             "SELECT event_id, position, stream, body FROM {}.events WHERE event_id = ANY(%s)"
         ).format(s)
@@ -344,21 +370,51 @@ class PostgresStore:
     def read(
         self, *, after: int = 0, until: int | None = None, stream: str | None = None
     ) -> Iterator[Record]:
+        if stream is not None:
+            return self._stream(stream, after, until)
         where = [sql.SQL("position > %s")]
         params: list[object] = [after]
         if until is not None:
             where.append(sql.SQL("position <= %s"))
             params.append(until)
-        if stream is not None:
-            where.append(sql.SQL("stream = %s"))
-            params.append(stream)
         query = sql.SQL("SELECT {} FROM {}.events WHERE {} ORDER BY position LIMIT %s").format(
             _COLUMNS, sql.Identifier(self.schema), sql.SQL(" AND ").join(where)
         )
-        return self._pages(query, params)
+        return self._pages(query, params, 0)
 
-    def _pages(self, query: sql.Composed, params: list[object]) -> Iterator[Record]:
-        # Page by position so that no lock or transaction is held while the caller works.
+    def _stream(self, stream: str, after: int, until: int | None) -> Iterator[Record]:
+        """One stream's records, read along its (stream, version) index: versions run in the
+        same order as positions within a stream, so the position window is first turned
+        into a version window, which the index can seek to."""
+        where = [sql.SQL("version > %s"), sql.SQL("stream = %s"), sql.SQL("position > %s")]
+        low = self._version_at(stream, after, missing=after + 1)[0] if after > 0 else 0
+        params: list[object] = [low, stream, after]
+        if until is not None:
+            # A version missing from a damaged schema counts as outside the window, which
+            # only widens it: the query still tests every record's position.
+            high, last = self._version_at(stream, until, missing=0)
+            # Where no record is past `until` yet, one appended during the read still counts.
+            if high < last:
+                where.append(sql.SQL("version <= %s"))
+                params.append(high)
+            where.append(sql.SQL("position <= %s"))
+            params.append(until)
+        query = sql.SQL("SELECT {} FROM {}.events WHERE {} ORDER BY version LIMIT %s").format(
+            _COLUMNS, sql.Identifier(self.schema), sql.SQL(" AND ").join(where)
+        )
+        yield from self._pages(query, params, 2)
+
+    def _version_at(self, stream: str, position: int, *, missing: int) -> tuple[int, int]:
+        """The stream's last version at or before `position`, and its last version of all."""
+        params = {"stream": stream, "position": position, "missing": missing}
+        row = self._guard(
+            "read", lambda conn: conn.execute(self._sql_version_at, params).fetchone()
+        )
+        return (int(row[0]), int(row[1])) if row else (0, 0)
+
+    def _pages(self, query: sql.Composed, params: list[object], cursor: int) -> Iterator[Record]:
+        # Page along the ordering column so that no lock or transaction is held while the
+        # caller works; params[0] bounds it from below.
         while True:
             rows = self._guard(
                 "read", lambda conn: conn.execute(query, [*params, _PAGE]).fetchall()
@@ -367,7 +423,7 @@ class PostgresStore:
                 yield _record(row)
             if len(rows) < _PAGE:
                 return
-            params[0] = rows[-1][0]
+            params[0] = rows[-1][cursor]
 
     def find(self, event_ids: Sequence[str]) -> dict[str, int]:
         rows = self._guard(

@@ -76,10 +76,21 @@ MIGRATIONS: Final[tuple[tuple[int, str, tuple[str, ...]], ...]] = (
             )""",
         ),
     ),
+    (
+        3,
+        "drop events_by_stream: stream reads use the (stream, version) index",
+        # Every index is one more page that each durable append writes and syncs, and the
+        # UNIQUE (stream, version) index orders a stream's records as positions do.
+        ("DROP INDEX IF EXISTS events_by_stream",),
+    ),
 )
 SCHEMA_VERSION: Final = MIGRATIONS[-1][0]
 
 _COLUMNS: Final = "position, stream, version, event_id, recorded_at, body, hash"
+
+
+class _NotNew(Exception):  # noqa: N818 - a signal between two methods, never seen outside
+    """The batch may be a retry, or a stream moved on: take the path that tells which."""
 
 
 class SQLiteStore:
@@ -192,6 +203,13 @@ class SQLiteStore:
         if not records:
             return []
         try:
+            try:
+                with self._transaction():
+                    return self._append_new(records, now=now, expected=expected)
+            except _NotNew:
+                pass
+            # A retry, a stale expected version or a reused id: this path says which, in
+            # the order the contract gives (a retry succeeds whatever it expected).
             with self._transaction():
                 positions = retried_positions(
                     records, self._existing([r.event_id for r in records])
@@ -202,26 +220,63 @@ class SQLiteStore:
                 batch = link(
                     records, head=self._head(), now=now, stream_version=self._stream_version
                 )
-                self._conn.executemany(
-                    f"INSERT INTO events ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?)",  # noqa: S608
-                    [
-                        (
-                            r.position,
-                            r.stream,
-                            r.version,
-                            r.event_id,
-                            format_time(r.recorded_at),
-                            r.body,
-                            r.hash,
-                        )
-                        for r in batch
-                    ],
-                )
+                self._insert(batch)
                 return [r.position for r in batch]
         except LedgerError:
             raise
         except _FAILURES as exc:
             raise StoreError(f"{self.path!r}: append failed: {exc}") from exc
+
+    def _append_new(
+        self, records: Sequence[NewRecord], *, now: dt.datetime, expected: Mapping[str, int] | None
+    ) -> list[int]:
+        """Append a batch taken to be new, or raise `_NotNew` having written nothing.
+
+        Every durable append pays for each statement it runs before its commit, and a batch
+        is almost always new: rather than look its ids up first, let the UNIQUE index on
+        event_id refuse one stored before, and read the head with the first stream's version.
+        """
+        streams = list(dict.fromkeys([*(r.stream for r in records), *(expected or {})]))
+        head, versions = self._tip(streams)
+        if any(versions[stream] != version for stream, version in (expected or {}).items()):
+            raise _NotNew
+        batch = link(records, head=head, now=now, stream_version=versions.__getitem__)
+        try:
+            self._insert(batch)
+        except sqlite3.IntegrityError as exc:
+            raise _NotNew from exc
+        return [r.position for r in batch]
+
+    def _tip(self, streams: Sequence[str]) -> tuple[Head, dict[str, int]]:
+        """The head and the current version of each of `streams`, the first in one query."""
+        row = self._conn.execute(
+            "SELECT position, hash, recorded_at,"
+            " (SELECT max(version) FROM events WHERE stream = ?)"
+            " FROM events ORDER BY position DESC LIMIT 1",
+            (streams[0],),
+        ).fetchone()
+        if row is None:
+            return EMPTY_HEAD, dict.fromkeys(streams, 0)
+        versions = {streams[0]: int(row[3] or 0)}
+        versions.update((stream, self._stream_version(stream)) for stream in streams[1:])
+        return Head(position=row[0], hash=row[1], recorded_at=parse_time(row[2])), versions
+
+    def _insert(self, batch: Sequence[Record]) -> None:
+        self._conn.executemany(
+            f"INSERT INTO events ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?)",  # noqa: S608
+            [
+                (
+                    r.position,
+                    r.stream,
+                    r.version,
+                    r.event_id,
+                    format_time(r.recorded_at),
+                    r.body,
+                    r.hash,
+                )
+                for r in batch
+            ],
+        )
 
     def _existing(self, ids: Sequence[str]) -> dict[str, tuple[int, str, bytes]]:
         found: dict[str, tuple[int, str, bytes]] = {}
@@ -238,23 +293,76 @@ class SQLiteStore:
     def read(
         self, *, after: int = 0, until: int | None = None, stream: str | None = None
     ) -> Iterator[Record]:
-        where, params = ["position > ?"], [after, *([] if until is None else [until])]
-        if until is not None:
-            where.append("position <= ?")
-        extra: list[str] = []
-        if stream is not None:
-            where.append("stream = ?")
-            extra.append(stream)
-        sql = (
-            f"SELECT {_COLUMNS} FROM events WHERE {' AND '.join(where)} "  # noqa: S608
-            "ORDER BY position LIMIT ?"
-        )
-        # Page by position so that no lock is held while the caller works through a page.
+        with self._lock:
+            sql, params, cursor = self._guard(lambda: self._read_query(after, until, stream))
+        yield from self._pages(sql, params, cursor)
+
+    def _read_query(
+        self, after: int, until: int | None, stream: str | None
+    ) -> tuple[str, list[object], int]:
+        """The paged query of a read, its parameters, and the column its pages move along."""
+        params: list[object]
+        if stream is None:
+            where, params, order, cursor = ["position > ?"], [after], "position", 0
+            if until is not None:
+                where.append("position <= ?")
+                params.append(until)
+        else:
+            # One stream's records are read along its (stream, version) index: versions run
+            # in the same order as positions within a stream, so the position window is
+            # turned into a version window, which the index can seek to. The `+` takes
+            # position out of the planner's hands, so that no statistics a file gathers can
+            # make it walk the whole log by position, testing each record's stream.
+            low, high = self._versions_within(stream, after, until)
+            where, params = ["version > ?", "stream = ?", "+position > ?"], [low, stream, after]
+            order, cursor = "version", 2
+            if high is not None:
+                where.append("version <= ?")
+                params.append(high)
+            if until is not None:
+                where.append("+position <= ?")
+                params.append(until)
+        sql = f"SELECT {_COLUMNS} FROM events WHERE {' AND '.join(where)} ORDER BY {order} LIMIT ?"  # noqa: S608
+        return sql, params, cursor
+
+    def _versions_within(
+        self, stream: str, after: int, until: int | None
+    ) -> tuple[int, int | None]:
+        """Versions (low, high) such that the stream's records after `after` and up to
+        `until` have low < version <= high; high is None where no record is past `until`,
+        so that a record appended while the caller reads is not cut off."""
+        last = self._stream_version(stream)
+        # A version missing from a damaged file counts as outside the window, which only
+        # widens it: the query still tests every record's position.
+        low = self._version_at(stream, after, last, missing=after + 1) if after > 0 else 0
+        if until is None:
+            return low, None
+        high = self._version_at(stream, until, last, missing=0)
+        return low, None if high >= last else high
+
+    def _version_at(self, stream: str, position: int, last: int, *, missing: int) -> int:
+        """The stream's last version at or before `position`, by a binary search down its
+        index: within a stream, positions grow with versions. A damaged file's missing
+        version is taken to be at position `missing`."""
+        low, high = 0, last
+        while low < high:
+            middle = (low + high + 1) // 2
+            row = self._conn.execute(
+                "SELECT position FROM events WHERE stream = ? AND version = ?", (stream, middle)
+            ).fetchone()
+            if (missing if row is None else row[0]) <= position:
+                low = middle
+            else:
+                high = middle - 1
+        return low
+
+    def _pages(self, sql: str, params: list[object], cursor: int) -> Iterator[Record]:
+        """The rows of `sql`, a page at a time: `params[0]` bounds the column `cursor`, which
+        the query orders by, and moves past each page's last row. No lock is held while the
+        caller works through a page."""
         while True:
             with self._lock:
-                rows = self._guard(
-                    lambda: self._conn.execute(sql, [*params, *extra, _PAGE]).fetchall()
-                )
+                rows = self._guard(lambda: self._conn.execute(sql, [*params, _PAGE]).fetchall())
             for row in rows:
                 try:
                     record = _record(row)
@@ -263,7 +371,7 @@ class SQLiteStore:
                 yield record
             if len(rows) < _PAGE:
                 return
-            params[0] = rows[-1][0]
+            params[0] = rows[-1][cursor]
 
     def find(self, event_ids: Sequence[str]) -> dict[str, int]:
         with self._lock:
