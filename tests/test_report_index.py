@@ -142,3 +142,29 @@ def test_odd_bodies_take_the_strict_path(name: str) -> None:
         assert event.period is not None
     else:
         assert quick[2][4] == event.provenance
+
+
+def test_a_tally_as_of_an_early_time_sees_a_first_version_corrected_either_way() -> None:
+    # The tally skips reports whose first version came after `as_of`, by the earliest time
+    # any correction ever gave it; moving that time back and forth must not hide a report.
+    clock = iter(dt.datetime(2025, 3, 9, h, tzinfo=dt.UTC) for h in range(24))
+    ledger = Ledger.in_memory(actor="desk", clock=lambda: next(clock))
+    ledger.register_source("sohr", name="SOHR", kind="monitor")
+    ledger.open_incident("coast", title="Coast")
+    report = ledger.file_report(
+        "coast", source="sohr", metric="killed", figure="50", reported_at=T1
+    )
+    filed = ledger.position
+    ledger.tally("coast", as_of=T1)  # builds the order the tally skips by
+    ledger.correct_report(report, version=0, reported_at=T0, reason="said earlier")
+    earlier = ledger.position
+    ledger.correct_report(report, version=0, reported_at=T1, reason="no, later")
+    known = {p: next(ledger.events(after=p - 1, until=p)).recorded_at for p in (filed, earlier)}
+
+    def stands(as_of: dt.datetime, known_at: dt.datetime | None = None) -> bool:
+        return bool(ledger.tally("coast", as_of=as_of, known_at=known_at).entries)
+
+    assert not stands(T0)  # now: reported at T1
+    assert stands(T0, known[earlier])  # as known after the first correction: at T0
+    assert not stands(T0, known[filed])
+    assert stands(T1, known[filed])

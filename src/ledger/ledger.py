@@ -334,7 +334,7 @@ class Ledger:
             return compute_tally(
                 [
                     (state, track.positions[0])
-                    for state, track in index.known_reports(incident, known_at_t)
+                    for state, track in index.standing(incident, known_at_t, as_of_t)
                 ],
                 taxonomy=self._state.taxonomy,
                 incident=incident,

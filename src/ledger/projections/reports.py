@@ -19,6 +19,7 @@ import array
 import bisect
 import datetime as dt
 import json
+import operator
 from collections.abc import Iterable, Iterator, MutableMapping
 from typing import Final
 
@@ -29,6 +30,7 @@ from ledger.errors import CodecError
 from ledger.events import (
     REPORT_EVENTS,
     Event,
+    ReportCorrected,
     ReportFiled,
     ReportRevised,
     SourceRegistered,
@@ -93,8 +95,11 @@ class ReportTrack:
         return self._state
 
     @property
-    def latest(self) -> VersionState:
-        return self._added[-1] if self._added else self._state.versions[-1]
+    def earliest(self) -> dt.datetime:
+        """The earliest reported time the report's first version ever had: no state of the
+        report the ledger held, at any instant, has a version reported before it."""
+        states = (self.state, *(before for _, before in self.marks if before is not None))
+        return min(state.versions[0].reported_at for state in states)
 
     @property
     def filed_at(self) -> int:
@@ -233,9 +238,34 @@ class ReportIndex:
     #: source id -> its registration.
     sources: dict[str, SourceRegistered] = attrs.field(factory=dict)
     taxonomy: Taxonomy = DEFAULT_TAXONOMY
+    #: incident -> its tracks by `earliest`, built when first asked for and dropped when a
+    #: filing or correction may change it.
+    _by_earliest: dict[str, list[tuple[dt.datetime, int, ReportTrack]]] = attrs.field(
+        factory=dict, init=False, repr=False, eq=False
+    )
 
     def report_ids(self, incident: str) -> list[str]:
         return self.by_incident.get(incident, [])
+
+    def standing(
+        self, incident: str, known_at: dt.datetime | None, as_of: dt.datetime | None
+    ) -> list[tuple[ReportState, ReportTrack]]:
+        """The incident's reports as known at `known_at` that may stand at `as_of` (None:
+        now): those with a version reported by then, as far as any correction ever said.
+        A tally as of an early time need not look at the reports made after it."""
+        if as_of is None:
+            return self.known_reports(incident, known_at)
+        order = self._by_earliest.get(incident)
+        if order is None:
+            tracks = (self.tracks[report_id] for report_id in self.report_ids(incident))
+            order = sorted((track.earliest, track.positions[0], track) for track in tracks)
+            self._by_earliest[incident] = order
+        reported = bisect.bisect_right(order, as_of, key=_EARLIEST)
+        candidates = [track for _, _, track in order[:reported]]
+        if known_at is None:
+            return [(track.state, track) for track in candidates]
+        known = [(track.known(known_at), track) for track in candidates]
+        return [(state, track) for state, track in known if state is not None]
 
     def known_reports(
         self, incident: str, known_at: dt.datetime | None = None
@@ -251,6 +281,7 @@ class ReportIndex:
         """Fold any stored event: report events into their track, the rest where they go."""
         event = stored.event
         if isinstance(event, REPORT_EVENTS):
+            self._moved(event)
             track = self.tracks.get(event.report_id)
             if track is not None:
                 track.add(stored)
@@ -271,6 +302,7 @@ class ReportIndex:
         writer's event came between) the event is folded afresh."""
         event = stored.event
         assert isinstance(event, REPORT_EVENTS)  # noqa: S101 - only report events have folds
+        self._moved(event)
         track = self.tracks.get(event.report_id)
         if (None if track is None else track.state) is not before:
             self.add(stored)
@@ -280,6 +312,12 @@ class ReportIndex:
             self.by_incident.setdefault(event.incident, []).append(event.report_id)
         else:
             track.add(stored, after)
+
+    def _moved(self, event: Event) -> None:
+        """Forget the incident's order by `earliest` if `event` may change it: a filing
+        adds a report, a correction may move a first version (a revision never does)."""
+        if isinstance(event, ReportFiled | ReportCorrected):
+            self._by_earliest.pop(event.incident, None)
 
     def revise(
         self,
@@ -299,6 +337,9 @@ class ReportIndex:
             return False
         track.revise(position, recorded_at, actor, reason, revision[2:])
         return True
+
+
+_EARLIEST: Final = operator.itemgetter(0)
 
 
 class ReportIndexProjection:

@@ -152,11 +152,13 @@ def compute_tally(
     # Slots are plain tuples (source, metric, group, by, place), which hash and sort in
     # C; `Key` objects, whose attrs-generated ordering runs Python per comparison, are
     # built only for the winners. The order is the same: Key orders as that tuple.
-    best: dict[
-        tuple[str, str, str, str, str], tuple[tuple[dt.datetime, int], ReportState, int]
-    ] = {}
+    best: dict[_Slot, tuple[tuple[dt.datetime, int], ReportState, int]] = {}
     for report, filed_at in reports:
-        index = report.version_as_of(as_of, occurred_by=occurred_by)
+        index = (
+            report.version_as_of(as_of)
+            if occurred_by is None
+            else report.version_as_of(as_of, occurred_by=occurred_by)
+        )
         if index is None:
             continue
         rank = (report.versions[index].reported_at, filed_at)
@@ -165,32 +167,39 @@ def compute_tally(
         if held is not None and held[0] >= rank:
             continue
         best[slot] = (rank, report, index)
-    entries = []
+    rows = []
     for slot in sorted(best):
         _, report, index = best[slot]
         version = report.versions[index]
-        entries.append(
-            TallyEntry(
-                source=report.source,
-                key=_key(slot[1], slot[2], slot[3], slot[4]),
-                figure=version.figure,
-                report_id=report.report_id,
-                version=index,
-                reported_at=version.reported_at,
-                period=version.period,
-                provenance=version.provenance,
+        rows.append(
+            (
+                slot,
+                TallyEntry(
+                    source=report.source,
+                    key=_key(slot[1], slot[2], slot[3], slot[4]),
+                    figure=version.figure,
+                    report_id=report.report_id,
+                    version=index,
+                    reported_at=version.reported_at,
+                    period=version.period,
+                    provenance=version.provenance,
+                ),
             ),
         )
-    ordered = tuple(entries)
+    ordered = tuple(entry for _, entry in rows)
     return Tally(
         incident=incident,
         as_of=as_of,
         known_at=known_at,
         occurred_by=occurred_by,
         entries=ordered,
-        spans=_spans(ordered),
+        spans=_spans(rows),
         checks=_checks(ordered, taxonomy),
     )
+
+
+#: (source, metric, group, by, place): a tally's entries are per slot.
+_Slot = tuple[str, str, str, str, str]
 
 
 @functools.lru_cache(maxsize=65_536)
@@ -199,14 +208,12 @@ def _key(metric: str, group: str, by: str, place: str) -> Key:
     return Key(metric=metric, group=group, by=by, place=place)
 
 
-def _terms(key: Key) -> tuple[str, str, str, str]:
-    return (key.metric, key.group, key.by, key.place)
-
-
-def _spans(entries: tuple[TallyEntry, ...]) -> tuple[Span, ...]:
-    by_key: dict[tuple[str, str, str, str], list[TallyEntry]] = {}
-    for entry in entries:
-        by_key.setdefault(_terms(entry.key), []).append(entry)
+def _spans(rows: list[tuple[_Slot, TallyEntry]]) -> tuple[Span, ...]:
+    """Per key, the entries of every source; `rows` are (slot, entry), as compute_tally
+    made them."""
+    by_key: dict[tuple[str, ...], list[TallyEntry]] = {}
+    for slot, entry in rows:
+        by_key.setdefault(slot[1:], []).append(entry)
     spans = []
     for terms in sorted(by_key):
         group = by_key[terms]
