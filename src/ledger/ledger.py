@@ -15,7 +15,7 @@ import os
 import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from types import TracebackType
-from typing import Any, Self, TypeVar
+from typing import Any, Final, Self, TypeVar
 
 from ledger import commands
 from ledger._fields import check_id, check_text, utc
@@ -86,6 +86,10 @@ def _new_ids(n: int) -> list[str]:
     return [text[i : i + 32] for i in range(0, 32 * n, 32)]
 
 
+#: Events a ledger must replay on opening before it settles the garbage collector.
+_SETTLE_AFTER: Final = 100_000
+
+
 class Ledger:
     """An incident ledger over a store. Safe to share between threads of one process."""
 
@@ -109,6 +113,11 @@ class Ledger:
         self._versions: dict[str, int] = {}
         self._watched: list[ProjectionRunner[Any]] = []
         self._sync()
+        if self._position >= _SETTLE_AFTER and gc.isenabled():
+            # The replay ran with the collector paused, so everything it built sits in the
+            # youngest generation; left there, the next few collections would each walk it
+            # on its way to the oldest. One full collection now walks it once.
+            gc.collect()
 
     @classmethod
     def open(
