@@ -19,7 +19,7 @@ from ledger.codec import EVENTS, load_body
 from ledger.errors import CodecError
 from ledger.events import REPORT_EVENTS
 from ledger.log import decode_record
-from ledger.projections.reports import ReportIndexProjection
+from ledger.projections.reports import ReportIndex, ReportIndexProjection
 from ledger.state import ReportState, fold_report
 from ledger.testing import build_ledger
 
@@ -168,3 +168,29 @@ def test_a_tally_as_of_an_early_time_sees_a_first_version_corrected_either_way()
     assert stands(T0, known[earlier])  # as known after the first correction: at T0
     assert not stands(T0, known[filed])
     assert stands(T1, known[filed])
+
+
+def _orders(index: ReportIndex) -> dict[str, list[tuple[dt.datetime, int, str]]]:
+    return {
+        incident: [(e, p, t.state.report_id) for e, p, t in index._by_earliest.get(incident, [])]
+        for incident in index.by_incident
+    }
+
+
+@given(steps=histories())
+def test_reports_stay_ordered_by_the_earliest_their_first_version_ever_had(
+    steps: list[Step],
+) -> None:
+    ledger = build_ledger(steps)
+    index = ledger._index.state
+    for incident, report_ids in index.by_incident.items():
+        expected = []
+        for report_id in report_ids:
+            track = index.tracks[report_id]
+            states = [track.at(k) for k in range(1, len(track) + 1)]
+            earliest = min(s.versions[0].reported_at for s in states if s is not None)
+            assert track.earliest == earliest
+            expected.append((earliest, track.filed_at, report_id))
+        assert _orders(index)[incident] == sorted(expected)
+    projection = ReportIndexProjection()
+    assert _orders(projection.load(projection.dump(index))) == _orders(index)

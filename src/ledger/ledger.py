@@ -342,7 +342,7 @@ class Ledger:
             index = self._index.state
             return compute_tally(
                 [
-                    (state, track.positions[0])
+                    (state, track.filed_at)
                     for state, track in index.standing(incident, known_at_t, as_of_t)
                 ],
                 taxonomy=self._state.taxonomy,

@@ -26,11 +26,10 @@ from typing import Final
 import attrs
 
 from ledger.codec import EVENTS, EventRegistry, converter, format_time, parse_time
-from ledger.errors import CodecError
+from ledger.errors import CodecError, UnknownReportError
 from ledger.events import (
     REPORT_EVENTS,
     Event,
-    ReportCorrected,
     ReportFiled,
     ReportRevised,
     SourceRegistered,
@@ -43,6 +42,12 @@ from ledger.taxonomy import DEFAULT_TAXONOMY, Dimension, Taxonomy
 from ledger.values import Provenance
 
 
+def _positions(positions: Iterable[int] = ()) -> array.array[int]:
+    # Machine integers, not int objects: a million positions in 8 MB, not 36.
+    return array.array("q", positions)
+
+
+@attrs.define(kw_only=True, slots=True, eq=False)
 class ReportTrack:
     """One report: its state now, and where each of its events sits in the log.
 
@@ -51,39 +56,23 @@ class ReportTrack:
     lists, the event, and the report's state before it (None before the filing).
     """
 
-    __slots__ = (
-        "_added",
-        "_state",
-        "actors",
-        "marked",
-        "marks",
-        "positions",
-        "reasons",
-        "recorded",
-    )
+    _state: ReportState = attrs.field(alias="state")
+    positions: array.array[int] = attrs.field(factory=_positions, converter=_positions)
+    recorded: list[dt.datetime] = attrs.field(factory=list)
+    actors: list[str] = attrs.field(factory=list)
+    reasons: list[str | None] = attrs.field(factory=list)
+    marked: list[int] = attrs.field(factory=list)
+    marks: list[tuple[Event, ReportState | None]] = attrs.field(factory=list)
+    #: Versions revisions added since `_state` was last built: a replay appends here and
+    #: builds the report once, when it is first read, not once per revision.
+    _added: list[VersionState] = attrs.field(factory=list, init=False)
+    #: The earliest reported time the report's first version ever had: no state of the
+    #: report the ledger held, at any instant, has a version reported before it.
+    earliest: dt.datetime = attrs.field(init=False)
 
-    def __init__(
-        self,
-        *,
-        state: ReportState,
-        positions: Iterable[int] = (),
-        recorded: list[dt.datetime] | None = None,
-        actors: list[str] | None = None,
-        reasons: list[str | None] | None = None,
-        marked: list[int] | None = None,
-        marks: list[tuple[Event, ReportState | None]] | None = None,
-    ) -> None:
-        self._state = state
-        #: Versions revisions added since `_state` was last built: a replay appends here
-        #: and builds the report once, when it is first read, not once per revision.
-        self._added: list[VersionState] = []
-        # Machine integers, not int objects: a million positions in 8 MB, not 36.
-        self.positions = array.array("q", positions)
-        self.recorded = [] if recorded is None else recorded
-        self.actors = [] if actors is None else actors
-        self.reasons = [] if reasons is None else reasons
-        self.marked = [] if marked is None else marked
-        self.marks = [] if marks is None else marks
+    def __attrs_post_init__(self) -> None:
+        states = (self._state, *(before for _, before in self.marks if before is not None))
+        self.earliest = min(state.versions[0].reported_at for state in states)
 
     @property
     def state(self) -> ReportState:
@@ -93,13 +82,6 @@ class ReportTrack:
             self._state = replace_report(self._state, versions=versions)
             self._added.clear()
         return self._state
-
-    @property
-    def earliest(self) -> dt.datetime:
-        """The earliest reported time the report's first version ever had: no state of the
-        report the ledger held, at any instant, has a version reported before it."""
-        states = (self.state, *(before for _, before in self.marks if before is not None))
-        return min(state.versions[0].reported_at for state in states)
 
     @property
     def filed_at(self) -> int:
@@ -134,6 +116,7 @@ class ReportTrack:
         if not isinstance(stored.event, ReportRevised):
             self.marked.append(len(self.positions))
             self.marks.append((stored.event, self.state))
+            self.earliest = min(self.earliest, after.versions[0].reported_at)
         self._state = after
         self._added.clear()
         self._note(stored.position, stored.recorded_at, stored.actor, stored.reason)
@@ -238,8 +221,7 @@ class ReportIndex:
     #: source id -> its registration.
     sources: dict[str, SourceRegistered] = attrs.field(factory=dict)
     taxonomy: Taxonomy = DEFAULT_TAXONOMY
-    #: incident -> its tracks by `earliest`, built when first asked for and dropped when a
-    #: filing or correction may change it.
+    #: incident -> its tracks ordered by (`earliest`, filing position), kept as they change.
     _by_earliest: dict[str, list[tuple[dt.datetime, int, ReportTrack]]] = attrs.field(
         factory=dict, init=False, repr=False, eq=False
     )
@@ -255,11 +237,7 @@ class ReportIndex:
         A tally as of an early time need not look at the reports made after it."""
         if as_of is None:
             return self.known_reports(incident, known_at)
-        order = self._by_earliest.get(incident)
-        if order is None:
-            tracks = (self.tracks[report_id] for report_id in self.report_ids(incident))
-            order = sorted((track.earliest, track.positions[0], track) for track in tracks)
-            self._by_earliest[incident] = order
+        order = self._by_earliest.get(incident, [])
         reported = bisect.bisect_right(order, as_of, key=_EARLIEST)
         candidates = [track for _, _, track in order[:reported]]
         if known_at is None:
@@ -281,15 +259,7 @@ class ReportIndex:
         """Fold any stored event: report events into their track, the rest where they go."""
         event = stored.event
         if isinstance(event, REPORT_EVENTS):
-            self._moved(event)
-            track = self.tracks.get(event.report_id)
-            if track is not None:
-                track.add(stored)
-            elif isinstance(event, ReportFiled):
-                self.tracks[event.report_id] = ReportTrack.filed(stored, event)
-                self.by_incident.setdefault(event.incident, []).append(event.report_id)
-            else:
-                fold_report(None, event)  # raises the typed error an unknown report gets
+            self._fold(stored, event, None)
         elif isinstance(event, SourceRegistered):
             self.sources[event.source] = event
         elif isinstance(event, TaxonomyExtended):
@@ -302,22 +272,40 @@ class ReportIndex:
         writer's event came between) the event is folded afresh."""
         event = stored.event
         assert isinstance(event, REPORT_EVENTS)  # noqa: S101 - only report events have folds
-        self._moved(event)
         track = self.tracks.get(event.report_id)
-        if (None if track is None else track.state) is not before:
-            self.add(stored)
-        elif track is None:
-            assert isinstance(event, ReportFiled)  # noqa: S101 - no state before: a filing
-            self.tracks[event.report_id] = ReportTrack.filed(stored, event, after)
-            self.by_incident.setdefault(event.incident, []).append(event.report_id)
-        else:
-            track.add(stored, after)
+        held = None if track is None else track.state
+        self._fold(stored, event, after if held is before else None)
 
-    def _moved(self, event: Event) -> None:
-        """Forget the incident's order by `earliest` if `event` may change it: a filing
-        adds a report, a correction may move a first version (a revision never does)."""
-        if isinstance(event, ReportFiled | ReportCorrected):
-            self._by_earliest.pop(event.incident, None)
+    def _fold(self, stored: StoredEvent, event: Event, after: ReportState | None) -> None:
+        """Fold a report event; `after` is the report after it, if its appender knew."""
+        assert isinstance(event, REPORT_EVENTS)  # noqa: S101 - the callers checked
+        track = self.tracks.get(event.report_id)
+        if track is None:
+            if not isinstance(event, ReportFiled):
+                raise UnknownReportError("report_id", event.report_id)
+            track = self.tracks[event.report_id] = ReportTrack.filed(stored, event, after)
+            self.by_incident.setdefault(event.incident, []).append(event.report_id)
+            self._place(event.incident, track, None)
+            return
+        was = track.earliest
+        track.add(stored, after)
+        if track.earliest != was:
+            self._place(event.incident, track, was)
+
+    def _place(self, incident: str, track: ReportTrack, was: dt.datetime | None) -> None:
+        """Put `track` in its incident's order by `earliest`, moving it from `was`."""
+        order = self._by_earliest.setdefault(incident, [])
+        if was is not None:
+            del order[bisect.bisect_left(order, (was, track.filed_at))]
+        # Filing positions are unique, so the tracks themselves are never compared.
+        bisect.insort(order, (track.earliest, track.filed_at, track))
+
+    def order_all(self) -> None:
+        """Order every incident's tracks by `earliest` afresh: after loading a checkpoint."""
+        self._by_earliest.clear()
+        for incident, report_ids in self.by_incident.items():
+            for report_id in report_ids:
+                self._place(incident, self.tracks[report_id], None)
 
     def revise(
         self,
@@ -414,6 +402,7 @@ class ReportIndexProjection:
                     marked=[at for at, _, _ in raw["marks"]],
                     marks=[(decode(e), report(before)) for _, e, before in raw["marks"]],
                 )
+            index.order_all()
             for raw in body["sources"]:
                 source = decode(raw)
                 assert isinstance(source, SourceRegistered)  # noqa: S101
