@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
+import time
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -311,13 +312,21 @@ def test_a_failed_command_leaves_the_log_unchanged(
         assert list(ledger.events()) == before
 
 
-def test_appended_events_get_distinct_version_4_uuids() -> None:
+def test_appended_events_get_distinct_time_ordered_uuids() -> None:
     ledger = Ledger.in_memory(actor="t")
-    stored = ledger.append(
-        [SourceRegistered(source=f"s{i}", name=f"S{i}", kind=SourceKind.NGO) for i in range(300)]
-    )
-    ids = [s.event_id for s in stored]
+    sources = [
+        SourceRegistered(source=f"s{i}", name=f"S{i}", kind=SourceKind.NGO) for i in range(300)
+    ]
+    before = time.time_ns() // 1_000_000
+    first = ledger.append(sources[:150])
+    second = ledger.append(sources[150:])
+    after = time.time_ns() // 1_000_000
+    ids = [s.event_id for s in first + second]
     assert len(set(ids)) == len(ids)
     for event_id in ids:
         parsed = uuid.UUID(hex=event_id)
-        assert (parsed.version, parsed.variant, parsed.hex) == (4, uuid.RFC_4122, event_id)
+        assert (parsed.version, parsed.variant, parsed.hex) == (7, uuid.RFC_4122, event_id)
+        # RFC 9562: the first 48 bits are the Unix time in milliseconds.
+        assert before <= int(event_id[:12], 16) <= after
+    # Later batches sort after earlier ones: what keeps index inserts at its end.
+    assert max(i[:12] for i in ids[:150]) <= min(i[:12] for i in ids[150:])

@@ -13,6 +13,7 @@ import gc
 import getpass
 import os
 import threading
+import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from types import TracebackType
 from typing import Any, Final, Self, TypeVar
@@ -76,11 +77,22 @@ def _default_actor() -> str:
 
 
 def _new_ids(n: int) -> list[str]:
-    """`n` random (version 4) UUIDs, as hex, from one read of the system's randomness:
-    one `uuid4()` each costs a system call and a `UUID` object per event."""
-    raw = bytearray(os.urandom(16 * n))
-    # The version (4) and variant (RFC 4122) bits, as uuid.UUID(version=4) sets them.
-    raw[6::16] = bytes((b & 0x0F) | 0x40 for b in raw[6::16])
+    """`n` new event ids: time-ordered (version 7) UUIDs, as hex, RFC 9562.
+
+    Ids that begin with the time land at the end of the store's unique index on event ids,
+    so a batch writes a few of its pages; random (version 4) ids landed all over it, and at
+    a million events a batch of ten thousand rewrote most of the index. The 74 random bits
+    of each come from one read of the system's randomness for the whole batch.
+    """
+    millis = (time.time_ns() // 1_000_000).to_bytes(6, "big")
+    random = os.urandom(10 * n)
+    raw = bytearray(16 * n)
+    for k in range(6):
+        raw[k::16] = millis[k : k + 1] * n
+    for k in range(10):
+        raw[6 + k :: 16] = random[k::10]
+    # The version (7) and variant (RFC 4122/9562) bits.
+    raw[6::16] = bytes((b & 0x0F) | 0x70 for b in raw[6::16])
     raw[8::16] = bytes((b & 0x3F) | 0x80 for b in raw[8::16])
     text = raw.hex()
     return [text[i : i + 32] for i in range(0, 32 * n, 32)]
