@@ -1,6 +1,6 @@
 """Our ledger against the `eventsourcing` package, on one durable SQLite file each, in one run.
 
-    .venv/bin/python -m bench.run            # 1,000,000 events: about ten minutes
+    .venv/bin/python -m bench.run            # 1,000,000 events: about four minutes on 2 cores
     .venv/bin/python -m bench.run --quick    # 10,000 events: seconds; what CI runs
 
 Both sides append the same generated workload (bench/workload.py) to a file-backed SQLite
