@@ -1,9 +1,10 @@
-"""Appending a batch adopts the state that checked it; it must equal folding the log afresh.
+"""Appending a batch takes the states that checked it; it must equal folding the log afresh.
 
-`Ledger.append` checks a batch on a fork of its state and, when the batch lands right after
-what the ledger had seen, takes the fork over instead of folding the batch again. These tests
-hold that shortcut to the slow path: a ledger freshly opened on the same store must agree with
-the ledger that appended, whatever else other writers did meanwhile.
+`Ledger.append` checks a batch on a fork of its state, folding each report event there, and
+the report index then takes those folded states instead of folding the batch again (when the
+state it holds for the report is the one the check began from). These tests hold that
+shortcut to the slow path: a ledger freshly opened on the same store must agree with the
+ledger that appended, whatever else other writers did meanwhile.
 """
 
 from __future__ import annotations
@@ -89,7 +90,7 @@ def test_a_batch_after_the_rivals_events_folds_both(tmp_path: Path) -> None:
     with Ledger.open(path, actor="t", durable=False) as base:
         rival = Ledger(base.store, actor="r")
         # The rival writes to other streams, so our appends still pass their version checks
-        # but land after its events: the fork cannot be adopted and the slow path must run.
+        # but land after its events, which must be folded from the log around ours.
         moves = [append(opened("r1")), append(opened("r2"), opened("r3"))]
         ledger = racing(Ledger(base.store, actor="t"), rival, *moves)
         ledger.append([source("a")])
