@@ -82,7 +82,7 @@ def setup_events(workload: Workload) -> list[Event]:
 
 
 def to_event(op: Op) -> Event:
-    # Omitted, provenance takes the events' shared default, as a user's code would.
+    # Without an outlet, one shared empty provenance, as omitting the field gives a user.
     provenance = _NO_PROVENANCE if op.via is None else _via(op.via)
     if op.kind == "filed":
         assert op.figure is not None  # noqa: S101 - the workload always gives one
