@@ -129,16 +129,11 @@ class ReportTrack:
         reason: str | None,
         fields: tuple[Figure, dt.datetime, Provenance],
     ) -> None:
-        """Fold a revision of these fields (what `state.next_version` makes of them).
-
-        A replay calls this for nearly every event, so it appends in place of `_note`."""
+        """Fold a revision of these fields (what `state.next_version` makes of them)."""
         added = self._added
         latest = added[-1] if added else self._state.versions[-1]
         added.append(next_version(latest, fields[0], fields[1], None, fields[2]))
-        self.positions.append(position)
-        self.recorded.append(recorded_at)
-        self.actors.append(actor)
-        self.reasons.append(reason)
+        self._note(position, recorded_at, actor, reason)
 
     def __len__(self) -> int:
         return len(self.positions)
@@ -239,21 +234,13 @@ class ReportIndex:
             return self.known_reports(incident, known_at)
         order = self._by_earliest.get(incident, [])
         reported = bisect.bisect_right(order, as_of, key=_EARLIEST)
-        candidates = [track for _, _, track in order[:reported]]
-        if known_at is None:
-            return [(track.state, track) for track in candidates]
-        known = [(track.known(known_at), track) for track in candidates]
-        return [(state, track) for state, track in known if state is not None]
+        return _known([track for _, _, track in order[:reported]], known_at)
 
     def known_reports(
         self, incident: str, known_at: dt.datetime | None = None
     ) -> list[tuple[ReportState, ReportTrack]]:
         """The incident's reports as known at `known_at` (None: now), each with its track."""
-        tracks = [self.tracks[report_id] for report_id in self.report_ids(incident)]
-        if known_at is None:
-            return [(track.state, track) for track in tracks]
-        known = [(track.known(known_at), track) for track in tracks]
-        return [(state, track) for state, track in known if state is not None]
+        return _known([self.tracks[r] for r in self.report_ids(incident)], known_at)
 
     def add(self, stored: StoredEvent) -> None:
         """Fold any stored event: report events into their track, the rest where they go."""
@@ -328,6 +315,17 @@ class ReportIndex:
 
 
 _EARLIEST: Final = operator.itemgetter(0)
+
+
+def _known(
+    tracks: list[ReportTrack], known_at: dt.datetime | None
+) -> list[tuple[ReportState, ReportTrack]]:
+    """Each track's report as known at `known_at` (None: now), leaving out those not filed
+    by then."""
+    if known_at is None:
+        return [(track.state, track) for track in tracks]
+    known = [(track.known(known_at), track) for track in tracks]
+    return [(state, track) for state, track in known if state is not None]
 
 
 class ReportIndexProjection:

@@ -154,11 +154,7 @@ def compute_tally(
     # built only for the winners. The order is the same: Key orders as that tuple.
     best: dict[_Slot, tuple[tuple[dt.datetime, int], ReportState, int]] = {}
     for report, filed_at in reports:
-        index = (
-            report.version_as_of(as_of)
-            if occurred_by is None
-            else report.version_as_of(as_of, occurred_by=occurred_by)
-        )
+        index = report.version_as_of(as_of, occurred_by=occurred_by)
         if index is None:
             continue
         rank = (report.versions[index].reported_at, filed_at)
