@@ -253,10 +253,10 @@ class Ledger:
     def _fold(
         self, stored: StoredEvent, fold: tuple[ReportState | None, ReportState] | None
     ) -> None:
+        """Fold one stored event; `_sync`, its only caller, keeps the positions."""
         event = stored.event
         if fold is not None:
             self._index.state.take(stored, *fold)
-            self._index.position = stored.position
         else:
             # Reports live in the index alone (the state reads them through it); the state
             # keeps incidents, sources and taxonomy for checking commands.
@@ -264,7 +264,6 @@ class Ledger:
                 self._state.apply(event)
             self._index.feed(stored)
         self._versions[stored.stream] = stored.version
-        self._position = stored.position
 
     def sync(self) -> int:
         """Catch up with what other writers appended; returns the last position seen.
