@@ -19,7 +19,7 @@ ext4 and would charge the contender with the fewest pages per commit the longest
 Then each contender appends again with automatic checkpoints off, so the WAL only grows:
 its growth per commit, in frames, is how many pages each commit writes and syncs. Last, a
 ledger over a store that times each call splits `Ledger.append` into the store's part
-(the read before the append, the append, the read-back after it) and the facade's own.
+(each call by name: the stream versions it checks, the append) and the facade's own.
 """
 
 from __future__ import annotations
@@ -36,14 +36,14 @@ import sqlite3
 import statistics
 import tempfile
 import time
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any, Final
+from typing import Any, Final, cast
 
 from bench import ours, raw, workload
-from ledger import Ledger, StoredEvent
+from ledger import Ledger
 from ledger.codec import EVENTS, format_time
-from ledger.log import Checkpoint, Head, NewRecord, Record
+from ledger.log import NewRecord, Store
 from ledger.stores.sqlite import SQLiteStore
 
 #: WAL frame header (bytes) before each page image.
@@ -145,111 +145,50 @@ def _ledger(path: Path, sync: str, load: workload.Workload) -> Contender:
 
 
 class _TimedStore:
-    """A store that adds up the time spent in each call, reads while they are consumed."""
+    """A store that adds up the time spent in each of its calls, reads while consumed; every
+    call is forwarded as it is."""
 
     def __init__(self, store: SQLiteStore) -> None:
         self.store = store
         self.spent: dict[str, float] = collections.defaultdict(float)
-        self.appended = False
 
-    def _add(self, what: str, since: float) -> None:
-        self.spent[what] += time.perf_counter() - since
+    def __getattr__(self, name: str) -> Any:  # noqa: ANN401 - whatever the store has
+        method = getattr(self.store, name)
 
-    def append(
-        self,
-        records: Sequence[NewRecord],
-        *,
-        now: dt.datetime,
-        expected: Mapping[str, int] | None = None,
-    ) -> list[int]:
-        t = time.perf_counter()
-        try:
-            return self.store.append(records, now=now, expected=expected)
-        finally:
-            self._add("store.append", t)
-            self.appended = True
-
-    def read(
-        self, *, after: int = 0, until: int | None = None, stream: str | None = None
-    ) -> Iterator[Record]:
-        what = "read-back after append" if self.appended else "read before append"
-        t = time.perf_counter()
-        records = self.store.read(after=after, until=until, stream=stream)
-        self._add(what, t)
-        while True:
+        def timed(*args: Any, **kwargs: Any) -> Any:  # noqa: ANN401
             t = time.perf_counter()
-            record = next(records, None)
-            self._add(what, t)
-            if record is None:
-                return
-            yield record
+            try:
+                result = method(*args, **kwargs)
+                if name == "read":
+                    result = list(result)
+                return result
+            finally:
+                self.spent[f"store.{name}"] += time.perf_counter() - t
 
-    def find(self, event_ids: Sequence[str]) -> dict[str, int]:
-        t = time.perf_counter()
-        try:
-            return self.store.find(event_ids)
-        finally:
-            self._add("store.find", t)
-
-    def head(self) -> Head:
-        t = time.perf_counter()
-        try:
-            return self.store.head()
-        finally:
-            self._add("store.head", t)
-
-    def stream_version(self, stream: str) -> int:
-        return self.store.stream_version(stream)
-
-    def save_checkpoint(self, checkpoint: Checkpoint) -> None:
-        self.store.save_checkpoint(checkpoint)
-
-    def load_checkpoint(self, name: str) -> Checkpoint | None:
-        return self.store.load_checkpoint(name)
-
-    def close(self) -> None:
-        self.store.close()
+        return timed
 
 
 def _attribute(path: Path, sync: str, load: workload.Workload, warm: int, count: int) -> None:
     """Split `Ledger.append`'s time between the store's calls and the facade's own work."""
     timed = _TimedStore(SQLiteStore(path, durable=sync == "FULL"))
-    ledger = Ledger(timed, actor="bench")
+    ledger = Ledger(cast("Store", timed), actor="bench")
     ledger.append(ours.setup_events(load))
     for op in load.ops[:warm]:
         ledger.append([ours.to_event(op)], reason="bench")
     events = [ours.to_event(op) for op in load.ops[warm : warm + count]]
-    # The facade's catching up before and after the append, whole: the read and the fold.
-    syncs: dict[str, float] = collections.defaultdict(float)
-    original = ledger._sync  # noqa: SLF001
-
-    def timed_sync(*args: Any, **kwargs: Any) -> dict[int, StoredEvent]:  # noqa: ANN401
-        # Whatever `_sync` takes: the probe times it, it does not call it differently.
-        t = time.perf_counter()
-        try:
-            return original(*args, **kwargs)
-        finally:
-            own = args[0] if args else kwargs.get("own")
-            syncs["before" if own is None else "after"] += time.perf_counter() - t
-
-    ledger._sync = timed_sync  # type: ignore[method-assign]  # noqa: SLF001
     timed.spent.clear()
     total = 0.0
     for event in events:
-        timed.appended = False
         t = time.perf_counter()
         ledger.append([event], reason="bench")
         total += time.perf_counter() - t
     ledger.close()
     print(f"\nLedger.append of one event, split ({count} appends, mean µs per append):")
-    for what in ("read before append", "store.find", "store.append", "read-back after append"):
-        print(f"  {what:<26} {timed.spent[what] / count * 1e6:7.1f}")
+    for what, spent in sorted(timed.spent.items()):
+        print(f"  {what:<26} {spent / count * 1e6:7.1f}")
     facade = total - sum(timed.spent.values())
     print(f"  {'the facade, its own work':<26} {facade / count * 1e6:7.1f}")
     print(f"  {'total':<26} {total / count * 1e6:7.1f}")
-    print("of which, whole (read included):")
-    print(f"  {'_sync before the append':<26} {syncs['before'] / count * 1e6:7.1f}")
-    print(f"  {'_sync after, with the fold':<26} {syncs['after'] / count * 1e6:7.1f}")
 
 
 def _frames(contender: Contender, first: int, count: int) -> float:

@@ -11,7 +11,7 @@ import datetime as dt
 from collections.abc import Callable, Mapping, Sequence
 
 from ledger import Ledger
-from ledger.log import NewRecord, Store
+from ledger.log import NewRecord, Record, Store
 
 Move = Callable[[Ledger, Sequence[NewRecord]], object]
 
@@ -31,7 +31,7 @@ class Racing:
         *,
         now: dt.datetime,
         expected: Mapping[str, int] | None = None,
-    ) -> list[int]:
+    ) -> list[Record]:
         if self.moves:
             self.moves.pop(0)(self.rival, records)
         return self.store.append(records, now=now, expected=expected)

@@ -25,6 +25,7 @@ from ledger import (
 )
 from ledger.interchange import EXPORT_FORMAT
 
+from .held import incident_ids
 from .postgres_support import SchemaFactory, postgres_url
 from .strategies import Step, histories
 from .test_projection_laws import build
@@ -181,7 +182,7 @@ def test_export_then_restore_reproduces_every_record_and_answer(
     assert list(restored.store.read()) == list(original.store.read())
     assert exported(restored) == text
     log = list(original.events())
-    for incident in original._state.incidents:
+    for incident in incident_ids(original):
         known_at = data.draw(st.none() | st.sampled_from([e.recorded_at for e in log]))
         as_of = data.draw(st.none() | st.sampled_from([None, *(e.recorded_at for e in log)]))
         assert restored.tally(incident, as_of=as_of, known_at=known_at) == original.tally(

@@ -131,7 +131,10 @@ def test_a_version_2_file_migrates_and_keeps_its_log(
     assert [r.position for r in store.read(stream="s1", after=4, until=25)] == [
         r.position for r in before if r.stream == "s1" and 4 < r.position <= 25
     ]
-    assert store.append([NewRecord(event_id="new", stream="s1", body=b"{}")], now=T0) == [31]
+    assert [
+        r.position
+        for r in store.append([NewRecord(event_id="new", stream="s1", body=b"{}")], now=T0)
+    ] == [31]
     assert store.stream_version("s1") == 11
     assert list(store.read())[:30] == before
     store.close()

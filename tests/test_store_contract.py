@@ -24,6 +24,10 @@ def rec(event_id: str, stream: str = "s", body: bytes | None = None) -> NewRecor
     )
 
 
+def positions(records: Sequence[Record]) -> list[int]:
+    return [r.position for r in records]
+
+
 def assert_stream_windows(store: Store, streams: Sequence[str], last: int, step: int) -> None:
     """Every windowed read of each stream gives what filtering a full read gives."""
     everything = list(store.read())
@@ -62,13 +66,17 @@ def test_an_empty_store_has_the_genesis_head(make_store: StoreFactory) -> None:
     assert store.head() == EMPTY_HEAD
     assert list(store.read()) == []
     assert store.stream_version("s") == 0
-    assert store.append([], now=T0) == []
+    assert positions(store.append([], now=T0)) == []
 
 
 def test_append_numbers_positions_and_stream_versions(make_store: StoreFactory) -> None:
     store = make_store()
-    assert store.append([rec("a", "x"), rec("b", "y"), rec("c", "x")], now=T0) == [1, 2, 3]
-    assert store.append([rec("d", "y")], now=T0) == [4]
+    assert positions(store.append([rec("a", "x"), rec("b", "y"), rec("c", "x")], now=T0)) == [
+        1,
+        2,
+        3,
+    ]
+    assert positions(store.append([rec("d", "y")], now=T0)) == [4]
     records = list(store.read())
     assert [(r.position, r.stream, r.version) for r in records] == [
         (1, "x", 1), (2, "y", 1), (3, "x", 2), (4, "y", 2),
@@ -108,7 +116,7 @@ def test_a_stale_expected_version_is_rejected_and_writes_nothing(make_store: Sto
     assert (info.value.stream, info.value.expected, info.value.actual) == ("x", 0, 1)
     assert store.head() == head
     assert store.stream_version("y") == 0
-    assert store.append([rec("c", "x")], now=T0, expected={"x": 1}) == [2]
+    assert positions(store.append([rec("c", "x")], now=T0, expected={"x": 1})) == [2]
 
 
 def test_a_retried_batch_is_a_no_op_returning_the_original_positions(
@@ -219,14 +227,17 @@ def test_append_then_read_returns_the_same_records_in_order(
 ) -> None:
     store = make_store()
     appended: list[NewRecord] = []
+    returned: list[Record] = []
     now = T0
     for n, (batch, step) in enumerate(zip(batches, steps, strict=False)):
         news = [NewRecord(event_id=f"{n}.{i}", stream=s, body=b) for i, (s, b) in enumerate(batch)]
         now += dt.timedelta(seconds=step)
-        positions = store.append(news, now=now)
-        assert positions == list(range(len(appended) + 1, len(appended) + len(news) + 1))
+        stored = store.append(news, now=now)
+        assert positions(stored) == list(range(len(appended) + 1, len(appended) + len(news) + 1))
         appended += news
+        returned += stored
     records = list(store.read())
+    assert returned == records  # what append hands back is what the store holds
     assert [(r.event_id, r.stream, r.body) for r in records] == [
         (n.event_id, n.stream, n.body) for n in appended
     ]
@@ -244,14 +255,14 @@ def test_retrying_any_earlier_batch_changes_nothing(
     make_store: StoreFactory, batches: list[list[tuple[str, bytes]]], retry: st.DataObject
 ) -> None:
     store = make_store()
-    sent, positions = [], []
+    sent, first = [], []
     for n, batch in enumerate(batches):
         news = [NewRecord(event_id=f"{n}.{i}", stream=s, body=b) for i, (s, b) in enumerate(batch)]
-        positions.append(store.append(news, now=T0))
+        first.append(store.append(news, now=T0))
         sent.append(news)
     head, before = store.head(), list(store.read())
     k = retry.draw(st.integers(0, len(sent) - 1))
-    assert store.append(sent[k], now=T0 + dt.timedelta(days=9)) == positions[k]
+    assert store.append(sent[k], now=T0 + dt.timedelta(days=9)) == first[k]
     assert store.head() == head
     assert list(store.read()) == before
 
@@ -274,7 +285,7 @@ def test_any_stale_version_is_rejected(
     with pytest.raises(ConcurrencyError):
         store.append([rec("late", stale)], now=T0, expected={stale: current + lag})
     assert store.head() == head
-    assert store.append([rec("late", stale)], now=T0, expected={stale: current}) == [
+    assert positions(store.append([rec("late", stale)], now=T0, expected={stale: current})) == [
         head.position + 1
     ]
 

@@ -1,54 +1,194 @@
-"""incident-ledger: casualty and incident figures kept honest in an append-only, bitemporal log."""
+"""incident-ledger: casualty and incident figures kept honest in an append-only, bitemporal log.
 
-from ledger.errors import (
-    AlreadyExistsError,
-    CodecError,
-    ConcurrencyError,
-    DuplicateEventError,
-    FigureError,
-    IntegrityError,
-    LedgerError,
-    LineError,
-    MissingDependencyError,
-    NotFoundError,
-    ProjectionError,
-    ReportStateError,
-    StoreError,
-    UnknownEventTypeError,
-    UnknownIncidentError,
-    UnknownReportError,
-    UnknownSourceError,
-    UnknownTermError,
-    ValidationError,
-)
-from ledger.events import (
-    Event,
-    IncidentOpened,
-    ReportCorrected,
-    ReportFiled,
-    ReportRetracted,
-    ReportRevised,
-    ReportVoided,
-    SourceRegistered,
-    StoredEvent,
-    TaxonomyExtended,
-)
-from ledger.figures import Figure, FigureKind
-from ledger.interchange import ImportSummary, export_log, import_lines, restore_log
-from ledger.ledger import Ledger
-from ledger.log import Checkpoint
-from ledger.projections.audit import FieldChange, HistoryEntry, TallyDiff
-from ledger.projections.protocol import Projection, ProjectionRunner, StructuredProjection
-from ledger.projections.tally import Key, PartsCheck, Span, Tally, TallyEntry
-from ledger.projections.timeline import Timeline, TimelinePoint
-from ledger.retry import retry_on_conflict
-from ledger.state import ReportState, ReportStatus, VersionState
-from ledger.stores.memory import MemoryStore
-from ledger.stores.sqlite import SQLiteStore
-from ledger.subscription import Subscription
-from ledger.taxonomy import DEFAULT_TAXONOMY, Dimension, Taxonomy
-from ledger.values import Period, Provenance, SourceKind, Verification
-from ledger.verify import Digest, IntegrityProblem, IntegrityReport, ProblemKind, verify_log
+Every public name is listed in `__all__` and loaded on first use (PEP 562), so that a command
+that needs the facade does not pay for importing the interchange formats, the verifier or
+the PostgreSQL store.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any, Final
+
+if TYPE_CHECKING:
+    from ledger.errors import (
+        AlreadyExistsError,
+        CodecError,
+        ConcurrencyError,
+        DuplicateEventError,
+        FigureError,
+        IntegrityError,
+        LedgerError,
+        LineError,
+        MissingDependencyError,
+        NotFoundError,
+        ProjectionError,
+        ReportStateError,
+        StoreError,
+        UnknownEventTypeError,
+        UnknownIncidentError,
+        UnknownReportError,
+        UnknownSourceError,
+        UnknownTermError,
+        ValidationError,
+    )
+    from ledger.events import (
+        Event,
+        IncidentOpened,
+        ReportCorrected,
+        ReportFiled,
+        ReportRetracted,
+        ReportRevised,
+        ReportVoided,
+        SourceRegistered,
+        StoredEvent,
+        TaxonomyExtended,
+    )
+    from ledger.figures import (
+        Figure,
+        FigureKind,
+    )
+    from ledger.interchange import (
+        ImportSummary,
+        export_log,
+        import_lines,
+        restore_log,
+    )
+    from ledger.ledger import (
+        Ledger,
+    )
+    from ledger.log import (
+        Checkpoint,
+    )
+    from ledger.projections.audit import (
+        FieldChange,
+        HistoryEntry,
+        TallyDiff,
+    )
+    from ledger.projections.protocol import (
+        Projection,
+        ProjectionRunner,
+        StructuredProjection,
+    )
+    from ledger.projections.tally import (
+        Key,
+        PartsCheck,
+        Span,
+        Tally,
+        TallyEntry,
+    )
+    from ledger.projections.timeline import (
+        Timeline,
+        TimelinePoint,
+    )
+    from ledger.retry import (
+        retry_on_conflict,
+    )
+    from ledger.state import (
+        ReportState,
+        ReportStatus,
+        VersionState,
+    )
+    from ledger.stores.memory import (
+        MemoryStore,
+    )
+    from ledger.stores.sqlite import (
+        SQLiteStore,
+    )
+    from ledger.subscription import (
+        Subscription,
+    )
+    from ledger.taxonomy import (
+        DEFAULT_TAXONOMY,
+        Dimension,
+        Taxonomy,
+    )
+    from ledger.values import (
+        Period,
+        Provenance,
+        SourceKind,
+        Verification,
+    )
+    from ledger.verify import (
+        Digest,
+        IntegrityProblem,
+        IntegrityReport,
+        ProblemKind,
+        verify_log,
+    )
+
+#: Each public name and the module that defines it.
+_HOMES: Final = {
+    "AlreadyExistsError": "ledger.errors",
+    "Checkpoint": "ledger.log",
+    "CodecError": "ledger.errors",
+    "ConcurrencyError": "ledger.errors",
+    "DEFAULT_TAXONOMY": "ledger.taxonomy",
+    "Digest": "ledger.verify",
+    "Dimension": "ledger.taxonomy",
+    "DuplicateEventError": "ledger.errors",
+    "Event": "ledger.events",
+    "FieldChange": "ledger.projections.audit",
+    "Figure": "ledger.figures",
+    "FigureError": "ledger.errors",
+    "FigureKind": "ledger.figures",
+    "HistoryEntry": "ledger.projections.audit",
+    "ImportSummary": "ledger.interchange",
+    "IncidentOpened": "ledger.events",
+    "IntegrityError": "ledger.errors",
+    "IntegrityProblem": "ledger.verify",
+    "IntegrityReport": "ledger.verify",
+    "Key": "ledger.projections.tally",
+    "Ledger": "ledger.ledger",
+    "LedgerError": "ledger.errors",
+    "LineError": "ledger.errors",
+    "MemoryStore": "ledger.stores.memory",
+    "MissingDependencyError": "ledger.errors",
+    "NotFoundError": "ledger.errors",
+    "PartsCheck": "ledger.projections.tally",
+    "Period": "ledger.values",
+    "ProblemKind": "ledger.verify",
+    "Projection": "ledger.projections.protocol",
+    "ProjectionError": "ledger.errors",
+    "ProjectionRunner": "ledger.projections.protocol",
+    "Provenance": "ledger.values",
+    "ReportCorrected": "ledger.events",
+    "ReportFiled": "ledger.events",
+    "ReportRetracted": "ledger.events",
+    "ReportRevised": "ledger.events",
+    "ReportState": "ledger.state",
+    "ReportStateError": "ledger.errors",
+    "ReportStatus": "ledger.state",
+    "ReportVoided": "ledger.events",
+    "SQLiteStore": "ledger.stores.sqlite",
+    "SourceKind": "ledger.values",
+    "SourceRegistered": "ledger.events",
+    "Span": "ledger.projections.tally",
+    "StoreError": "ledger.errors",
+    "StoredEvent": "ledger.events",
+    "StructuredProjection": "ledger.projections.protocol",
+    "Subscription": "ledger.subscription",
+    "Tally": "ledger.projections.tally",
+    "TallyDiff": "ledger.projections.audit",
+    "TallyEntry": "ledger.projections.tally",
+    "Taxonomy": "ledger.taxonomy",
+    "TaxonomyExtended": "ledger.events",
+    "Timeline": "ledger.projections.timeline",
+    "TimelinePoint": "ledger.projections.timeline",
+    "UnknownEventTypeError": "ledger.errors",
+    "UnknownIncidentError": "ledger.errors",
+    "UnknownReportError": "ledger.errors",
+    "UnknownSourceError": "ledger.errors",
+    "UnknownTermError": "ledger.errors",
+    "ValidationError": "ledger.errors",
+    "Verification": "ledger.values",
+    "VersionState": "ledger.state",
+    "export_log": "ledger.interchange",
+    "import_lines": "ledger.interchange",
+    "restore_log": "ledger.interchange",
+    "retry_on_conflict": "ledger.retry",
+    "verify_log": "ledger.verify",
+}
 
 __all__ = [
     "DEFAULT_TAXONOMY",
@@ -121,3 +261,16 @@ __all__ = [
     "retry_on_conflict",
     "verify_log",
 ]
+
+
+def __getattr__(name: str) -> Any:  # noqa: ANN401 - any public name
+    home = _HOMES.get(name)
+    if home is None:
+        raise AttributeError(f"module 'ledger' has no attribute {name!r}")
+    value = getattr(importlib.import_module(home), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)

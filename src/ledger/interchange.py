@@ -510,6 +510,10 @@ def restore_log(
     if progress is not None:
         progress("verifying", digest.position, None)
     _check_restored(store, hashes, digest, registry)
+    # The records were appended as bytes; the read model is derived from them in one pass.
+    store.rebuild_read_model(
+        None if progress is None else lambda done, total: progress("indexing", done, total)
+    )
     if isinstance(target, Ledger):
         target.sync()
     return digest

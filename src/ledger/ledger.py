@@ -7,21 +7,19 @@ versions it checked against. Anything that fails on that path writes nothing.
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
-import gc
 import getpass
 import os
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from types import TracebackType
 from typing import Any, Final, Self, TypeVar
 
 from ledger import commands
 from ledger._fields import check_id, check_text, utc
-from ledger.codec import EVENTS, EventRegistry, load_body
-from ledger.errors import ValidationError
+from ledger.codec import EVENTS, EventRegistry
+from ledger.errors import UnknownIncidentError, UnknownReportError, ValidationError
 from ledger.events import (
     REPORT_EVENTS,
     Event,
@@ -31,25 +29,20 @@ from ledger.events import (
     StoredEvent,
 )
 from ledger.figures import Figure
-from ledger.log import NewRecord, Store, decode_record, stored_event
+from ledger.log import NewRecord, Record, Store, decode_record
 from ledger.projections.audit import HistoryEntry, TallyDiff, diff_tallies, report_history
+from ledger.projections.folds import DEFAULT_CACHE_EVENTS, Folds, IncidentFold
 from ledger.projections.live import keep_live
 from ledger.projections.protocol import Projection, ProjectionRunner
-from ledger.projections.reports import CurrentReports, ReportIndexProjection
 from ledger.projections.tally import Key, Tally, compute_tally
 from ledger.projections.timeline import Timeline, compute_timeline
 from ledger.state import LedgerState, ReportState
-from ledger.stores.memory import MemoryStore
-from ledger.stores.sqlite import SQLiteStore
 from ledger.subscription import Subscription
 from ledger.taxonomy import ROOT, Dimension, Taxonomy
 from ledger.values import Period, Provenance, SourceKind
-from ledger.verify import Digest, IntegrityReport, verify_log
+from ledger.verify import Digest, IntegrityReport
 
 Clock = Callable[[], dt.datetime]
-#: An event this ledger appended, as `_sync` folds it: its id, the event, its reason, and
-#: for a report event the report before and after it, as checking the batch computed them.
-_Own = tuple[str, Event, str | None, tuple[ReportState | None, ReportState] | None]
 S = TypeVar("S")
 
 
@@ -98,12 +91,12 @@ def _new_ids(n: int) -> list[str]:
 _VARIANT: Final = {digit: "89ab"[int(digit, 16) & 3] for digit in "0123456789abcdef"}
 
 
-#: Events a ledger must replay on opening before it settles the garbage collector.
-_SETTLE_AFTER: Final = 100_000
-
-
 class Ledger:
-    """An incident ledger over a store. Safe to share between threads of one process."""
+    """An incident ledger over a store. Safe to share between threads of one process.
+
+    Opening reads the log's head and the read model's position, never the log: each
+    question reads the streams it touches (see `ledger.projections.folds`).
+    """
 
     def __init__(
         self,
@@ -112,6 +105,8 @@ class Ledger:
         actor: str | None = None,
         clock: Clock = _system_clock,
         registry: EventRegistry = EVENTS,
+        cache_events: int = DEFAULT_CACHE_EVENTS,
+        progress: Callable[[int, int], None] | None = None,
     ) -> None:
         self.store = store
         self.actor = actor if actor is not None else _default_actor()
@@ -119,17 +114,22 @@ class Ledger:
         self._clock = clock
         self._registry = registry
         self._lock = threading.RLock()
-        self._index = ProjectionRunner(ReportIndexProjection(registry), store, registry=registry)
-        self._state = LedgerState(reports=CurrentReports(self._index.state.tracks))
-        self._position = 0
-        self._versions: dict[str, int] = {}
+        self._folds = Folds(store, registry=registry, cache_events=cache_events)
         self._watched: list[ProjectionRunner[Any]] = []
-        self._sync()
-        if self._position >= _SETTLE_AFTER and gc.isenabled():
-            # The replay ran with the collector paused, so everything it built sits in the
-            # youngest generation; left there, the next few collections would each walk it
-            # on its way to the oldest. One full collection now walks it once.
-            gc.collect()
+        if not self._read_model_current():
+            store.rebuild_read_model(progress)
+
+    def _read_model_current(self) -> bool:
+        """Whether the read model reflects the whole log. The head is read first: a writer
+        appending meanwhile moves the read model with the log, past that head."""
+        head = self.store.head()
+        reflected = self.store.read_model_head()
+        if reflected is None or reflected.position < head.position:
+            return False
+        if reflected.position == head.position:
+            return reflected.hash == head.hash
+        found = list(self.store.read(after=reflected.position - 1, until=reflected.position))
+        return bool(found) and found[0].hash == reflected.hash
 
     @classmethod
     def open(
@@ -139,27 +139,35 @@ class Ledger:
         actor: str | None = None,
         clock: Clock = _system_clock,
         durable: bool = True,
+        progress: Callable[[int, int], None] | None = None,
     ) -> Ledger:
         """Open the ledger in a SQLite file, creating the file if it is missing, or, given a
-        `postgresql://` URL, in a PostgreSQL schema (see docs/scaling.md)."""
+        `postgresql://` URL, in a PostgreSQL schema (see docs/scaling.md).
+
+        `progress(done, total)` is called while the read model is rebuilt, if it must be.
+        """
         if isinstance(path, str) and path.startswith(("postgresql://", "postgres://")):
             # psycopg is an optional extra: import it only for an address that needs it.
             from ledger.stores.postgres import PostgresStore  # noqa: PLC0415
 
             store: Store = PostgresStore(path)
         elif isinstance(path, str | os.PathLike):
+            from ledger.stores.sqlite import SQLiteStore  # noqa: PLC0415
+
             store = SQLiteStore(path, durable=durable)
         else:
             raise ValidationError("path", "must be a file path or a postgresql:// URL", value=path)
         try:
-            return cls(store, actor=actor, clock=clock)
+            return cls(store, actor=actor, clock=clock, progress=progress)
         except BaseException:
-            # The ledger owns the store it opened: one it cannot replay must not stay open.
+            # The ledger owns the store it opened: one it cannot open must not stay open.
             store.close()
             raise
 
     @classmethod
     def in_memory(cls, *, actor: str | None = None, clock: Clock = _system_clock) -> Ledger:
+        from ledger.stores.memory import MemoryStore  # noqa: PLC0415
+
         return cls(MemoryStore(), actor=actor, clock=clock)
 
     def close(self) -> None:
@@ -179,11 +187,14 @@ class Ledger:
     # Integrity.
 
     def verify(self, *, against: Digest | None = None) -> IntegrityReport:
-        """Walk the hash chain from genesis and report the first bad position, if any.
+        """Walk the hash chain from genesis and report the first bad position, if any; then
+        check the read model against the log.
 
         Never raises over what it finds; chain `.raise_for_problem()` to fail loudly. Pass a
         digest published earlier to prove the log still extends it (see `ledger.verify`).
         """
+        from ledger.verify import verify_log  # noqa: PLC0415
+
         return verify_log(self.store, against=against, registry=self._registry)
 
     def digest(self) -> Digest:
@@ -191,93 +202,25 @@ class Ledger:
         head = self.store.head()
         return Digest(position=head.position, hash=head.hash)
 
+    def reindex(self, progress: Callable[[int, int], None] | None = None) -> None:
+        """Rebuild the read model from the log, whether or not it looks current."""
+        with self._lock:
+            self.store.rebuild_read_model(progress)
+            self._folds = Folds(self.store, registry=self._registry)
+
     # Reading.
 
-    def _sync(
-        self,
-        own: Mapping[int, _Own] | None = None,
-        actor: str = "",
-    ) -> dict[int, StoredEvent]:
-        """Fold whatever other writers appended since we last looked.
-
-        `own` maps the positions of a batch this ledger just appended to its event ids,
-        events, reasons and the report states its check computed (`_Own`): those are in
-        hand already, so they are folded without decoding the bodies we encoded a moment
-        ago, nor folding the events a second time. Returns the stored events of `own` it
-        folded.
-        Revisions by other writers (or on opening) are folded from their bodies without
-        building events (`ReportIndex.revise`) unless a watched projection needs them.
-        """
-        folded: dict[int, StoredEvent] = {}
-        watched, versions = self._watched, self._versions
-        # Bound once: a replay runs this loop for every event of the log.
-        revision, revise = self._registry.revision, self._index.state.revise
-        with self._lock, _collector_paused():
-            last = self._position
-            try:
-                for record in self.store.read(after=last):
-                    position = record.position
-                    mine = None if own is None else own.get(position)
-                    if mine is not None and mine[0] != record.event_id:
-                        mine = None  # another event holds the position we were told of
-                    if mine is not None:
-                        stored = folded[position] = StoredEvent(
-                            position=position,
-                            stream=record.stream,
-                            version=record.version,
-                            event_id=record.event_id,
-                            recorded_at=record.recorded_at,
-                            actor=actor,
-                            reason=mine[2],
-                            event=mine[1],
-                            hash=record.hash,
-                        )
-                    else:
-                        raw = load_body(record.body, position=position)
-                        quick = None if watched else revision(raw)
-                        if quick is not None and revise(position, record.recorded_at, *quick):
-                            versions[record.stream] = record.version
-                            last = position
-                            continue
-                        body = self._registry.decode_raw(raw, position=position)
-                        stored = stored_event(record, body)
-                    self._index.position = last  # what the index runner has folded
-                    self._fold(stored, None if mine is None else mine[3])
-                    last = position
-                    for runner in watched:
-                        runner.feed(stored)
-            finally:
-                self._position = self._index.position = last
-        return folded
-
-    def _fold(
-        self, stored: StoredEvent, fold: tuple[ReportState | None, ReportState] | None
-    ) -> None:
-        """Fold one stored event; `_sync`, its only caller, keeps the positions."""
-        event = stored.event
-        if fold is not None:
-            self._index.state.take(stored, *fold)
-        else:
-            # Reports live in the index alone (the state reads them through it); the state
-            # keeps incidents, sources and taxonomy for checking commands.
-            if not isinstance(event, REPORT_EVENTS):
-                self._state.apply(event)
-            self._index.feed(stored)
-        self._versions[stored.stream] = stored.version
-
     def sync(self) -> int:
-        """Catch up with what other writers appended; returns the last position seen.
+        """Bring what this ledger holds, and its watched projections, up to date with what
+        every writer appended; returns the head's position.
 
-        Queries and commands do this themselves; call it to bring watched projections up
-        to date without asking anything else.
+        Queries and commands do this themselves for what they touch.
         """
         with self._lock:
-            self._sync()
-            return self._position
-
-    def _read(self, *, after: int = 0, until: int | None = None) -> Iterator[StoredEvent]:
-        for record in self.store.read(after=after, until=until):
-            yield decode_record(record, self._registry)
+            self._folds.refresh()
+            for runner in self._watched:
+                runner.catch_up()
+            return self.store.head().position
 
     def events(
         self, *, after: int = 0, until: int | None = None, incident: str | None = None
@@ -290,42 +233,68 @@ class Ledger:
 
     @property
     def position(self) -> int:
-        """The position of the last event this ledger has seen."""
-        with self._lock:
-            self._sync()
-            return self._position
+        """The position of the last event in the log."""
+        return self.store.head().position
 
     @property
     def taxonomy(self) -> Taxonomy:
         with self._lock:
-            self._sync()
-            return self._state.taxonomy
+            return self._folds.current().taxonomy
+
+    def _opened(self, incident: str, *, field: str = "incident") -> IncidentFold:
+        check_text(field, incident)
+        fold = self._folds.incident(incident)
+        if fold.opened is None:
+            raise UnknownIncidentError(field, incident)
+        return fold
 
     def incident(self, incident: str) -> IncidentOpened:
         with self._lock:
-            self._sync()
-            return self._state.incident(incident)
+            opened = self._opened(incident).opened
+            assert opened is not None  # noqa: S101 - `_opened` checked
+            return opened
+
+    def incidents(self) -> list[IncidentOpened]:
+        """Every incident, in the order they were opened."""
+        with self._lock:
+            return [self.incident(incident) for incident in self.store.incident_ids()]
 
     def source(self, source: str) -> SourceRegistered:
         with self._lock:
-            self._sync()
-            return self._state.source(source)
+            return LedgerState(sources=self._folds.current().sources).source(source)
+
+    def sources(self) -> list[SourceRegistered]:
+        """Every source, in the order they were registered."""
+        with self._lock:
+            return list(self._folds.current().sources.values())
+
+    def terms(self, dimension: Dimension | str) -> dict[str, str | None]:
+        """Every term of one dimension of the taxonomy, with its parent (None at the top)."""
+        dimension = commands.choice(Dimension, dimension, "dimension")
+        with self._lock:
+            return dict(self._folds.current().taxonomy.terms(dimension))
+
+    def _report(self, report_id: str) -> tuple[IncidentFold, ReportState]:
+        check_text("report_id", report_id)
+        found = self._folds.report(report_id)
+        if found is None:
+            raise UnknownReportError("report_id", report_id)
+        return found
 
     def report(self, report_id: str) -> ReportState:
         """The report as it stands now: its classification, versions and status."""
         with self._lock:
-            self._sync()
-            return self._state.report(report_id)
+            return self._report(report_id)[1]
 
     def reports(self, incident: str | None = None) -> list[ReportState]:
         """Every report (of one incident, if given) as it stands now, in filing order."""
         with self._lock:
-            self._sync()
-            if incident is not None:
-                self._state.incident(incident)
-            tracks = self._index.state.tracks
-            ids = self._index.state.report_ids(incident) if incident is not None else tracks
-            return [tracks[report_id].state for report_id in ids]
+            folds = (
+                [self._opened(incident)]
+                if incident is not None
+                else [self._folds.incident(i) for i in self.store.incident_ids()]
+            )
+            return [track.state for fold in folds for track in fold.index.tracks.values()]
 
     # Answers (see ledger.projections and docs/concepts.md).
 
@@ -348,15 +317,13 @@ class Ledger:
         ):
             raise ValidationError("occurred_by", "must be a date", value=occurred_by)
         with self._lock:
-            self._sync()
-            self._state.incident(incident)
-            index = self._index.state
+            index = self._opened(incident).index
             return compute_tally(
                 [
                     (state, track.filed_at)
                     for state, track in index.standing(incident, known_at_t, as_of_t)
                 ],
-                taxonomy=self._state.taxonomy,
+                taxonomy=self._folds.current().taxonomy,
                 incident=incident,
                 as_of=as_of_t,
                 known_at=known_at_t,
@@ -378,9 +345,7 @@ class Ledger:
         known_at_t = _instant("known_at", known_at)
         key = Key(metric=metric, group=group, by=by, place=place)
         with self._lock:
-            self._sync()
-            self._state.incident(incident)
-            index = self._index.state
+            index = self._opened(incident).index
             return compute_timeline(
                 index.known_reports(incident, known_at_t),
                 incident=incident,
@@ -392,9 +357,8 @@ class Ledger:
     def history(self, report_id: str) -> list[HistoryEntry]:
         """Every change to a report, oldest first: who, when on both clocks, why, and how."""
         with self._lock:
-            self._sync()
-            self._state.report(report_id)
-            return list(report_history(self._index.state.tracks[report_id]))
+            fold, _ = self._report(report_id)
+            return list(report_history(fold.index.tracks[report_id]))
 
     def changes(
         self,
@@ -417,22 +381,23 @@ class Ledger:
             raise ValidationError("clock", "must be 'recorded' or 'reported'", value=clock)
         since_t, until_t = _instant("since", since), _instant("until", until)
         with self._lock:
-            self._sync()
-            index = self._index.state
-            if incident is not None:
-                self._state.incident(incident)
-            ids = index.report_ids(incident) if incident is not None else list(index.tracks)
+            folds = (
+                [self._opened(incident)]
+                if incident is not None
+                else [self._folds.incident(i) for i in self.store.incident_ids()]
+            )
             found = []
-            for report_id in ids:
-                for entry in report_history(index.tracks[report_id]):
-                    at = entry.recorded_at if clock == "recorded" else entry.reported_at
-                    if (
-                        (since_t is None or at > since_t)
-                        and (until_t is None or at <= until_t)
-                        and source in (None, entry.source)
-                        and actor in (None, entry.actor)
-                    ):
-                        found.append(entry)
+            for fold in folds:
+                for track in fold.index.tracks.values():
+                    for entry in report_history(track):
+                        at = entry.recorded_at if clock == "recorded" else entry.reported_at
+                        if (
+                            (since_t is None or at > since_t)
+                            and (until_t is None or at <= until_t)
+                            and source in (None, entry.source)
+                            and actor in (None, entry.actor)
+                        ):
+                            found.append(entry)
             return sorted(found, key=lambda e: e.position)
 
     @staticmethod
@@ -459,7 +424,6 @@ class Ledger:
             else:
                 runner.replay()
             self._watched.append(runner)
-            self._sync()
         return runner
 
     # Subscribing.
@@ -552,14 +516,19 @@ class Ledger:
             raise ValidationError("event_ids", "needs one id per event", value=event_ids)
         if not events:
             return []
-        with self._lock, _collector_paused():
-            self._sync()
-            # A retried batch was checked when it was first appended; checking it again
-            # against a state that now includes it would refuse it as a duplicate.
-            retry = event_ids is not None and bool(self.store.find(ids))
-            scratch = self._state.fork()
+        with self._lock:
+            if event_ids is not None and self.store.find(ids):
+                # A retried batch was checked when it was first appended; checking it again
+                # against a state that now includes it would refuse it as a duplicate.
+                new = [
+                    self._record(e, i, actor, r, None)
+                    for e, i, r in zip(events, ids, why, strict=True)
+                ]
+                stored = self.store.append(new, now=self._now())
+                return [decode_record(record, self._registry) for record in stored]
+            scratch = self._folds.state().fork()
             folds: list[tuple[ReportState | None, ReportState] | None] = []
-            for event in [] if retry else events:
+            for event in events:
                 scratch.check(event)
                 before = (
                     scratch.reports.get(event.report_id)
@@ -572,39 +541,73 @@ class Ledger:
                     if isinstance(event, REPORT_EVENTS)
                     else None
                 )
-            records = [
-                NewRecord(
-                    event_id=event_id,
-                    stream=event.stream,
-                    body=self._registry.encode(
-                        event, event_id=event_id, actor=actor, reason=event_reason
-                    ),
-                )
-                for event, event_id, event_reason in zip(events, ids, why, strict=True)
+            new = [
+                self._record(event, event_id, actor, event_reason, fold)
+                for event, event_id, event_reason, fold in zip(events, ids, why, folds, strict=True)
             ]
-            expected = {e.stream: self._versions.get(e.stream, 0) for e in events}
-            positions = self.store.append(records, now=utc("now", self._clock()), expected=expected)
-            own = {
-                p: (r.event_id, e, why_p, fold)
-                for p, r, e, why_p, fold in zip(
-                    positions, records, events, why, folds or [None] * len(events), strict=True
-                )
+            # Checking read each stream the batch touches up to its version now; the store
+            # refuses the batch if any moved on since (another writer), and nothing is lost.
+            expected = {
+                stream: self._folds.version(stream) for stream in {e.stream for e in events}
             }
-            folded = self._sync(own, actor)
-            if all(p in folded for p in positions):
-                return [folded[p] for p in positions]
-            # A retried batch was folded before: read back what the store holds.
-            first = min(positions, default=1)
-            stored = {s.position: s for s in self._read(after=first - 1, until=max(positions))}
-            return [stored[p] for p in positions]
+            records = self.store.append(new, now=self._now(), expected=expected)
+            return self._folded(records, new, folds)
+
+    def _now(self) -> dt.datetime:
+        return utc("now", self._clock())
+
+    def _record(
+        self,
+        event: Event,
+        event_id: str,
+        actor: str,
+        reason: str | None,
+        fold: tuple[ReportState | None, ReportState] | None,
+    ) -> NewRecord:
+        return NewRecord(
+            event_id=event_id,
+            stream=event.stream,
+            body=self._registry.encode(event, event_id=event_id, actor=actor, reason=reason),
+            event=event,
+            actor=actor,
+            reason=reason,
+            report=None if fold is None else fold[1],
+        )
+
+    def _folded(
+        self,
+        records: Sequence[Record],
+        new: Sequence[NewRecord],
+        folds: Sequence[tuple[ReportState | None, ReportState] | None],
+    ) -> list[StoredEvent]:
+        """Fold the batch just appended into the folds that checked it, without decoding
+        what was encoded a moment ago, and return its stored events."""
+        stored = []
+        for record, made, fold in zip(records, new, folds, strict=True):
+            assert made.event is not None  # noqa: S101 - `_record` sets it
+            event = StoredEvent(
+                position=record.position,
+                stream=record.stream,
+                version=record.version,
+                event_id=record.event_id,
+                recorded_at=record.recorded_at,
+                actor=made.actor,
+                reason=made.reason,
+                event=made.event,
+                hash=record.hash,
+            )
+            self._folds.fold_own(event, fold)
+            stored.append(event)
+        for runner in self._watched:
+            runner.catch_up()
+        return stored
 
     def scratch(self) -> LedgerState:
         """A scratch state over the current one, to check a batch event by event before
         appending it (`check`, then `apply`, as `append` does) when the caller must say which
         event is wrong, as an import names the line. Nothing done to it reaches the ledger."""
         with self._lock:
-            self._sync()
-            return self._state.fork()
+            return self._folds.state().fork()
 
     def _command(
         self,
@@ -615,8 +618,7 @@ class Ledger:
     ) -> StoredEvent:
         """Build a command's events from the current state, append them, return the last."""
         with self._lock:
-            self._sync()
-            return self.append(build(self._state), actor=actor, reason=reason)[-1]
+            return self.append(build(self._folds.state()), actor=actor, reason=reason)[-1]
 
     def open_incident(
         self,
@@ -796,26 +798,6 @@ class Ledger:
         return self._command(
             lambda state: commands.void_report(state, report_id), actor=actor, reason=reason
         )
-
-
-@contextlib.contextmanager
-def _collector_paused() -> Iterator[None]:
-    """Pause CPython's cyclic garbage collector while folding a batch or a replay.
-
-    Folding allocates many objects that live as long as the ledger and form no cycles; with
-    the collector on, each of its full passes walks every object the ledger already holds,
-    which halved replay speed at 300,000 events (docs/performance.md). Nothing is lost:
-    cycles made meanwhile are collected on a later pass. Only a collector that was on is
-    turned back on, so a caller's own `gc.disable()` is kept.
-    """
-    if not gc.isenabled():
-        yield
-        return
-    gc.disable()
-    try:
-        yield
-    finally:
-        gc.enable()
 
 
 def _check_window(after: object, until: object) -> None:

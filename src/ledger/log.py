@@ -17,7 +17,8 @@ import attrs
 
 from ledger.codec import EVENTS, DecodedBody, EventRegistry, format_time
 from ledger.errors import ConcurrencyError, DuplicateEventError
-from ledger.events import StoredEvent
+from ledger.events import Event, StoredEvent
+from ledger.state import ReportState
 
 #: The hash the first record chains from.
 GENESIS_HASH: Final = "0" * 64
@@ -25,11 +26,22 @@ GENESIS_HASH: Final = "0" * 64
 
 @attrs.frozen(kw_only=True, slots=True)
 class NewRecord:
-    """A record to append: its id (the idempotency key), its stream and its encoded body."""
+    """A record to append: its id (the idempotency key), its stream and its encoded body.
+
+    `event`, `actor` and `reason` are what the body encodes, and `report` the report after
+    the event as the appender's check folded it: a store keeps its read model (the tables
+    beside the log) from them in the append's transaction. A batch in which any record lacks
+    its event is stored all the same, and leaves the read model behind the log, to be
+    rebuilt when a ledger next opens it.
+    """
 
     event_id: str
     stream: str
     body: bytes
+    event: Event | None = None
+    actor: str = ""
+    reason: str | None = None
+    report: ReportState | None = None
 
 
 @attrs.frozen(kw_only=True, slots=True)
@@ -80,12 +92,13 @@ class Store(Protocol):
         *,
         now: dt.datetime,
         expected: Mapping[str, int] | None = None,
-    ) -> list[int]:
-        """Append all records or none, and return their positions.
+    ) -> list[Record]:
+        """Append all records or none, and return them as stored.
 
         `expected` maps streams to the version the writer last saw; if any stream has moved
         on, raise `ConcurrencyError` and write nothing. If every event id was appended before
-        with the same stream and body, return the original positions and write nothing.
+        with the same stream and body, return the original records and write nothing. A
+        filing whose report id another report holds raises `AlreadyExistsError`.
         """
         ...
 
@@ -112,6 +125,25 @@ class Store(Protocol):
         ...
 
     def close(self) -> None: ...
+
+    # The read model: tables beside the log, maintained by `append` (ledger.stores._readmodel).
+
+    def read_model_head(self) -> Head | None:
+        """The position and hash of the last record the read model reflects; None if never
+        built (its `recorded_at` is None)."""
+        ...
+
+    def rebuild_read_model(self, progress: Callable[[int, int], None] | None = None) -> None:
+        """Derive the read model from the log afresh, in one transaction."""
+        ...
+
+    def report_incident(self, report_id: str) -> str | None:
+        """The incident of the report with this id, if the read model holds one."""
+        ...
+
+    def incident_ids(self) -> list[str]:
+        """Every incident's id, in the order they were opened."""
+        ...
 
 
 def chain_hash(

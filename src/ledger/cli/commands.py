@@ -18,7 +18,7 @@ from typing import TextIO
 import attrs
 
 from ledger.cli import output
-from ledger.cli.progress import Meter, MeteredStore
+from ledger.cli.progress import Meter
 from ledger.errors import StoreError, ValidationError
 from ledger.interchange import export_log, import_lines, restore_log
 from ledger.ledger import Ledger
@@ -62,22 +62,23 @@ class Context:
 
     @contextlib.contextmanager
     def ledger(self, *, create: bool = False, durable: bool = True) -> Iterator[Ledger]:
-        """The ledger at `db`, replayed (with progress on a terminal); closed afterwards.
+        """The ledger at `db`, closed afterwards. Opening reads no more than the head, unless
+        the read model must be rebuilt, which shows progress on a terminal.
 
         Only `init`, `import` and `restore` create a missing SQLite file: a query or a
         command aimed at a mistyped path must not leave an empty ledger behind.
         """
-        store = MeteredStore(self._store(create=create, durable=durable))
+        store = self._store(create=create, durable=durable)
+        meter = self.meter("rebuilding the read model")
         try:
-            store.meter = self.meter("replaying the log")
-            ledger = Ledger(store, actor=self.actor)
+            ledger = Ledger(
+                store, actor=self.actor, progress=lambda done, total: meter("events", done, total)
+            )
         except BaseException:
             store.close()
             raise
         finally:
-            if store.meter is not None:
-                store.meter.finish()
-            store.meter = None
+            meter.finish()
         with ledger:
             yield ledger
 
@@ -474,19 +475,11 @@ def restore(args: argparse.Namespace, ctx: Context) -> int:
     # Per-commit fsync buys nothing here: an interrupted restore is discarded, not resumed,
     # and closing the SQLite file checkpoints it to disk.
     with ctx.ledger(create=True, durable=False) as ledger:
-        store = ledger.store
-        assert isinstance(store, MeteredStore)  # noqa: S101 - Context.ledger made it
         meter = ctx.meter("restore")
         source: str | list[str] = list(sys.stdin) if args.file == "-" else args.file
         try:
-            head = restore_log(store.store, source, progress=meter)
+            head = restore_log(ledger, source, progress=meter)
         finally:
             meter.finish()
-        store.meter = ctx.meter("rebuilding projections")
-        try:
-            ledger.sync()
-        finally:
-            store.meter.finish()
-            store.meter = None
     _say(ctx, f"restored {head.position} records into {ctx.where}; verified, digest {head}")
     return 0

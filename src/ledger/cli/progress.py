@@ -2,12 +2,8 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import time
-from collections.abc import Iterator, Mapping, Sequence
 from typing import TextIO
-
-from ledger.log import Checkpoint, Head, NewRecord, Record, Store
 
 #: Work that finishes sooner than this (seconds) shows no progress at all, so quick commands
 #: stay quiet even on a terminal.
@@ -68,64 +64,3 @@ def _is_terminal(stream: TextIO) -> bool:
         return stream.isatty()
     except (AttributeError, ValueError):  # a closed or exotic stream is no terminal
         return False
-
-
-class MeteredStore:
-    """A store that reports how far reads have got while `meter` is set.
-
-    The CLI wraps the store in one, so the replay a `Ledger` does when it opens (rebuilding
-    its projections from the log) shows progress without the facade knowing about terminals.
-    """
-
-    def __init__(self, store: Store) -> None:
-        self.store = store
-        self.meter: Meter | None = None
-
-    def read(
-        self, *, after: int = 0, until: int | None = None, stream: str | None = None
-    ) -> Iterator[Record]:
-        records = self.store.read(after=after, until=until, stream=stream)
-        meter = self.meter
-        if meter is None:
-            return records
-        total = self.store.head().position
-        return self._metered(records, meter, total)
-
-    @staticmethod
-    def _metered(records: Iterator[Record], meter: Meter, total: int) -> Iterator[Record]:
-        for record in records:
-            if record.position % 500 == 0:
-                meter("events", record.position, total)
-            yield record
-        meter("events", total, total)
-
-    def append(
-        self,
-        records: Sequence[NewRecord],
-        *,
-        now: dt.datetime,
-        expected: Mapping[str, int] | None = None,
-    ) -> list[int]:
-        return self.store.append(records, now=now, expected=expected)
-
-    def find(self, event_ids: Sequence[str]) -> dict[str, int]:
-        return self.store.find(event_ids)
-
-    def head(self) -> Head:
-        return self.store.head()
-
-    def save_checkpoint(self, checkpoint: Checkpoint) -> None:
-        self.store.save_checkpoint(checkpoint)
-
-    def load_checkpoint(self, name: str) -> Checkpoint | None:
-        return self.store.load_checkpoint(name)
-
-    def stream_version(self, stream: str) -> int:
-        return self.store.stream_version(stream)
-
-    def close(self) -> None:
-        self.store.close()
-
-    def __getattr__(self, name: str) -> object:
-        # Extras some stores offer (PostgreSQL's `listen`) stay reachable.
-        return getattr(self.store, name)

@@ -20,11 +20,12 @@ import hashlib
 import re
 import threading
 import time
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import Any, Final, TypeVar
 from urllib.parse import parse_qsl, quote, urlencode, urlsplit, urlunsplit
 
 from ledger.errors import LedgerError, StoreError
+from ledger.stores import _readmodel
 
 try:
     import psycopg
@@ -104,8 +105,16 @@ MIGRATIONS: Final[tuple[tuple[int, str, tuple[str, ...]], ...]] = (
         # (stream, version) index orders a stream's records as positions do.
         ("DROP INDEX IF EXISTS {schema}.events_by_stream",),
     ),
+    (
+        4,
+        "add the read model: reports, versions, changes, incidents, sources and terms",
+        # Created empty: the first ledger to open the schema builds them from the log.
+        tuple(statement.replace("{p}", "{schema}.") for statement in _readmodel.DDL),
+    ),
 )
 SCHEMA_VERSION: Final = MIGRATIONS[-1][0]
+#: The migration that added the read model.
+_READ_MODEL: Final = 4
 
 _COLUMNS: Final = sql.SQL("position, stream, version, event_id, recorded_at, body, hash")
 
@@ -203,6 +212,9 @@ class PostgresStore:
         self._sql_existing = sql.SQL(
             "SELECT event_id, position, stream, body FROM {}.events WHERE event_id = ANY(%s)"
         ).format(s)
+        self._sql_window = sql.SQL(
+            "SELECT {} FROM {}.events WHERE position > %s AND position <= %s ORDER BY position"
+        ).format(_COLUMNS, s)
         self._sql_insert = sql.SQL(
             "INSERT INTO {}.events ({}) VALUES (%s, %s, %s, %s, %s, %s, %s)"
         ).format(s, _COLUMNS)
@@ -310,6 +322,13 @@ class PostgresStore:
                         ),
                         (number, name),
                     )
+                if (
+                    version < _READ_MODEL <= SCHEMA_VERSION
+                    and _head(conn, self._sql_head) == EMPTY_HEAD
+                ):
+                    # An empty log's read model is complete as created; a longer log's is
+                    # built by the first ledger that opens it.
+                    _readmodel.set_head(self._db(conn), 0, EMPTY_HEAD.hash)
 
         self._guard("migration", migrate)
 
@@ -321,11 +340,11 @@ class PostgresStore:
         *,
         now: dt.datetime,
         expected: Mapping[str, int] | None = None,
-    ) -> list[int]:
+    ) -> list[Record]:
         if not records:
             return []
 
-        def append(conn: psycopg.Connection[Any]) -> list[int]:
+        def append(conn: psycopg.Connection[Any]) -> list[Record]:
             with conn.transaction():
                 # Everything below, from the idempotency check to the head, is read under the
                 # lock, so no other writer can slip in between reading and appending.
@@ -336,7 +355,14 @@ class PostgresStore:
                 }
                 positions = retried_positions(records, existing)
                 if positions is not None:
-                    return positions
+                    found = {
+                        r.position: r
+                        for r in map(
+                            _record,
+                            conn.execute(self._sql_window, (min(positions) - 1, max(positions))),
+                        )
+                    }
+                    return [found[p] for p in positions]
 
                 def version(stream: str) -> int:
                     return _stream_version(conn, self._sql_version, stream)
@@ -361,9 +387,15 @@ class PostgresStore:
                             for r in batch
                         ],
                     )
+                if SCHEMA_VERSION >= _READ_MODEL and all(r.event is not None for r in records):
+                    db = self._db(conn)
+                    previous = _readmodel.head(db)
+                    # A read model already behind stays so, for the next ledger to rebuild.
+                    if previous is not None and previous.position == batch[0].position - 1:
+                        _readmodel.write(db, batch, records)
                 # Delivered at commit, and only if the transaction commits.
                 conn.execute("SELECT pg_notify(%s, %s)", (self.channel, str(batch[-1].position)))
-                return [r.position for r in batch]
+                return batch
 
         return self._guard("append", append)
 
@@ -457,6 +489,45 @@ class PostgresStore:
             return None
         return Checkpoint(name=name, version=int(row[0]), position=int(row[1]), state=bytes(row[2]))
 
+    # The read model.
+
+    def _db(self, conn: psycopg.Connection[Any]) -> _PostgresDatabase:
+        return _PostgresDatabase(conn, sql.Identifier(self.schema).as_string(conn) + ".")
+
+    def read_model_head(self) -> Head | None:
+        return self._guard("read model", lambda conn: _readmodel.head(self._db(conn)))
+
+    def rebuild_read_model(self, progress: Callable[[int, int], None] | None = None) -> None:
+        def rebuild(conn: psycopg.Connection[Any]) -> None:
+            with conn.transaction():
+                conn.execute("SELECT pg_advisory_xact_lock(%s)", (self._append_key,))
+                db = self._db(conn)
+                streams = [
+                    str(row[0])
+                    for row in db.rows(
+                        "SELECT stream FROM {p}events WHERE version = 1 ORDER BY position"
+                    )
+                ]
+                query = sql.SQL(
+                    "SELECT {} FROM {}.events WHERE stream = %s ORDER BY version"
+                ).format(_COLUMNS, sql.Identifier(self.schema))
+
+                def read_stream(stream: str) -> list[Record]:
+                    return [_record(row) for row in conn.execute(query, (stream,))]
+
+                head = _head(conn, self._sql_head)
+                _readmodel.rebuild(db, read_stream, streams, head, progress=progress)
+
+        self._guard("rebuilding the read model", rebuild)
+
+    def report_incident(self, report_id: str) -> str | None:
+        return self._guard(
+            "read model", lambda conn: _readmodel.report_incident(self._db(conn), report_id)
+        )
+
+    def incident_ids(self) -> list[str]:
+        return self._guard("read model", lambda conn: _readmodel.incident_ids(self._db(conn)))
+
     def close(self) -> None:
         with self._lock:
             self._closed = True
@@ -522,6 +593,27 @@ class PostgresListener:
         if self._conn is not None:
             self._conn.close()
             self._conn = None
+
+
+class _PostgresDatabase:
+    """The read model's view of a connection (see `_readmodel.Database`)."""
+
+    def __init__(self, conn: psycopg.Connection[Any], prefix: str) -> None:
+        self._conn = conn
+        self._prefix = prefix
+
+    def sql(self, text: str) -> str:
+        return text.replace("{p}", self._prefix).replace("?", "%s")
+
+    def rows(self, text: str, params: Sequence[object] = ()) -> list[tuple[Any, ...]]:
+        return self._conn.execute(self.sql(text).encode(), params).fetchall()
+
+    def run(self, text: str, params: Sequence[object] = ()) -> None:
+        self._conn.execute(self.sql(text).encode(), params)
+
+    def run_many(self, text: str, rows: Iterable[Sequence[object]]) -> None:
+        with self._conn.cursor() as cursor:
+            cursor.executemany(self.sql(text).encode(), rows)
 
 
 def _conninfo_options(conninfo: str, shown: str) -> dict[str, Any]:

@@ -12,8 +12,10 @@ import datetime as dt
 import os
 import sqlite3
 import threading
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from typing import Final, TypeVar
+import urllib.parse
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from pathlib import Path
+from typing import Any, Final, TypeVar
 
 from ledger.codec import format_time, parse_time
 from ledger.errors import LedgerError, StoreError
@@ -27,6 +29,7 @@ from ledger.log import (
     link,
     retried_positions,
 )
+from ledger.stores import _readmodel
 
 #: "LDGR": marks a file as an incident-ledger database.
 APPLICATION_ID: Final = 0x4C444752
@@ -83,8 +86,16 @@ MIGRATIONS: Final[tuple[tuple[int, str, tuple[str, ...]], ...]] = (
         # UNIQUE (stream, version) index orders a stream's records as positions do.
         ("DROP INDEX IF EXISTS events_by_stream",),
     ),
+    (
+        4,
+        "add the read model: reports, versions, changes, incidents, sources and terms",
+        # Created empty: the first ledger to open the file builds them from the log.
+        tuple(statement.format(p="") for statement in _readmodel.DDL),
+    ),
 )
 SCHEMA_VERSION: Final = MIGRATIONS[-1][0]
+#: The migration that added the read model.
+_READ_MODEL: Final = 4
 
 _COLUMNS: Final = "position, stream, version, event_id, recorded_at, body, hash"
 
@@ -97,16 +108,28 @@ class SQLiteStore:
     def __init__(self, path: str | os.PathLike[str], *, durable: bool = True) -> None:
         self.path = os.fspath(path)
         self._lock = threading.Lock()
+        #: A file this process may not write is opened read-only: it can still be queried.
+        self.read_only = (
+            self.path != ":memory:" and Path(self.path).exists() and not _writable(self.path)
+        )
         try:
             self._conn = sqlite3.connect(
-                self.path, isolation_level=None, check_same_thread=False, timeout=60.0
+                _address(self.path, read_only=self.read_only),
+                isolation_level=None,
+                check_same_thread=False,
+                timeout=60.0,
+                uri=True,
             )
         except sqlite3.Error as exc:
             raise StoreError(f"cannot open {self.path!r} as a SQLite database: {exc}") from exc
+        self._db = _SQLiteDatabase(self._conn)
         try:
             self._refuse_foreign()
-            self._configure(durable=durable)
-            self._migrate()
+            if self.read_only:
+                self._check_read_only()
+            else:
+                self._configure(durable=durable)
+                self._migrate()
         except _FAILURES as exc:
             self._conn.close()
             raise StoreError(f"{self.path!r}: cannot open the ledger: {exc}") from exc
@@ -142,7 +165,21 @@ class SQLiteStore:
         if self.path != ":memory:" and mode.lower() != "wal":
             raise StoreError(f"{self.path!r}: cannot switch to WAL mode (got {mode!r})")
 
+    def _check_read_only(self) -> None:
+        version = self._conn.execute("PRAGMA user_version").fetchone()[0]
+        if version != SCHEMA_VERSION:
+            raise StoreError(
+                f"{self.path!r} is read-only and has schema version {version}; this "
+                f"incident-ledger reads version {SCHEMA_VERSION}: open a writable copy once"
+            )
+
     def _migrate(self) -> None:
+        # A file already at this schema needs no write lock to open: a reader must not wait
+        # for a writer's transaction to end.
+        app_id = self._conn.execute("PRAGMA application_id").fetchone()[0]
+        version = self._conn.execute("PRAGMA user_version").fetchone()[0]
+        if app_id == APPLICATION_ID and version == SCHEMA_VERSION:
+            return
         with self._transaction():
             app_id = self._conn.execute("PRAGMA application_id").fetchone()[0]
             version = self._conn.execute("PRAGMA user_version").fetchone()[0]
@@ -170,6 +207,10 @@ class SQLiteStore:
                     (number, name, format_time(dt.datetime.now(dt.UTC))),
                 )
                 self._conn.execute(f"PRAGMA user_version={number}")
+            if version < _READ_MODEL <= SCHEMA_VERSION and self._head() == EMPTY_HEAD:
+                # An empty log's read model is complete as created; a longer log's is built
+                # by the first ledger that opens it (Ledger.__init__), with progress shown.
+                _readmodel.set_head(self._db, 0, EMPTY_HEAD.hash)
 
     @contextlib.contextmanager
     def _transaction(self) -> Iterator[None]:
@@ -199,7 +240,7 @@ class SQLiteStore:
         *,
         now: dt.datetime,
         expected: Mapping[str, int] | None = None,
-    ) -> list[int]:
+    ) -> list[Record]:
         if not records:
             return []
         try:
@@ -215,21 +256,42 @@ class SQLiteStore:
                     records, self._existing([r.event_id for r in records])
                 )
                 if positions is not None:
-                    return positions
+                    return self._at(positions)
                 check_expected(expected, self._stream_version)
                 batch = link(
                     records, head=self._head(), now=now, stream_version=self._stream_version
                 )
                 self._insert(batch)
-                return [r.position for r in batch]
+                self._keep_read_model(batch, records)
+                return batch
         except LedgerError:
             raise
         except _FAILURES as exc:
             raise StoreError(f"{self.path!r}: append failed: {exc}") from exc
 
+    def _at(self, positions: Sequence[int]) -> list[Record]:
+        """The stored records at `positions`, which lie in one contiguous batch."""
+        found = {r.position: r for r in self._pages_now(min(positions) - 1, max(positions))}
+        return [found[p] for p in positions]
+
+    def _pages_now(self, after: int, until: int) -> list[Record]:
+        rows = self._conn.execute(
+            f"SELECT {_COLUMNS} FROM events WHERE position > ? AND position <= ?",  # noqa: S608
+            (after, until),
+        ).fetchall()
+        return [_record(row) for row in rows]
+
+    def _keep_read_model(self, batch: Sequence[Record], records: Sequence[NewRecord]) -> None:
+        """Bring the read model up to date with `batch`, unless a record came without its
+        event: then the read model stays behind and the next ledger to open rebuilds it."""
+        if SCHEMA_VERSION >= _READ_MODEL and all(r.event is not None for r in records):
+            previous = _readmodel.head(self._db)
+            if previous is not None and previous.position == batch[0].position - 1:
+                _readmodel.write(self._db, batch, records)
+
     def _append_new(
         self, records: Sequence[NewRecord], *, now: dt.datetime, expected: Mapping[str, int] | None
-    ) -> list[int]:
+    ) -> list[Record]:
         """Append a batch taken to be new, or raise `_NotNew` having written nothing.
 
         Every durable append pays for each statement it runs before its commit, and a batch
@@ -245,7 +307,8 @@ class SQLiteStore:
             self._insert(batch)
         except sqlite3.IntegrityError as exc:
             raise _NotNew from exc
-        return [r.position for r in batch]
+        self._keep_read_model(batch, records)
+        return batch
 
     def _tip(self, streams: Sequence[str]) -> tuple[Head, dict[str, int]]:
         """The head and the current version of each of `streams`, the first in one query."""
@@ -424,9 +487,81 @@ class SQLiteStore:
             return None
         return Checkpoint(name=name, version=row[0], position=row[1], state=bytes(row[2]))
 
+    # The read model.
+
+    def read_model_head(self) -> Head | None:
+        with self._lock:
+            return self._guard(lambda: _readmodel.head(self._db))
+
+    def rebuild_read_model(self, progress: Callable[[int, int], None] | None = None) -> None:
+        if self.read_only:
+            raise StoreError(
+                f"{self.path!r} is read-only, and its read model does not match its log: "
+                "run `ledger reindex` on a writable copy"
+            )
+        with self._transaction():
+            head = self._head()
+            streams = [
+                row[0]
+                for row in self._conn.execute(
+                    "SELECT stream FROM events WHERE version = 1 ORDER BY position"
+                )
+            ]
+
+            def read_stream(stream: str) -> list[Record]:
+                rows = self._conn.execute(
+                    f"SELECT {_COLUMNS} FROM events WHERE stream = ? ORDER BY version",  # noqa: S608
+                    (stream,),
+                ).fetchall()
+                return [_record(row) for row in rows]
+
+            self._guard(
+                lambda: _readmodel.rebuild(self._db, read_stream, streams, head, progress=progress)
+            )
+
+    def report_incident(self, report_id: str) -> str | None:
+        with self._lock:
+            return self._guard(lambda: _readmodel.report_incident(self._db, report_id))
+
+    def incident_ids(self) -> list[str]:
+        with self._lock:
+            return self._guard(lambda: _readmodel.incident_ids(self._db))
+
     def close(self) -> None:
         with self._lock:
             self._conn.close()
+
+
+class _SQLiteDatabase:
+    """The read model's view of the store's connection (see `_readmodel.Database`)."""
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self._conn = conn
+
+    def sql(self, text: str) -> str:
+        return text.replace("{p}", "")
+
+    def rows(self, text: str, params: Sequence[object] = ()) -> list[tuple[Any, ...]]:
+        return self._conn.execute(self.sql(text), params).fetchall()
+
+    def run(self, text: str, params: Sequence[object] = ()) -> None:
+        self._conn.execute(self.sql(text), params)
+
+    def run_many(self, text: str, rows: Iterable[Sequence[object]]) -> None:
+        self._conn.executemany(self.sql(text), rows)
+
+
+def _writable(path: str) -> bool:
+    # SQLite in WAL mode writes beside the file (-wal, -shm), so both must be writable.
+    return os.access(path, os.W_OK) and os.access(Path(path).resolve().parent, os.W_OK)
+
+
+def _address(path: str, *, read_only: bool) -> str:
+    """The URI SQLite opens: read-only where the file may not be written."""
+    if path == ":memory:":
+        return path
+    quoted = urllib.parse.quote(str(Path(path).absolute()))
+    return f"file:{quoted}?mode=ro" if read_only else f"file:{quoted}"
 
 
 def _record(row: tuple[int, str, int, str, str, bytes, str]) -> Record:

@@ -1,0 +1,496 @@
+"""The read model: plain SQL tables beside the log, kept in the same transaction as each append.
+
+The log is the only source of truth; these tables are derived from it. They hold what a
+query must find without reading the log (which incident a report belongs to, which report
+ids are taken, which incidents, sources and terms exist) and what users read with their own
+tools (Datasette, DuckDB, `pandas.read_sql`, `psql`): every report and every version as
+they stand now, and every change with who made it, when on both clocks, and why. The tables
+and which of their columns are a contract are documented in docs/design.md.
+
+The table `read_model` records the position and hash of the last record the tables reflect.
+A ledger compares it with the log's head on opening; any difference (a restored or edited
+file, a library version that appended without maintaining the tables) makes it rebuild
+them from the log, one stream at a time. SQLite and PostgreSQL run the same statements:
+`db.sql(text)` fills in the schema prefix and the driver's placeholders.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any, Final, Protocol
+
+from ledger.codec import EVENTS, EventRegistry, format_time, parse_time
+from ledger.errors import AlreadyExistsError, UnknownReportError
+from ledger.events import (
+    REPORT_EVENTS,
+    Event,
+    IncidentOpened,
+    ReportCorrected,
+    ReportFiled,
+    ReportRetracted,
+    ReportRevised,
+    ReportVoided,
+    SourceRegistered,
+    TaxonomyExtended,
+)
+from ledger.figures import Figure
+from ledger.log import Head, NewRecord, Record
+from ledger.state import ReportState, ReportStatus, VersionState, fold_report
+from ledger.values import Period, Provenance, Verification
+
+#: Bump when the tables' shape or meaning changes: a read model of another format is rebuilt.
+FORMAT: Final = 1
+#: Tables in the order a rebuild empties and verify compares them.
+TABLES: Final = ("incidents", "sources", "terms", "reports", "report_versions", "report_changes")
+
+#: The statements of the migration that creates the read model; `{p}` is the schema prefix.
+DDL: Final = (
+    """CREATE TABLE {p}read_model (
+        name TEXT PRIMARY KEY,
+        value TEXT NOT NULL
+    )""",
+    """CREATE TABLE {p}incidents (
+        incident TEXT PRIMARY KEY,
+        title TEXT NOT NULL,
+        places TEXT NOT NULL,
+        started_on TEXT,
+        position BIGINT NOT NULL,
+        recorded_at TEXT NOT NULL
+    )""",
+    """CREATE TABLE {p}sources (
+        source TEXT PRIMARY KEY,
+        name TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        url TEXT,
+        notes TEXT,
+        position BIGINT NOT NULL,
+        recorded_at TEXT NOT NULL
+    )""",
+    """CREATE TABLE {p}terms (
+        dimension TEXT NOT NULL,
+        term TEXT NOT NULL,
+        parent TEXT,
+        position BIGINT NOT NULL,
+        recorded_at TEXT NOT NULL,
+        PRIMARY KEY (dimension, term)
+    )""",
+    # One row per report as it stands now; the primary key is what makes report ids unique
+    # across every writer, inside the append's transaction.
+    """CREATE TABLE {p}reports (
+        report_id TEXT PRIMARY KEY,
+        incident TEXT NOT NULL,
+        source TEXT NOT NULL,
+        metric TEXT NOT NULL,
+        grp TEXT NOT NULL,
+        by_ TEXT NOT NULL,
+        place TEXT NOT NULL,
+        status TEXT NOT NULL,
+        retracted_at TEXT,
+        versions INTEGER NOT NULL,
+        figure TEXT NOT NULL,
+        low BIGINT NOT NULL,
+        high BIGINT,
+        reported_at TEXT NOT NULL,
+        filed_position BIGINT NOT NULL,
+        last_position BIGINT NOT NULL
+    )""",
+    "CREATE INDEX reports_by_incident ON {p}reports (incident, filed_position)",
+    """CREATE TABLE {p}report_versions (
+        report_id TEXT NOT NULL,
+        version INTEGER NOT NULL,
+        figure TEXT NOT NULL,
+        low BIGINT NOT NULL,
+        high BIGINT,
+        reported_at TEXT NOT NULL,
+        period_start TEXT,
+        period_end TEXT,
+        via TEXT,
+        citation TEXT,
+        quote TEXT,
+        verification TEXT NOT NULL,
+        notes TEXT,
+        position BIGINT NOT NULL,
+        recorded_at TEXT NOT NULL,
+        PRIMARY KEY (report_id, version)
+    )""",
+    """CREATE TABLE {p}report_changes (
+        position BIGINT PRIMARY KEY,
+        report_id TEXT NOT NULL,
+        incident TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        version INTEGER,
+        reported_at TEXT,
+        recorded_at TEXT NOT NULL,
+        actor TEXT NOT NULL,
+        reason TEXT
+    )""",
+    "CREATE INDEX report_changes_by_report ON {p}report_changes (report_id, position)",
+)
+
+_KIND: Final[dict[type[Event], str]] = {
+    ReportFiled: "filed",
+    ReportRevised: "revised",
+    ReportCorrected: "corrected",
+    ReportRetracted: "retracted",
+    ReportVoided: "voided",
+}
+
+
+class Database(Protocol):
+    """What the read model needs of a store's connection, inside its transaction."""
+
+    def sql(self, text: str) -> str:
+        """`text` with `{p}` filled in (the schema prefix) and `?` as the driver's mark."""
+        ...
+
+    def rows(self, text: str, params: Sequence[object] = ()) -> list[tuple[Any, ...]]: ...
+
+    def run(self, text: str, params: Sequence[object] = ()) -> None: ...
+
+    def run_many(self, text: str, rows: Iterable[Sequence[object]]) -> None: ...
+
+
+def head(db: Database) -> Head | None:
+    """The log head the tables reflect; None if they were never built or are of another format."""
+    values = dict(db.rows("SELECT name, value FROM {p}read_model"))
+    if values.get("format") != str(FORMAT) or "position" not in values:
+        return None
+    return Head(position=int(values["position"]), hash=values["hash"], recorded_at=None)
+
+
+def set_head(db: Database, position: int, hash_: str) -> None:
+    db.run_many(
+        "INSERT INTO {p}read_model (name, value) VALUES (?, ?)"
+        " ON CONFLICT (name) DO UPDATE SET value = excluded.value",
+        [("format", str(FORMAT)), ("position", str(position)), ("hash", hash_)],
+    )
+
+
+def report_incident(db: Database, report_id: str) -> str | None:
+    found = db.rows("SELECT incident FROM {p}reports WHERE report_id = ?", (report_id,))
+    return str(found[0][0]) if found else None
+
+
+def incident_ids(db: Database) -> list[str]:
+    return [str(row[0]) for row in db.rows("SELECT incident FROM {p}incidents ORDER BY position")]
+
+
+def write(db: Database, records: Sequence[Record], news: Sequence[NewRecord]) -> None:
+    """Bring the tables up to date with a batch just appended, in the append's transaction.
+
+    `news[i]` is what `records[i]` was appended from: its event, actor and reason, and for a
+    report event the report after it, as the appender's check folded it. A report event
+    without that state is folded here from the report as the tables hold it.
+    """
+    filed = [n.event.report_id for n in news if isinstance(n.event, ReportFiled)]
+    if filed:
+        _refuse_taken(db, filed)
+    batch = _Reports()
+    for record, new in zip(records, news, strict=True):
+        event = new.event
+        if isinstance(event, REPORT_EVENTS):
+            batch.add(db, record, new, event)
+        else:
+            _write_vocabulary(db, record, event)
+    if batch.changes:
+        batch.write(db)
+    if records:
+        set_head(db, records[-1].position, records[-1].hash)
+
+
+def _write_vocabulary(db: Database, record: Record, event: Event | None) -> None:
+    """An incident, a source or a term: one row each, never changed."""
+    recorded_at = format_time(record.recorded_at)
+    match event:
+        case IncidentOpened():
+            started_on = None if event.started_on is None else event.started_on.isoformat()
+            db.run(
+                "INSERT INTO {p}incidents VALUES (?, ?, ?, ?, ?, ?)",
+                (
+                    event.incident,
+                    event.title,
+                    json.dumps(list(event.places)),
+                    started_on,
+                    record.position,
+                    recorded_at,
+                ),
+            )
+        case SourceRegistered():
+            db.run(
+                "INSERT INTO {p}sources VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (
+                    event.source,
+                    event.name,
+                    event.kind.value,
+                    event.url,
+                    event.notes,
+                    record.position,
+                    recorded_at,
+                ),
+            )
+        case TaxonomyExtended():
+            db.run(
+                "INSERT INTO {p}terms VALUES (?, ?, ?, ?, ?)",
+                (event.dimension.value, event.term, event.parent, record.position, recorded_at),
+            )
+        case _:  # pragma: no cover - the codec only yields registered events
+            pass
+
+
+class _Reports:
+    """The report rows a batch changes, gathered so each table takes one statement."""
+
+    def __init__(self) -> None:
+        #: Each report the batch touched, as it stands after the batch.
+        self.states: dict[str, ReportState] = {}
+        self.filed: set[str] = set()
+        #: Each report's first and last position in the batch.
+        self.spans: dict[str, tuple[int, int]] = {}
+        #: (report, version) -> the record that last changed that version.
+        self.versions: dict[tuple[str, int], Record] = {}
+        self.changes: list[tuple[object, ...]] = []
+
+    def add(self, db: Database, record: Record, new: NewRecord, event: Event) -> None:
+        assert isinstance(event, REPORT_EVENTS)  # noqa: S101 - `write` checked
+        report_id = event.report_id
+        after = new.report
+        if after is None:
+            before = self.states.get(report_id)
+            if before is None and not isinstance(event, ReportFiled):
+                before = _report(db, report_id)
+            after = fold_report(before, event)
+        self.states[report_id] = after
+        first = self.spans.get(report_id, (record.position,))[0]
+        self.spans[report_id] = (first, record.position)
+        if isinstance(event, ReportFiled):
+            self.filed.add(report_id)
+        version = _changed_version(event, after)
+        if version is not None:
+            self.versions[report_id, version] = record
+        self.changes.append(
+            (
+                record.position,
+                report_id,
+                event.incident,
+                _KIND[type(event)],
+                version,
+                _reported_at(event, after),
+                format_time(record.recorded_at),
+                new.actor,
+                new.reason,
+            )
+        )
+
+    def write(self, db: Database) -> None:
+        rows = {report_id: _report_row(state) for report_id, state in self.states.items()}
+        inserts = [
+            (report_id, *row, *self.spans[report_id])
+            for report_id, row in rows.items()
+            if report_id in self.filed
+        ]
+        if inserts:
+            db.run_many(
+                "INSERT INTO {p}reports VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                inserts,
+            )
+        updates = [
+            (*row, self.spans[report_id][1], report_id)
+            for report_id, row in rows.items()
+            if report_id not in self.filed
+        ]
+        if updates:
+            db.run_many(
+                "UPDATE {p}reports SET incident = ?, source = ?, metric = ?, grp = ?, by_ = ?,"
+                " place = ?, status = ?, retracted_at = ?, versions = ?, figure = ?, low = ?,"
+                " high = ?, reported_at = ?, last_position = ? WHERE report_id = ?",
+                updates,
+            )
+        db.run_many(
+            "INSERT INTO {p}report_versions VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+            " ON CONFLICT (report_id, version) DO UPDATE SET figure = excluded.figure,"
+            " low = excluded.low, high = excluded.high, reported_at = excluded.reported_at,"
+            " period_start = excluded.period_start, period_end = excluded.period_end,"
+            " via = excluded.via, citation = excluded.citation, quote = excluded.quote,"
+            " verification = excluded.verification, notes = excluded.notes,"
+            " position = excluded.position, recorded_at = excluded.recorded_at",
+            [
+                _version_row(report_id, index, self.states[report_id].versions[index], record)
+                for (report_id, index), record in self.versions.items()
+            ],
+        )
+        db.run_many(
+            "INSERT INTO {p}report_changes VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", self.changes
+        )
+
+
+def _report_row(state: ReportState) -> tuple[object, ...]:
+    latest = state.latest
+    return (
+        state.incident,
+        state.source,
+        state.metric,
+        state.group,
+        state.by,
+        state.place,
+        state.status.value,
+        None if state.retracted_at is None else format_time(state.retracted_at),
+        len(state.versions),
+        latest.figure.text,
+        latest.figure.low,
+        latest.figure.high,
+        format_time(latest.reported_at),
+    )
+
+
+def _version_row(
+    report_id: str, index: int, version: VersionState, record: Record
+) -> tuple[object, ...]:
+    provenance, period = version.provenance, version.period
+    return (
+        report_id,
+        index,
+        version.figure.text,
+        version.figure.low,
+        version.figure.high,
+        format_time(version.reported_at),
+        None if period.start is None else period.start.isoformat(),
+        None if period.end is None else period.end.isoformat(),
+        provenance.via,
+        provenance.citation,
+        provenance.quote,
+        provenance.verification.value,
+        provenance.notes,
+        record.position,
+        format_time(record.recorded_at),
+    )
+
+
+def _refuse_taken(db: Database, report_ids: list[str]) -> None:
+    """Refuse a filing whose id another report holds: another writer may have filed it into
+    another incident since the appender checked, and only this transaction can tell."""
+    seen: set[str] = set()
+    for report_id in report_ids:
+        if report_id in seen:
+            raise AlreadyExistsError("report_id", report_id)
+        seen.add(report_id)
+    for start in range(0, len(report_ids), 500):
+        chunk = report_ids[start : start + 500]
+        marks = ", ".join("?" * len(chunk))
+        taken = db.rows(
+            f"SELECT report_id FROM {{p}}reports WHERE report_id IN ({marks})",  # noqa: S608 - marks only
+            chunk,
+        )
+        if taken:
+            raise AlreadyExistsError("report_id", str(taken[0][0]))
+
+
+def _changed_version(event: Event, after: ReportState) -> int | None:
+    if isinstance(event, ReportFiled):
+        return 0
+    if isinstance(event, ReportRevised):
+        return len(after.versions) - 1
+    if isinstance(event, ReportCorrected):
+        return event.version
+    return None
+
+
+def _reported_at(event: Event, after: ReportState) -> str | None:
+    """When the change takes effect on the reported clock, as `HistoryEntry` says."""
+    if isinstance(event, ReportFiled | ReportRevised | ReportRetracted):
+        return format_time(event.reported_at)
+    if isinstance(event, ReportCorrected):
+        return format_time(after.versions[event.version].reported_at)
+    return None
+
+
+def _report(db: Database, report_id: str) -> ReportState:
+    """The report as the tables hold it now, to fold an event that came without its state."""
+    found = db.rows(
+        "SELECT incident, source, metric, grp, by_, place, status, retracted_at"
+        " FROM {p}reports WHERE report_id = ?",
+        (report_id,),
+    )
+    if not found:
+        raise UnknownReportError("report_id", report_id)
+    incident, source, metric, group, by, place, status, retracted_at = found[0]
+    versions = tuple(
+        VersionState(
+            figure=Figure.parse(row[0]),
+            reported_at=parse_time(row[1]),
+            period=Period(
+                start=None if row[2] is None else dt.date.fromisoformat(row[2]),
+                end=None if row[3] is None else dt.date.fromisoformat(row[3]),
+            ),
+            provenance=Provenance(
+                via=row[4],
+                citation=row[5],
+                quote=row[6],
+                verification=Verification(row[7]),
+                notes=row[8],
+            ),
+        )
+        for row in db.rows(
+            "SELECT figure, reported_at, period_start, period_end, via, citation, quote,"
+            " verification, notes FROM {p}report_versions WHERE report_id = ? ORDER BY version",
+            (report_id,),
+        )
+    )
+    return ReportState(
+        report_id=report_id,
+        incident=incident,
+        source=source,
+        metric=metric,
+        group=group,
+        by=by,
+        place=place,
+        versions=versions,
+        status=ReportStatus(status),
+        retracted_at=None if retracted_at is None else parse_time(retracted_at),
+    )
+
+
+def rebuild(
+    db: Database,
+    read_stream: Callable[[str], Iterable[Record]],
+    streams: Sequence[str],
+    head_: Head,
+    *,
+    registry: EventRegistry = EVENTS,
+    progress: Callable[[int, int], None] | None = None,
+) -> None:
+    """Empty the tables and derive them again from the log, one stream at a time, so memory
+    holds one incident's reports at most; the caller holds the write transaction."""
+    for table in TABLES:
+        db.run(f"DELETE FROM {{p}}{table}")  # noqa: S608 - our own table names
+    db.run("DELETE FROM {p}read_model")
+    done = 0
+    for stream in streams:
+        batch: list[Record] = []
+        news: list[NewRecord] = []
+        states: dict[str, ReportState] = {}
+        for record in read_stream(stream):
+            body = registry.decode(record.body, position=record.position)
+            event = body.event
+            after = None
+            if isinstance(event, REPORT_EVENTS):
+                after = states[event.report_id] = fold_report(states.get(event.report_id), event)
+            batch.append(record)
+            news.append(
+                NewRecord(
+                    event_id=record.event_id,
+                    stream=record.stream,
+                    body=record.body,
+                    event=event,
+                    actor=body.actor,
+                    reason=body.reason,
+                    report=after,
+                )
+            )
+        if batch:
+            write(db, batch, news)
+        done += len(batch)
+        if progress is not None:
+            progress(done, head_.position)
+    set_head(db, head_.position, head_.hash)
