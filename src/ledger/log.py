@@ -137,6 +137,11 @@ class Store(Protocol):
         """Derive the read model from the log afresh, in one transaction."""
         ...
 
+    def check_read_model(self) -> tuple[int, str] | None:
+        """Where the read model differs from what the log gives, as (position, description),
+        or None where it is exactly what a rebuild would write."""
+        ...
+
     def report_incident(self, report_id: str) -> str | None:
         """The incident of the report with this id, if the read model holds one."""
         ...

@@ -102,6 +102,9 @@ class ProblemKind(enum.StrEnum):
     #: The chain holds together but not through the digest: the history was rewritten and
     #: every hash after the rewrite forged.
     REWRITTEN = "rewritten"
+    #: The log is sound, but the read model beside it (docs/design.md) is not what the log
+    #: gives: a table edited by hand, or written by other software. `ledger reindex` mends it.
+    READ_MODEL = "read model"
 
 
 #: How many records after a broken link the diagnosis reads to tell a moved, inserted or
@@ -171,6 +174,12 @@ def verify_log(
             f"position {against.position}",
         )
         return walk.report(problem)
+    try:
+        difference = store.check_read_model()
+    except (StoreError, CodecError) as exc:
+        difference = (walk.position, f"cannot be checked: {exc}")
+    if difference is not None:
+        return walk.report(_problem(difference[0], ProblemKind.READ_MODEL, difference[1]))
     return walk.report(None)
 
 

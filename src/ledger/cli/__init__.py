@@ -219,11 +219,14 @@ def build_parser() -> argparse.ArgumentParser:  # noqa: PLR0915 - one block per 
     p.add_argument("--to-as-of", metavar="TIME")
     p.add_argument("--to-known-at", metavar="TIME")
 
-    p = command("verify", commands.verify, "walk the hash chain; exit 1 if it is broken",
+    p = command("verify", commands.verify, "walk the hash chain and check the read model; "
+                "exit 1 if either is broken",
                 parents=[small])  # fmt: skip
     p.add_argument("--against", metavar="DIGEST", help="a digest published earlier")
 
     command("digest", commands.digest, "the head digest to publish", parents=[small])
+
+    command("reindex", commands.reindex, "rebuild the read model beside the log from the log")
 
     p = command("export", commands.export, "write the whole log as JSON Lines (a backup)")
     p.add_argument("file", nargs="?", default="-", help="where to (default: stdout)")

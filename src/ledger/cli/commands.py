@@ -420,6 +420,18 @@ def digest(args: argparse.Namespace, ctx: Context) -> int:
     return 0
 
 
+def reindex(_: argparse.Namespace, ctx: Context) -> int:
+    with ctx.ledger() as ledger:
+        meter = ctx.meter("rebuilding the read model")
+        try:
+            ledger.reindex(lambda done, total: meter("events", done, total))
+        finally:
+            meter.finish()
+        head = ledger.digest()
+    _say(ctx, f"rebuilt the read model of {ctx.where} from {head.position} records; head {head}")
+    return 0
+
+
 # Interchange.
 
 

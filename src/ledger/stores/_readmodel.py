@@ -17,8 +17,12 @@ them from the log, one stream at a time. SQLite and PostgreSQL run the same stat
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import json
+import sqlite3
+import tempfile
 from collections.abc import Callable, Iterable, Sequence
+from pathlib import Path
 from typing import Any, Final, Protocol
 
 from ledger.codec import EVENTS, EventRegistry, format_time, parse_time
@@ -150,6 +154,25 @@ class Database(Protocol):
     def run(self, text: str, params: Sequence[object] = ()) -> None: ...
 
     def run_many(self, text: str, rows: Iterable[Sequence[object]]) -> None: ...
+
+
+class SQLiteDatabase:
+    """A `Database` over a `sqlite3` connection: the SQLite store's, or verify's scratch one."""
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self._conn = conn
+
+    def sql(self, text: str) -> str:
+        return text.replace("{p}", "")
+
+    def rows(self, text: str, params: Sequence[object] = ()) -> list[tuple[Any, ...]]:
+        return self._conn.execute(self.sql(text), params).fetchall()
+
+    def run(self, text: str, params: Sequence[object] = ()) -> None:
+        self._conn.execute(self.sql(text), params)
+
+    def run_many(self, text: str, rows: Iterable[Sequence[object]]) -> None:
+        self._conn.executemany(self.sql(text), rows)
 
 
 def head(db: Database) -> Head | None:
@@ -494,3 +517,66 @@ def rebuild(
         if progress is not None:
             progress(done, head_.position)
     set_head(db, head_.position, head_.hash)
+
+
+def first_difference(
+    db: Database,
+    read_stream: Callable[[str], Iterable[Record]],
+    streams: Sequence[str],
+    head_: Head,
+    *,
+    registry: EventRegistry = EVENTS,
+) -> tuple[int, str] | None:
+    """Where the tables differ from what the log gives, as (position, description): the
+    tables are derived afresh into a scratch file (bounded memory) and compared row by row.
+    The position is the differing row's, or the head's for a row that has none."""
+    reflected = head(db)
+    if reflected is None or (reflected.position, reflected.hash) != (head_.position, head_.hash):
+        shown = "never built" if reflected is None else f"at {reflected.position}"
+        return head_.position, f"the read model reflects the log {shown}, not its head"
+    with tempfile.TemporaryDirectory(prefix="ledger-verify-") as directory:
+        conn = sqlite3.connect(Path(directory) / "expected.db", isolation_level=None)
+        try:
+            expected = SQLiteDatabase(conn)
+            conn.execute("BEGIN")
+            for statement in DDL:
+                expected.run(statement)
+            rebuild(expected, read_stream, streams, head_, registry=registry)
+            for table in TABLES:
+                found = _compare(table, db, expected)
+                if found is not None:
+                    return found
+        finally:
+            conn.close()
+    return None
+
+
+def _compare(table: str, actual: Database, expected: Database) -> tuple[int, str] | None:
+    query = f"SELECT * FROM {{p}}{table}"  # noqa: S608 - our own table names
+    held = sorted(actual.rows(query), key=_order)
+    derived = sorted(expected.rows(query), key=_order)
+    for stored, wanted in itertools.zip_longest(held, derived):
+        if stored != wanted:
+            row = wanted if stored is None else stored
+            at = _POSITION.get(table)
+            position = int(row[at]) if at is not None else 0
+            return position, (
+                f"table {table}: the read model holds {stored!r} where the log gives "
+                f"{wanted!r}; run `ledger reindex`"
+            )
+    return None
+
+
+def _order(row: tuple[Any, ...]) -> tuple[str, ...]:
+    return tuple("" if v is None else str(v) for v in row)
+
+
+#: The column of each table that names a log position.
+_POSITION: Final = {
+    "incidents": 4,
+    "sources": 5,
+    "terms": 3,
+    "reports": 15,
+    "report_versions": 13,
+    "report_changes": 0,
+}

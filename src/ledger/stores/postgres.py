@@ -520,6 +520,30 @@ class PostgresStore:
 
         self._guard("rebuilding the read model", rebuild)
 
+    def check_read_model(self) -> tuple[int, str] | None:
+        def check(conn: psycopg.Connection[Any]) -> tuple[int, str] | None:
+            # One repeatable-read snapshot: the tables and the log agree within it.
+            with conn.transaction():
+                conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+                db = self._db(conn)
+                streams = [
+                    str(row[0])
+                    for row in db.rows(
+                        "SELECT stream FROM {p}events WHERE version = 1 ORDER BY position"
+                    )
+                ]
+                query = sql.SQL(
+                    "SELECT {} FROM {}.events WHERE stream = %s ORDER BY version"
+                ).format(_COLUMNS, sql.Identifier(self.schema))
+
+                def read_stream(stream: str) -> list[Record]:
+                    return [_record(row) for row in conn.execute(query, (stream,))]
+
+                head = _head(conn, self._sql_head)
+                return _readmodel.first_difference(db, read_stream, streams, head)
+
+        return self._guard("checking the read model", check)
+
     def report_incident(self, report_id: str) -> str | None:
         return self._guard(
             "read model", lambda conn: _readmodel.report_incident(self._db(conn), report_id)

@@ -13,9 +13,9 @@ import os
 import sqlite3
 import threading
 import urllib.parse
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import Any, Final, TypeVar
+from typing import Final, TypeVar
 
 from ledger.codec import format_time, parse_time
 from ledger.errors import LedgerError, StoreError
@@ -105,12 +105,21 @@ class _NotNew(Exception):  # noqa: N818 - a signal between two methods, never se
 
 
 class SQLiteStore:
-    def __init__(self, path: str | os.PathLike[str], *, durable: bool = True) -> None:
+    def __init__(
+        self,
+        path: str | os.PathLike[str],
+        *,
+        durable: bool = True,
+        read_only: bool | None = None,
+    ) -> None:
+        """Open (or create) the ledger file at `path`. A file this process may not write is
+        opened `read_only` unless told otherwise: it answers every query, and refuses writes."""
         self.path = os.fspath(path)
         self._lock = threading.Lock()
-        #: A file this process may not write is opened read-only: it can still be queried.
         self.read_only = (
             self.path != ":memory:" and Path(self.path).exists() and not _writable(self.path)
+            if read_only is None
+            else read_only
         )
         try:
             self._conn = sqlite3.connect(
@@ -122,7 +131,7 @@ class SQLiteStore:
             )
         except sqlite3.Error as exc:
             raise StoreError(f"cannot open {self.path!r} as a SQLite database: {exc}") from exc
-        self._db = _SQLiteDatabase(self._conn)
+        self._db = _readmodel.SQLiteDatabase(self._conn)
         try:
             self._refuse_foreign()
             if self.read_only:
@@ -501,23 +510,41 @@ class SQLiteStore:
             )
         with self._transaction():
             head = self._head()
-            streams = [
-                row[0]
-                for row in self._conn.execute(
-                    "SELECT stream FROM events WHERE version = 1 ORDER BY position"
-                )
-            ]
-
-            def read_stream(stream: str) -> list[Record]:
-                rows = self._conn.execute(
-                    f"SELECT {_COLUMNS} FROM events WHERE stream = ? ORDER BY version",  # noqa: S608
-                    (stream,),
-                ).fetchall()
-                return [_record(row) for row in rows]
+            streams = self._streams()
 
             self._guard(
-                lambda: _readmodel.rebuild(self._db, read_stream, streams, head, progress=progress)
+                lambda: _readmodel.rebuild(
+                    self._db, self._stream_records, streams, head, progress=progress
+                )
             )
+
+    def _streams(self) -> list[str]:
+        return [
+            row[0]
+            for row in self._conn.execute(
+                "SELECT stream FROM events WHERE version = 1 ORDER BY position"
+            )
+        ]
+
+    def _stream_records(self, stream: str) -> list[Record]:
+        rows = self._conn.execute(
+            f"SELECT {_COLUMNS} FROM events WHERE stream = ? ORDER BY version",  # noqa: S608
+            (stream,),
+        ).fetchall()
+        return [_record(row) for row in rows]
+
+    def check_read_model(self) -> tuple[int, str] | None:
+        with self._lock:
+            # One read transaction: the tables and the log it compares them with agree.
+            self._guard(lambda: self._conn.execute("BEGIN"))
+            try:
+                return self._guard(
+                    lambda: _readmodel.first_difference(
+                        self._db, self._stream_records, self._streams(), self._head()
+                    )
+                )
+            finally:
+                self._conn.execute("ROLLBACK")
 
     def report_incident(self, report_id: str) -> str | None:
         with self._lock:
@@ -530,25 +557,6 @@ class SQLiteStore:
     def close(self) -> None:
         with self._lock:
             self._conn.close()
-
-
-class _SQLiteDatabase:
-    """The read model's view of the store's connection (see `_readmodel.Database`)."""
-
-    def __init__(self, conn: sqlite3.Connection) -> None:
-        self._conn = conn
-
-    def sql(self, text: str) -> str:
-        return text.replace("{p}", "")
-
-    def rows(self, text: str, params: Sequence[object] = ()) -> list[tuple[Any, ...]]:
-        return self._conn.execute(self.sql(text), params).fetchall()
-
-    def run(self, text: str, params: Sequence[object] = ()) -> None:
-        self._conn.execute(self.sql(text), params)
-
-    def run_many(self, text: str, rows: Iterable[Sequence[object]]) -> None:
-        self._conn.executemany(self.sql(text), rows)
 
 
 def _writable(path: str) -> bool:
