@@ -97,7 +97,7 @@ def test_opening_and_one_answer_read_only_what_the_question_touches(tmp_path: Pa
     path = tmp_path / "l.db"
     _two_incidents(path)
     store = Counting(SQLiteStore(path))
-    ledger = Ledger(store, actor="reader")  # type: ignore[arg-type]
+    ledger = Ledger(store, actor="reader")
     assert store.reads == []  # opening reads the head and the read model's position only
     tally = ledger.tally("coast", as_of=T0 + dt.timedelta(hours=5))
     assert len(tally.entries) == 1
