@@ -19,6 +19,11 @@ _ID_RE: Final = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}$")
 MAX_TEXT: Final = 20_000
 
 
+def is_id(value: object) -> bool:
+    """Whether `value` could name something: what a lookup asks before it asks a store."""
+    return isinstance(value, str) and _ID_RE.fullmatch(value) is not None
+
+
 def check_id(field: str, value: object) -> str:
     """Identifiers (incidents, sources, reports) are short, so they stay usable in URLs and CLIs."""
     if not isinstance(value, str) or not _ID_RE.match(value):

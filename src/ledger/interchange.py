@@ -507,13 +507,13 @@ def restore_log(
             progress("checking", item.record_position, digest.position)
     _, records = _open_export(lines(), registry, decode=False)
     hashes = _append_runs(store, records, digest, progress)
-    if progress is not None:
-        progress("verifying", digest.position, None)
-    _check_restored(store, hashes, digest, registry)
     # The records were appended as bytes; the read model is derived from them in one pass.
     store.rebuild_read_model(
         None if progress is None else lambda done, total: progress("indexing", done, total)
     )
+    if progress is not None:
+        progress("verifying", digest.position, None)
+    _check_restored(store, hashes, digest, registry)
     if isinstance(target, Ledger):
         target.sync()
     return digest

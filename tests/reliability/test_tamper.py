@@ -62,6 +62,15 @@ def tampered(pristine: Pristine, trick: Callable[[sqlite3.Connection], None]) ->
     return path
 
 
+def rebuilt(path: Path) -> None:
+    """Derive the read model afresh from the (tampered) log, as `ledger reindex` would."""
+    store = SQLiteStore(path, durable=False)
+    try:
+        store.rebuild_read_model()
+    finally:
+        store.close()
+
+
 def verify(path: Path, against: Digest | None = None) -> IntegrityReport:
     store = SQLiteStore(path, durable=False)
     try:
@@ -153,6 +162,9 @@ def test_records_deleted_from_the_end_are_caught_by_a_digest(
         conn.execute("DELETE FROM events WHERE position > ?", (keep,))
 
     path = tampered(pristine, truncate)
+    # The read model still reflects the whole log: the missing end shows without a digest.
+    assert_caught(verify(path), keep + 1, ProblemKind.READ_MODEL)
+    rebuilt(path)  # as a careful tamperer would
     assert verify(path).ok, "a prefix of a log is a valid log"
     assert_caught(verify(path, against=pristine.digest), keep + 1, ProblemKind.TRUNCATED)
 
@@ -218,6 +230,9 @@ def test_a_wholly_forged_chain_is_caught_by_a_published_digest(
         tamper.rechain(conn, start=p)
 
     path = tampered(pristine, rewrite)
+    # The read model records the head's hash, which the forged chain no longer ends in.
+    assert not verify(path).ok
+    rebuilt(path)  # as a careful forger would
     assert verify(path).ok, "a consistent forgery is a valid chain; only a digest exposes it"
     with Ledger.open(pristine.path) as original:
         digest = _digest_at(original, published)

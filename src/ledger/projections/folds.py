@@ -20,6 +20,7 @@ from typing import Any, Final
 
 import attrs
 
+from ledger._fields import is_id
 from ledger.codec import EVENTS, EventRegistry, load_body
 from ledger.errors import ProjectionError
 from ledger.events import (
@@ -112,6 +113,8 @@ class Folds:
     def incident(self, incident: str) -> IncidentFold:
         """The incident's fold, with every event of its stream appended so far; an incident
         never opened gives a fold whose `opened` is None."""
+        if not is_id(incident):
+            return IncidentFold(incident=incident)  # nothing can be stored under it
         fold = self._incidents.get(incident)
         if fold is None:
             fold = IncidentFold(incident=incident)
@@ -172,6 +175,8 @@ class Folds:
 
     def report(self, report_id: str) -> tuple[IncidentFold, ReportState] | None:
         """The report's incident fold and its state now; None for an id nobody filed."""
+        if not is_id(report_id):
+            return None
         incident = self.store.report_incident(report_id)
         if incident is None:
             return None

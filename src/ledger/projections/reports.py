@@ -32,13 +32,10 @@ from ledger.events import (
     Event,
     ReportFiled,
     ReportRevised,
-    SourceRegistered,
     StoredEvent,
-    TaxonomyExtended,
 )
 from ledger.figures import Figure
 from ledger.state import ReportState, VersionState, fold_report, next_version, replace_report
-from ledger.taxonomy import DEFAULT_TAXONOMY, Dimension, Taxonomy
 from ledger.values import Provenance
 
 
@@ -213,9 +210,6 @@ class ReportIndex:
     tracks: dict[str, ReportTrack] = attrs.field(factory=dict)
     #: incident -> the ids of its reports, in filing order.
     by_incident: dict[str, list[str]] = attrs.field(factory=dict)
-    #: source id -> its registration.
-    sources: dict[str, SourceRegistered] = attrs.field(factory=dict)
-    taxonomy: Taxonomy = DEFAULT_TAXONOMY
     #: incident -> its tracks ordered by (`earliest`, filing position), kept as they change.
     _by_earliest: dict[str, list[tuple[dt.datetime, int, ReportTrack]]] = attrs.field(
         factory=dict, init=False, repr=False, eq=False
@@ -243,14 +237,10 @@ class ReportIndex:
         return _known([self.tracks[r] for r in self.report_ids(incident)], known_at)
 
     def add(self, stored: StoredEvent) -> None:
-        """Fold any stored event: report events into their track, the rest where they go."""
+        """Fold any stored event: report events into their track; others hold no report."""
         event = stored.event
         if isinstance(event, REPORT_EVENTS):
             self._fold(stored, event, None)
-        elif isinstance(event, SourceRegistered):
-            self.sources[event.source] = event
-        elif isinstance(event, TaxonomyExtended):
-            self.taxonomy = self.taxonomy.extended(event.dimension, event.term, event.parent)
 
     def take(self, stored: StoredEvent, before: ReportState | None, after: ReportState) -> None:
         """Fold a stored report event whose fold its appender computed while checking it:
@@ -333,7 +323,8 @@ class ReportIndexProjection:
 
     name: Final = "ledger.report-index"
     #: 2: tracks of states and positions replaced lists of events (checkpoints of 1 rebuild).
-    version: Final = 2
+    #: 3: sources and the taxonomy left the index for the `$ledger` fold.
+    version: Final = 3
 
     def __init__(self, registry: EventRegistry = EVENTS) -> None:
         self._registry = registry
@@ -366,15 +357,7 @@ class ReportIndexProjection:
             }
             for report_id, track in state.tracks.items()
         }
-        body = {
-            "tracks": tracks,
-            "by_incident": state.by_incident,
-            "sources": [encode(s) for s in state.sources.values()],
-            "taxonomy": [
-                encode(TaxonomyExtended(dimension=d, term=t, parent=p))
-                for d, t, p in _extensions(state.taxonomy)
-            ],
-        }
+        body = {"tracks": tracks, "by_incident": state.by_incident}
         return json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode()
 
     def load(self, data: bytes) -> ReportIndex:
@@ -401,23 +384,6 @@ class ReportIndexProjection:
                     marks=[(decode(e), report(before)) for _, e, before in raw["marks"]],
                 )
             index.order_all()
-            for raw in body["sources"]:
-                source = decode(raw)
-                assert isinstance(source, SourceRegistered)  # noqa: S101
-                index.sources[source.source] = source
-            for raw in body["taxonomy"]:
-                ext = decode(raw)
-                assert isinstance(ext, TaxonomyExtended)  # noqa: S101
-                index.taxonomy = index.taxonomy.extended(ext.dimension, ext.term, ext.parent)
         except Exception as exc:  # any failure, cattrs' groups included, means "rebuild"
             raise CodecError(f"checkpoint of {self.name!r} cannot be loaded: {exc}") from exc
         return index
-
-
-def _extensions(taxonomy: Taxonomy) -> Iterator[tuple[Dimension, str, str | None]]:
-    """The terms `taxonomy` adds to the default one, parents before children."""
-    for dimension in Dimension:
-        default = DEFAULT_TAXONOMY.terms(dimension)
-        for term, parent in taxonomy.terms(dimension).items():
-            if term not in default:
-                yield dimension, term, parent

@@ -531,9 +531,23 @@ def first_difference(
     tables are derived afresh into a scratch file (bounded memory) and compared row by row.
     The position is the differing row's, or the head's for a row that has none."""
     reflected = head(db)
-    if reflected is None or (reflected.position, reflected.hash) != (head_.position, head_.hash):
-        shown = "never built" if reflected is None else f"at {reflected.position}"
-        return head_.position, f"the read model reflects the log {shown}, not its head"
+    if reflected is None:
+        return head_.position, "the read model was never built: run `ledger reindex`"
+    if reflected.position > head_.position:
+        return head_.position + 1, (
+            f"the read model reflects {reflected.position} records, but the log holds "
+            f"{head_.position}: records were removed from its end"
+        )
+    if reflected.position < head_.position:
+        return reflected.position + 1, (
+            f"the read model reflects only the first {reflected.position} records: run "
+            "`ledger reindex`"
+        )
+    if reflected.hash != head_.hash:
+        return head_.position, (
+            "the read model reflects a log whose head had another hash: the log was "
+            "rewritten, or the read model copied from another"
+        )
     with tempfile.TemporaryDirectory(prefix="ledger-verify-") as directory:
         conn = sqlite3.connect(Path(directory) / "expected.db", isolation_level=None)
         try:
