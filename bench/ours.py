@@ -25,6 +25,7 @@ from ledger.events import (
     TaxonomyExtended,
 )
 from ledger.figures import Figure
+from ledger.projections.reports import ReportIndex, ReportIndexProjection
 from ledger.projections.tally import Tally
 from ledger.taxonomy import DEFAULT_TAXONOMY, Dimension
 from ledger.values import Period, Provenance, SourceKind
@@ -139,11 +140,17 @@ def append_singly(ledger: Ledger, ops: Sequence[Op]) -> None:
         ledger.append([to_event(op)], reason="bench")
 
 
-def replay(path: Path) -> tuple[Ledger, list[Tally]]:
-    """Open the file cold: read, decode and fold the whole log, then tally every incident."""
-    ledger = Ledger.open(path, actor="bench")
-    incidents = [opened.incident for opened in ledger.incidents()]
-    return ledger, [ledger.tally(incident) for incident in incidents]
+def replay(path: Path) -> ReportIndex:
+    """A custom projection's full replay: read, decode and fold the whole log (the report
+    index, folded by a `ProjectionRunner` as a user's own projection would be)."""
+    with Ledger.open(path, actor="bench") as ledger:
+        return ledger.runner(ReportIndexProjection()).replay()
+
+
+def rebuild(path: Path) -> None:
+    """Derive the read model afresh from the whole log, as `ledger reindex` does."""
+    with Ledger.open(path, actor="bench") as ledger:
+        ledger.reindex()
 
 
 def as_of(ledger: Ledger, incident: str, when: dt.datetime) -> Tally:

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
-import uuid
 from collections.abc import Iterable
 from typing import TypeVar
 
@@ -33,6 +32,14 @@ from ledger.taxonomy import ROOT, Dimension
 from ledger.values import Period, Provenance, SourceKind
 
 _E = TypeVar("_E", bound=enum.Enum)
+
+
+def _new_report_id() -> str:
+    """A random (version 4) UUID as 32 hex digits; `uuid` itself is imported only here, as it
+    brings `platform` along, which a command that names its report never needs."""
+    import uuid  # noqa: PLC0415
+
+    return uuid.uuid4().hex
 
 
 def open_incident(
@@ -97,7 +104,7 @@ def file_report(
     return [
         ReportFiled(
             incident=incident,
-            report_id=uuid.uuid4().hex if report_id is None else report_id,
+            report_id=_new_report_id() if report_id is None else report_id,
             source=source,
             metric=metric,
             group=group,

@@ -14,13 +14,14 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from types import TracebackType
-from typing import Any, Final, Self, TypeVar
+from typing import TYPE_CHECKING, Any, Final, Self, TypeVar
 
 from ledger import commands
 from ledger._fields import check_id, check_text, utc
 from ledger.codec import EVENTS, EventRegistry
 from ledger.errors import UnknownIncidentError, UnknownReportError, ValidationError
 from ledger.events import (
+    GLOBAL_STREAM,
     REPORT_EVENTS,
     Event,
     IncidentOpened,
@@ -40,7 +41,9 @@ from ledger.state import LedgerState, ReportState
 from ledger.subscription import Subscription
 from ledger.taxonomy import ROOT, Dimension, Taxonomy
 from ledger.values import Period, Provenance, SourceKind
-from ledger.verify import Digest, IntegrityReport
+
+if TYPE_CHECKING:  # the verifier is loaded by the commands that verify
+    from ledger.verify import Digest, IntegrityReport
 
 Clock = Callable[[], dt.datetime]
 S = TypeVar("S")
@@ -199,6 +202,8 @@ class Ledger:
 
     def digest(self) -> Digest:
         """The store's head as a digest to publish; verify first if the log is not trusted."""
+        from ledger.verify import Digest  # noqa: PLC0415
+
         head = self.store.head()
         return Digest(position=head.position, hash=head.hash)
 
@@ -526,6 +531,10 @@ class Ledger:
                 ]
                 stored = self.store.append(new, now=self._now())
                 return [decode_record(record, self._registry) for record in stored]
+            # Anything that is not an event is refused by the check below, naming it.
+            streams = {event.stream for event in events if isinstance(event, Event)}
+            for stream in streams:  # up to date once; the check reads them as they are
+                self._folds.current() if stream == GLOBAL_STREAM else self._folds.incident(stream)
             scratch = self._folds.state().fork()
             folds: list[tuple[ReportState | None, ReportState] | None] = []
             for event in events:
@@ -547,9 +556,7 @@ class Ledger:
             ]
             # Checking read each stream the batch touches up to its version now; the store
             # refuses the batch if any moved on since (another writer), and nothing is lost.
-            expected = {
-                stream: self._folds.version(stream) for stream in {e.stream for e in events}
-            }
+            expected = {stream: self._folds.version(stream) for stream in streams}
             records = self.store.append(new, now=self._now(), expected=expected)
             return self._folded(records, new, folds)
 

@@ -27,6 +27,7 @@ from ledger.events import (
     GLOBAL_STREAM,
     REPORT_EVENTS,
     IncidentOpened,
+    ReportFiled,
     SourceRegistered,
     StoredEvent,
     TaxonomyExtended,
@@ -100,6 +101,8 @@ class Folds:
         self._limit = cache_events
         self._held = 0
         self._incidents: collections.OrderedDict[str, IncidentFold] = collections.OrderedDict()
+        #: report id -> its incident, for the reports of the folds held.
+        self._homes: dict[str, str] = {}
         self.ledgerwide = GlobalFold()
 
     def current(self) -> GlobalFold:
@@ -110,9 +113,11 @@ class Folds:
                 fold.fold(decode_record(record, self._registry))
         return fold
 
-    def incident(self, incident: str) -> IncidentFold:
+    def incident(self, incident: str, *, fresh: bool = True) -> IncidentFold:
         """The incident's fold, with every event of its stream appended so far; an incident
-        never opened gives a fold whose `opened` is None."""
+        never opened gives a fold whose `opened` is None. Without `fresh`, a fold already
+        held is taken as it is: checking a batch, whose streams `Ledger.append` brought up
+        to date and whose append the store refuses if any moved on since."""
         if not is_id(incident):
             return IncidentFold(incident=incident)  # nothing can be stored under it
         fold = self._incidents.get(incident)
@@ -121,6 +126,8 @@ class Folds:
             self._incidents[incident] = fold
         else:
             self._incidents.move_to_end(incident)
+            if not fresh:
+                return fold
         if self.store.stream_version(incident) != fold.version:
             before = fold.version
             revision, revise = self._registry.revision, fold.index.revise
@@ -132,6 +139,8 @@ class Folds:
                     continue
                 body = self._registry.decode_raw(raw, position=record.position)
                 fold.fold(stored_event(record, body))
+                if isinstance(body.event, ReportFiled):
+                    self._homes[body.event.report_id] = incident
             self._held += fold.version - before
             self._evict(keep=incident)
         return fold
@@ -155,6 +164,8 @@ class Folds:
         if fold is None or fold.version != stored.version - 1:
             return  # evicted meanwhile, or not held: read from the store when next used
         fold.fold(stored, states)
+        if isinstance(stored.event, ReportFiled):
+            self._homes[stored.event.report_id] = stored.stream
         self._held += 1
         self._evict(keep=stored.stream)
 
@@ -172,15 +183,22 @@ class Folds:
                 continue
             del self._incidents[incident]
             self._held -= fold.version
+            for report_id in fold.index.tracks:
+                self._homes.pop(report_id, None)
 
-    def report(self, report_id: str) -> tuple[IncidentFold, ReportState] | None:
-        """The report's incident fold and its state now; None for an id nobody filed."""
+    def report(
+        self, report_id: str, *, fresh: bool = True
+    ) -> tuple[IncidentFold, ReportState] | None:
+        """The report's incident fold and its state now; None for an id nobody filed.
+        `fresh` as for `incident`."""
         if not is_id(report_id):
             return None
-        incident = self.store.report_incident(report_id)
+        incident = None if fresh else self._home(report_id)
+        if incident is None:
+            incident = self.store.report_incident(report_id)
         if incident is None:
             return None
-        fold = self.incident(incident)
+        fold = self.incident(incident, fresh=fresh)
         track = fold.index.tracks.get(report_id)
         if track is None:
             raise ProjectionError(
@@ -190,8 +208,13 @@ class Folds:
             )
         return fold, track.state
 
+    def _home(self, report_id: str) -> str | None:
+        """The incident of a report one of the held folds holds."""
+        return self._homes.get(report_id)
+
     def state(self) -> LedgerState:
-        """The state commands are checked against, reading through these folds."""
+        """The state commands are checked against, reading through these folds as they are
+        held (see `incident`): bring the streams a batch touches up to date first."""
         ledgerwide = self.current()
         return LedgerState(
             incidents=_Incidents(self),
@@ -218,7 +241,7 @@ class _Incidents(_ReadOnly):
     def __getitem__(self, incident: str) -> IncidentOpened:
         if not isinstance(incident, str):
             raise KeyError(incident)
-        opened = self._folds.incident(incident).opened
+        opened = self._folds.incident(incident, fresh=False).opened
         if opened is None:
             raise KeyError(incident)
         return opened
@@ -242,7 +265,7 @@ class _Reports(_ReadOnly):
         self._folds = folds
 
     def __getitem__(self, report_id: str) -> ReportState:
-        found = self._folds.report(report_id) if isinstance(report_id, str) else None
+        found = self._folds.report(report_id, fresh=False) if isinstance(report_id, str) else None
         if found is None:
             raise KeyError(report_id)
         return found[1]

@@ -271,9 +271,16 @@ class _Reports:
         self.filed: set[str] = set()
         #: Each report's first and last position in the batch.
         self.spans: dict[str, tuple[int, int]] = {}
-        #: (report, version) -> the record that last changed that version.
-        self.versions: dict[tuple[str, int], Record] = {}
+        #: (report, version) -> that version's row, as the batch last changed it.
+        self.versions: dict[tuple[str, int], tuple[object, ...]] = {}
         self.changes: list[tuple[object, ...]] = []
+        #: A batch shares one recorded time: its text is made once.
+        self._recorded: tuple[object, str] = (None, "")
+
+    def _recorded_text(self, record: Record) -> str:
+        if self._recorded[0] != record.recorded_at:
+            self._recorded = (record.recorded_at, format_time(record.recorded_at))
+        return self._recorded[1]
 
     def add(self, db: Database, record: Record, new: NewRecord, event: Event) -> None:
         assert isinstance(event, REPORT_EVENTS)  # noqa: S101 - `write` checked
@@ -289,9 +296,16 @@ class _Reports:
         self.spans[report_id] = (first, record.position)
         if isinstance(event, ReportFiled):
             self.filed.add(report_id)
+        recorded_at = self._recorded_text(record)
         version = _changed_version(event, after)
-        if version is not None:
-            self.versions[report_id, version] = record
+        if version is None:  # a retraction or a void: effective at its own time, or none
+            reported_at = (
+                format_time(event.reported_at) if isinstance(event, ReportRetracted) else None
+            )
+        else:
+            row = _version_row(report_id, version, after.versions[version], record, recorded_at)
+            self.versions[report_id, version] = row
+            reported_at = str(row[5])  # when the version it changed takes effect
         self.changes.append(
             (
                 record.position,
@@ -299,8 +313,8 @@ class _Reports:
                 event.incident,
                 _KIND[type(event)],
                 version,
-                _reported_at(event, after),
-                format_time(record.recorded_at),
+                reported_at,
+                recorded_at,
                 new.actor,
                 new.reason,
             )
@@ -338,10 +352,7 @@ class _Reports:
             " via = excluded.via, citation = excluded.citation, quote = excluded.quote,"
             " verification = excluded.verification, notes = excluded.notes,"
             " position = excluded.position, recorded_at = excluded.recorded_at",
-            [
-                _version_row(report_id, index, self.states[report_id].versions[index], record)
-                for (report_id, index), record in self.versions.items()
-            ],
+            list(self.versions.values()),
         )
         db.run_many(
             "INSERT INTO {p}report_changes VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", self.changes
@@ -368,7 +379,7 @@ def _report_row(state: ReportState) -> tuple[object, ...]:
 
 
 def _version_row(
-    report_id: str, index: int, version: VersionState, record: Record
+    report_id: str, index: int, version: VersionState, record: Record, recorded_at: str
 ) -> tuple[object, ...]:
     provenance, period = version.provenance, version.period
     return (
@@ -386,7 +397,7 @@ def _version_row(
         provenance.verification.value,
         provenance.notes,
         record.position,
-        format_time(record.recorded_at),
+        recorded_at,
     )
 
 
@@ -416,15 +427,6 @@ def _changed_version(event: Event, after: ReportState) -> int | None:
         return len(after.versions) - 1
     if isinstance(event, ReportCorrected):
         return event.version
-    return None
-
-
-def _reported_at(event: Event, after: ReportState) -> str | None:
-    """When the change takes effect on the reported clock, as `HistoryEntry` says."""
-    if isinstance(event, ReportFiled | ReportRevised | ReportRetracted):
-        return format_time(event.reported_at)
-    if isinstance(event, ReportCorrected):
-        return format_time(after.versions[event.version].reported_at)
     return None
 
 
