@@ -363,7 +363,7 @@ def test_progress_shows_on_a_terminal_only(tmp_path: Path, monkeypatch: pytest.M
     terminal = FakeTerminal()
     shown = Run("--db", tmp_path / "b.db", "import", SEED, stderr=terminal)
     assert shown.code == 0
-    assert "\rimport: appended 21 of 21 (100%)" in shown.err
+    assert "\rimport: lines 18 of 18 (100%)" in shown.err
     answer = Run("--db", tmp_path / "b.db", "tally", INCIDENT, stderr=FakeTerminal())
     assert answer.err == ""  # opening reads the head, not the log: nothing to show
     with sqlite3.connect(tmp_path / "b.db") as conn:  # as a library without the read model

@@ -65,14 +65,14 @@ def test_the_seed_file_imports_to_the_python_examples_tallies() -> None:
         "retraction": 1,
     }  # fmt: skip
     # Three places join the taxonomy with the incident, as `open_incident` does.
-    assert len(summary.events) == 21
+    assert summary.positions == range(1, 22)
     python = seed_by_python()
     for as_of in (None, SATURDAY):
         assert ledger.tally(story.INCIDENT, as_of=as_of) == python.tally(
             story.INCIDENT, as_of=as_of
         )
-    # One batch: every event of the import was recorded at one instant.
-    assert len({e.recorded_at for e in summary.events}) == 1
+    # One transaction: every event of the import was recorded at one instant.
+    assert len({e.recorded_at for e in ledger.events()}) == 1
 
 
 def test_each_line_keeps_its_own_reason() -> None:
@@ -273,3 +273,21 @@ def test_an_empty_ledger_exports_and_restores() -> None:
     assert json.loads(text)["format"] == EXPORT_FORMAT
     target = Ledger.in_memory(actor="x")
     assert restore_log(target, text.splitlines()).position == 0
+
+
+@pytest.mark.parametrize("bad_at", [3, 12, 19])
+def test_an_import_in_many_batches_is_still_all_or_nothing(tmp_path: Path, bad_at: int) -> None:
+    lines = SEED.read_text(encoding="utf-8").splitlines()
+    lines.insert(bad_at - 1, '{"type": "revision", "report_id": "nobody-filed-this"}')
+    with Ledger.open(tmp_path / "l.db", actor="importer") as ledger:
+        with pytest.raises(LineError) as caught:
+            import_lines(ledger, lines, batch=4)  # the bad line falls in a later batch
+        assert caught.value.line == bad_at
+        assert ledger.position == 0  # the batches before it were never committed
+        assert ledger.incidents() == []
+        assert ledger.store.check_read_model() is None
+        good = [line for n, line in enumerate(lines, start=1) if n != bad_at]
+        summary = import_lines(ledger, good, batch=4)
+        assert summary.positions == range(1, 22)
+    with Ledger.open(tmp_path / "l.db") as reopened:
+        assert reopened.tally(story.INCIDENT) == seed_by_python().tally(story.INCIDENT)

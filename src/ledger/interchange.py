@@ -27,9 +27,9 @@ import cattrs
 from cattrs.errors import AttributeValidationNote, IterableValidationNote
 
 from ledger import commands
-from ledger.codec import EVENTS, EventRegistry, converter, describe_value
+from ledger._fields import is_id
+from ledger.codec import EVENTS, DecodedBody, EventRegistry, converter, describe_value
 from ledger.errors import (
-    ConcurrencyError,
     IntegrityError,
     LedgerError,
     LineError,
@@ -38,12 +38,10 @@ from ledger.errors import (
 )
 from ledger.events import (
     Event,
-    StoredEvent,
 )
 from ledger.figures import Figure
 from ledger.ledger import Ledger
 from ledger.log import GENESIS_HASH, NewRecord, Store, chain_hash
-from ledger.retry import retry_on_conflict
 from ledger.state import LedgerState
 from ledger.taxonomy import ROOT, Dimension
 from ledger.values import Period, Provenance, SourceKind
@@ -246,11 +244,16 @@ _NEEDS_REASON: Final = ("correction", "void")
 
 @attrs.frozen(kw_only=True, slots=True)
 class ImportSummary:
-    """What an import appended: how many lines of each type, and the stored events."""
+    """What an import appended: how many lines of each type, and where its events went."""
 
     lines: int
     counts: dict[str, int]
-    events: tuple[StoredEvent, ...]
+    #: The positions of the events appended, in order (empty if the file held nothing new).
+    positions: range
+
+
+#: Lines checked and appended together: an import holds one such batch in memory at a time.
+IMPORT_BATCH: Final = 10_000
 
 
 def import_lines(
@@ -260,48 +263,49 @@ def import_lines(
     actor: str | None = None,
     reason: str | None = None,
     progress: Progress | None = None,
+    batch: int = IMPORT_BATCH,
 ) -> ImportSummary:
-    """Check every line, then append all of them as one batch; on any error, nothing.
+    """Check and append every line, in one transaction; on any error, nothing is written.
 
-    A bad line raises `LineError` naming its number (from 1) and field. Each line's own
-    `"reason"` is stored with its events; `reason` is the default for lines without one.
-    Blank lines are skipped but counted, so numbers match the file's.
+    Lines are read, checked and appended `batch` at a time, so memory holds one batch (and
+    the folds of the incidents it touches), whatever the file's length. A bad line raises
+    `LineError` naming its number (from 1) and field. Each line's own `"reason"` is stored
+    with its events; `reason` is the default for lines without one. Blank lines are
+    skipped but counted, so numbers match the file's.
     """
-    parsed = _parse_lines(lines, progress)
     counts: dict[str, int] = {}
-    for _, kind, _line in parsed:
-        counts[kind] = counts.get(kind, 0) + 1
-
-    def attempt() -> list[StoredEvent]:
-        events, reasons = _check_lines(parsed, ledger.scratch(), reason, progress=progress)
-        if not events:
-            return []
-        if progress is not None:
-            progress("appending", len(events), None)
-        try:
-            return ledger.append(events, actor=actor, reasons=reasons)
-        except ConcurrencyError:
-            raise
-        except LedgerError:
-            # Another writer changed the ledger between our check and the append: check
-            # again against what it wrote, so the error names the line it broke.
-            _check_lines(parsed, ledger.scratch(), reason)
-            raise
-
-    stored = retry_on_conflict(attempt)
+    first = last = 0
+    read = 0
+    with ledger.transaction():
+        for read, block in _blocks(lines, batch):
+            parsed = [(number, *_parse_line(number, text)) for number, text in block]
+            for _, kind, _line in parsed:
+                counts[kind] = counts.get(kind, 0) + 1
+            events, reasons = _check_lines(parsed, ledger.scratch(), reason)
+            if events:
+                stored = ledger.append(events, actor=actor, reasons=reasons)
+                first, last = first or stored[0].position, stored[-1].position
+            if progress is not None:
+                progress("lines", read, None)
     if progress is not None:
-        progress("appended", len(stored), len(stored))
-    return ImportSummary(lines=len(parsed), counts=counts, events=tuple(stored))
+        progress("lines", read, read)
+    positions = range(first, last + 1) if first else range(0)
+    return ImportSummary(lines=read, counts=counts, positions=positions)
 
 
-def _parse_lines(lines: Iterable[str], progress: Progress | None) -> list[tuple[int, str, _Line]]:
-    parsed: list[tuple[int, str, _Line]] = []
+def _blocks(lines: Iterable[str], size: int) -> Iterator[tuple[int, list[tuple[int, str]]]]:
+    """The numbered lines that are not blank, `size` at a time, each block with the number
+    of the last line read; blank lines are counted, never appended."""
+    block: list[tuple[int, str]] = []
+    number = 0
     for number, text in enumerate(lines, start=1):
         if text.strip():
-            parsed.append((number, *_parse_line(number, text)))
-        if progress is not None and number % _EVERY == 0:
-            progress("reading", number, None)
-    return parsed
+            block.append((number, text))
+            if len(block) >= size:
+                yield number, block
+                block = []
+    if block or number:
+        yield number, block
 
 
 def _parse_line(number: int, text: str) -> tuple[str, _Line]:
@@ -471,11 +475,14 @@ def export_log(source: Ledger | Store, out: TextIO, *, progress: Progress | None
 
 @attrs.frozen(kw_only=True, slots=True)
 class _Restored:
+    line: int
     recorded_at: dt.datetime
     record_position: int
     version: int
     hash: str
     record: NewRecord
+    #: The decoded body, where the pass decodes.
+    body: DecodedBody | None
 
 
 def restore_log(
@@ -487,14 +494,19 @@ def restore_log(
 ) -> Digest:
     """Load an export into an empty ledger, reproducing every record and hash; verify it.
 
-    The whole file is checked first (each body decodes, each hash follows, the file ends at
-    its header's head), so a bad or truncated file writes nothing and raises `LineError`.
-    Records are then appended in runs that share a recorded time. `source` is a path (read
-    twice, in constant memory) or lines (held in memory). Returns the restored head's digest.
-    If the process dies midway, the target holds a verified prefix of the export: discard it
-    and restore again.
+    The file is read twice. The first pass checks the file alone: every body decodes, every
+    hash follows, positions and stream versions are dense, and the file ends at its
+    header's head. The second appends, in one transaction, runs of records that share a
+    recorded time, each event checked first against every domain rule appending would run
+    (an unknown report, an id taken, a term without its parent); the restored log is then
+    verified against the header's digest before the transaction commits. Any failure raises
+    (a `LineError` names the line) and leaves the target as empty as it was.
+
+    `source` is a path (read twice, in constant memory) or lines (held in memory). Returns
+    the restored head's digest.
     """
-    store = _store_of(target)
+    ledger = target if isinstance(target, Ledger) else Ledger(target, registry=registry)
+    store = ledger.store
     lines = _rereadable(source)
     head = store.head()
     if head.position != 0:
@@ -505,36 +517,49 @@ def restore_log(
     for item in records:
         if progress is not None and item.record_position % _EVERY == 0:
             progress("checking", item.record_position, digest.position)
-    _, records = _open_export(lines(), registry, decode=False)
-    hashes = _append_runs(store, records, digest, progress)
-    # The records were appended as bytes; the read model is derived from them in one pass.
-    store.rebuild_read_model(
-        None if progress is None else lambda done, total: progress("indexing", done, total)
-    )
-    if progress is not None:
-        progress("verifying", digest.position, None)
-    _check_restored(store, hashes, digest, registry)
-    if isinstance(target, Ledger):
-        target.sync()
+    _, records = _open_export(lines(), registry, decode=True)
+    with ledger.transaction():
+        _append_runs(ledger, records, digest, progress)
+        if progress is not None:
+            progress("verifying", digest.position, None)
+        verify_log(store, against=digest, registry=registry).raise_for_problem()
     return digest
 
 
 def _append_runs(
-    store: Store, records: Iterable[_Restored], digest: Digest, progress: Progress | None
-) -> list[str]:
-    """Append each run of records that share a recorded time, at that time; their hashes."""
+    ledger: Ledger, records: Iterable[_Restored], digest: Digest, progress: Progress | None
+) -> None:
+    """Append each run of records that share a recorded time, at that time, checking each
+    event as appending would, and each stored hash against the export's."""
     run: list[_Restored] = []
-    hashes: list[str] = []
+    done = 0
 
     def flush() -> None:
-        expected: dict[str, int] = {}
-        for item in run:
-            expected.setdefault(item.record.stream, item.version - 1)
-        store.append([r.record for r in run], now=run[0].recorded_at, expected=expected)
-        hashes.extend(r.hash for r in run)
+        nonlocal done
+        bodies = [item.body for item in run]
+        assert all(body is not None for body in bodies)  # noqa: S101 - the pass decodes
+        stored = ledger._append_checked(  # noqa: SLF001 - the facade's own check, kept bytes
+            [b.event for b in bodies if b is not None],
+            [item.record.event_id for item in run],
+            [item.record.body for item in run],
+            [b.actor for b in bodies if b is not None],
+            [b.reason for b in bodies if b is not None],
+            now=run[0].recorded_at,
+            lines=[item.line for item in run],
+        )
+        for item, event in zip(run, stored, strict=True):
+            if event.hash != item.hash or event.position != item.record_position:
+                raise IntegrityError(
+                    event.position,
+                    "bad hash",
+                    f"restored as {event.position}:{event.hash}, exported as "
+                    f"{item.record_position}:{item.hash}: the target changed while it was "
+                    "restored",
+                )
+        done += len(run)
         run.clear()
         if progress is not None:
-            progress("restoring", len(hashes), digest.position)
+            progress("restoring", done, digest.position)
 
     for item in records:
         if run and item.recorded_at != run[0].recorded_at:
@@ -542,7 +567,6 @@ def _append_runs(
         run.append(item)
     if run:
         flush()
-    return hashes
 
 
 def _rereadable(source: str | os.PathLike[str] | Iterable[str]) -> Callable[[], Iterable[str]]:
@@ -588,8 +612,7 @@ def _records(
         row = _read_record(number, text)
         _check_record(number, row, position, versions, last)
         body = row.body.encode()
-        if decode:
-            _check_body(number, row, body, registry)
+        decoded = _check_body(number, row, body, registry) if decode else None
         expected = chain_hash(
             previous,
             position=row.position,
@@ -609,6 +632,8 @@ def _records(
         previous, position, last = row.hash, row.position, row.recorded_at
         versions[row.stream] = row.version
         yield _Restored(
+            line=number,
+            body=decoded,
             recorded_at=row.recorded_at,
             record_position=row.position,
             version=row.version,
@@ -668,6 +693,9 @@ def _check_record(
 ) -> None:
     if row.position != position + 1:
         raise LineError(number, "position", f"is {row.position}, expected {position + 1}")
+    if not is_id(row.event_id):
+        # Appending takes only ids (`Ledger.append`); an export must hold no other.
+        raise LineError(number, "event_id", f"{row.event_id!r} is not an event id")
     version = versions.get(row.stream, 0) + 1
     if row.version != version:
         raise LineError(
@@ -677,7 +705,9 @@ def _check_record(
         raise LineError(number, "recorded_at", "is earlier than the record before it")
 
 
-def _check_body(number: int, row: ExportedRecord, body: bytes, registry: EventRegistry) -> None:
+def _check_body(
+    number: int, row: ExportedRecord, body: bytes, registry: EventRegistry
+) -> DecodedBody:
     try:
         decoded = registry.decode(body, position=row.position)
     except LedgerError as exc:
@@ -686,17 +716,4 @@ def _check_body(number: int, row: ExportedRecord, body: bytes, registry: EventRe
         raise LineError(number, "event_id", f"differs from the body's {decoded.event_id!r}")
     if decoded.event.stream != row.stream:
         raise LineError(number, "stream", f"differs from the event's {decoded.event.stream!r}")
-
-
-def _check_restored(
-    store: Store, hashes: Sequence[str], digest: Digest, registry: EventRegistry
-) -> None:
-    for record, expected in zip(store.read(), hashes, strict=False):
-        if record.hash != expected:
-            raise IntegrityError(
-                record.position,
-                "bad hash",
-                f"restored as {record.hash}, exported as {expected}: the target store "
-                "changed while it was restored",
-            )
-    verify_log(store, against=digest, registry=registry).raise_for_problem()
+    return decoded

@@ -7,6 +7,7 @@ versions it checked against. Anything that fails on that path writes nothing.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import getpass
 import os
@@ -19,7 +20,13 @@ from typing import TYPE_CHECKING, Any, Final, Self, TypeVar
 from ledger import commands
 from ledger._fields import check_id, check_text, utc
 from ledger.codec import EVENTS, EventRegistry
-from ledger.errors import UnknownIncidentError, UnknownReportError, ValidationError
+from ledger.errors import (
+    LedgerError,
+    LineError,
+    UnknownIncidentError,
+    UnknownReportError,
+    ValidationError,
+)
 from ledger.events import (
     GLOBAL_STREAM,
     REPORT_EVENTS,
@@ -117,6 +124,9 @@ class Ledger:
         self._clock = clock
         self._registry = registry
         self._lock = threading.RLock()
+        self._cache_events = cache_events
+        #: The recorded instant of every append inside `transaction()`.
+        self._instant: dt.datetime | None = None
         self._folds = Folds(store, registry=registry, cache_events=cache_events)
         self._watched: list[ProjectionRunner[Any]] = []
         if not self._read_model_current():
@@ -211,7 +221,32 @@ class Ledger:
         """Rebuild the read model from the log, whether or not it looks current."""
         with self._lock:
             self.store.rebuild_read_model(progress)
-            self._folds = Folds(self.store, registry=self._registry)
+            self._forget()
+
+    def _forget(self) -> None:
+        """Drop every fold held: the next question folds afresh what the store holds."""
+        self._folds = Folds(self.store, registry=self._registry, cache_events=self._cache_events)
+
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[None]:
+        """Commit every append made inside together when the block ends, or none of them if
+        it raises: an import of any length in bounded batches, all or nothing. Other writers
+        wait until it ends; readers in other processes see nothing of it until then."""
+        with self._lock:
+            outer = self._instant is None
+            if outer:
+                # One instant for the whole transaction: what the ledger knew at any time is
+                # all of it or none of it, as it was for readers.
+                self._instant = self._now()
+            try:
+                with self.store.transaction():
+                    yield
+            except BaseException:
+                self._forget()  # the folds took in batches that were never committed
+                raise
+            finally:
+                if outer:
+                    self._instant = None
 
     # Reading.
 
@@ -531,36 +566,76 @@ class Ledger:
                 ]
                 stored = self.store.append(new, now=self._now())
                 return [decode_record(record, self._registry) for record in stored]
-            # Anything that is not an event is refused by the check below, naming it.
-            streams = {event.stream for event in events if isinstance(event, Event)}
-            for stream in streams:  # up to date once; the check reads them as they are
-                self._folds.current() if stream == GLOBAL_STREAM else self._folds.incident(stream)
-            scratch = self._folds.state().fork()
-            folds: list[tuple[ReportState | None, ReportState] | None] = []
-            for event in events:
-                scratch.check(event)
-                before = (
-                    scratch.reports.get(event.report_id)
-                    if isinstance(event, REPORT_EVENTS)
-                    else None
-                )
-                scratch.apply(event)
-                folds.append(
-                    (before, scratch.reports[event.report_id])
-                    if isinstance(event, REPORT_EVENTS)
-                    else None
-                )
-            new = [
-                self._record(event, event_id, actor, event_reason, fold)
-                for event, event_id, event_reason, fold in zip(events, ids, why, folds, strict=True)
+            bodies = [
+                self._registry.encode(event, event_id=event_id, actor=actor, reason=why_)
+                if isinstance(event, Event)
+                else b""  # refused by the check, which names it
+                for event, event_id, why_ in zip(events, ids, why, strict=True)
             ]
-            # Checking read each stream the batch touches up to its version now; the store
-            # refuses the batch if any moved on since (another writer), and nothing is lost.
-            expected = {stream: self._folds.version(stream) for stream in streams}
-            records = self.store.append(new, now=self._now(), expected=expected)
-            return self._folded(records, new, folds)
+            return self._append_checked(events, ids, bodies, [actor] * len(events), why)
+
+    def _append_checked(
+        self,
+        events: Sequence[Event],
+        ids: Sequence[str],
+        bodies: Sequence[bytes],
+        actors: Sequence[str],
+        reasons: Sequence[str | None],
+        *,
+        now: dt.datetime | None = None,
+        lines: Sequence[int] | None = None,
+    ) -> list[StoredEvent]:
+        """Check each event against the state, then append them with these ids and bodies:
+        `append`'s way, and a restore's, which keeps each record's own bytes and time.
+
+        Given the file `lines` the events came from, a check that fails raises `LineError`
+        naming the event's line."""
+        # Anything that is not an event is refused by the check below, naming it.
+        streams = {event.stream for event in events if isinstance(event, Event)}
+        for stream in streams:  # up to date once; the check reads them as they are
+            self._folds.current() if stream == GLOBAL_STREAM else self._folds.incident(stream)
+        scratch = self._folds.state().fork()
+        folds: list[tuple[ReportState | None, ReportState] | None] = []
+        for i, event in enumerate(events):
+            try:
+                scratch.check(event)
+            except LedgerError as exc:
+                if lines is None:
+                    raise
+                field = getattr(exc, "field", None)
+                raise LineError(lines[i], field, str(exc), error=exc) from exc
+            before = (
+                scratch.reports.get(event.report_id) if isinstance(event, REPORT_EVENTS) else None
+            )
+            scratch.apply(event)
+            folds.append(
+                (before, scratch.reports[event.report_id])
+                if isinstance(event, REPORT_EVENTS)
+                else None
+            )
+        new = [
+            NewRecord(
+                event_id=event_id,
+                stream=event.stream,
+                body=body,
+                event=event,
+                actor=actor,
+                reason=reason,
+                report=None if fold is None else fold[1],
+            )
+            for event, event_id, body, actor, reason, fold in zip(
+                events, ids, bodies, actors, reasons, folds, strict=True
+            )
+        ]
+        # Checking read each stream the batch touches up to its version now; the store
+        # refuses the batch if any moved on since (another writer), and nothing is lost.
+        expected = {stream: self._folds.version(stream) for stream in streams}
+        records = self.store.append(new, now=self._now() if now is None else now, expected=expected)
+        return self._folded(records, new, folds)
 
     def _now(self) -> dt.datetime:
+        if self._instant is not None:
+            return self._instant
         return utc("now", self._clock())
 
     def _record(

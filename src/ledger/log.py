@@ -8,6 +8,7 @@ SHA-256 over the previous record's hash and the record's own stored bytes.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -125,6 +126,11 @@ class Store(Protocol):
         ...
 
     def close(self) -> None: ...
+
+    def transaction(self) -> contextlib.AbstractContextManager[None]:
+        """A transaction around several appends: they commit together when it ends, or none
+        does if it raises. Other writers wait for it; imports and restores use it."""
+        ...
 
     # The read model: tables beside the log, maintained by `append` (ledger.stores._readmodel).
 

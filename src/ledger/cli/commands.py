@@ -477,7 +477,7 @@ def import_(args: argparse.Namespace, ctx: Context) -> int:
     counts = ", ".join(f"{n} {kind}{'' if n == 1 else 's'}" for kind, n in summary.counts.items())
     _say(
         ctx,
-        f"imported {summary.lines} lines ({counts or 'nothing'}) as {len(summary.events)} "
+        f"imported {summary.lines} lines ({counts or 'nothing'}) as {len(summary.positions)} "
         f"events; the log is at position {position}",
     )
     return 0

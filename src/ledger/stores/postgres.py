@@ -181,7 +181,9 @@ class PostgresStore:
         self._conninfo = conninfo
         self.channel = channel_name(self.schema)
         self._append_key = _lock_key(self.schema, "append")
-        self._lock = threading.Lock()
+        # Re-entrant: appends inside `transaction()` take it again on the same thread.
+        self._lock = threading.RLock()
+        self._depth = 0
         self._closed = False
         s = sql.Identifier(self.schema)
         self._sql_head = sql.SQL(
@@ -267,7 +269,13 @@ class PostgresStore:
                     # One retry on a fresh connection is safe for every operation, appends
                     # included: a retried batch whose first try did commit is recognised by
                     # its event ids and returns the original positions.
-                    if retry and conn.closed and isinstance(exc, psycopg.OperationalError):
+                    # Not inside `transaction()`, though: what it wrote went with the connection.
+                    if (
+                        retry
+                        and not self._depth
+                        and conn.closed
+                        and isinstance(exc, psycopg.OperationalError)
+                    ):
                         continue
                     raise StoreError(f"{self.address}: {what} failed: {_why(exc)}") from exc
             raise AssertionError("unreachable")  # pragma: no cover
@@ -489,6 +497,23 @@ class PostgresStore:
             return None
         return Checkpoint(name=name, version=int(row[0]), position=int(row[1]), state=bytes(row[2]))
 
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[None]:
+        """Everything appended inside commits together, or nothing does. The append lock is
+        taken up front, so other writers wait rather than race the batches."""
+        with self._lock:
+            conn = self._connection()
+            try:
+                with conn.transaction():
+                    conn.execute("SELECT pg_advisory_xact_lock(%s)", (self._append_key,))
+                    self._depth += 1
+                    try:
+                        yield
+                    finally:
+                        self._depth -= 1
+            except psycopg.Error as exc:
+                raise StoreError(f"{self.address}: transaction failed: {_why(exc)}") from exc
+
     # The read model.
 
     def _db(self, conn: psycopg.Connection[Any]) -> _PostgresDatabase:
@@ -524,7 +549,8 @@ class PostgresStore:
         def check(conn: psycopg.Connection[Any]) -> tuple[int, str] | None:
             # One repeatable-read snapshot: the tables and the log agree within it.
             with conn.transaction():
-                conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+                if not self._depth:  # inside `transaction()` its own view is consistent
+                    conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
                 db = self._db(conn)
                 streams = [
                     str(row[0])

@@ -115,7 +115,9 @@ class SQLiteStore:
         """Open (or create) the ledger file at `path`. A file this process may not write is
         opened `read_only` unless told otherwise: it answers every query, and refuses writes."""
         self.path = os.fspath(path)
-        self._lock = threading.Lock()
+        # Re-entrant: appends inside `transaction()` take it again on the same thread.
+        self._lock = threading.RLock()
+        self._depth = 0
         self.read_only = (
             self.path != ":memory:" and Path(self.path).exists() and not _writable(self.path)
             if read_only is None
@@ -224,16 +226,33 @@ class SQLiteStore:
     @contextlib.contextmanager
     def _transaction(self) -> Iterator[None]:
         """An IMMEDIATE transaction: it takes the write lock up front, so two writers queue
-        instead of both reading the head and one failing to upgrade its lock."""
+        instead of both reading the head and one failing to upgrade its lock. Inside
+        `transaction()` it is a savepoint of the transaction that one holds."""
         with self._lock:
-            self._guard(lambda: self._conn.execute("BEGIN IMMEDIATE"))
+            nested = self._depth > 0
+            begin, commit, undo = (
+                ("SAVEPOINT step", "RELEASE step", "ROLLBACK TO step")
+                if nested
+                else ("BEGIN IMMEDIATE", "COMMIT", "ROLLBACK")
+            )
+            self._guard(lambda: self._conn.execute(begin))
+            self._depth += 1
             try:
                 yield
             except BaseException:
                 with contextlib.suppress(sqlite3.Error):
-                    self._conn.execute("ROLLBACK")
+                    self._conn.execute(undo)
+                    if nested:
+                        self._conn.execute(commit)
                 raise
-            self._guard(lambda: self._conn.execute("COMMIT"))
+            finally:
+                self._depth -= 1
+            self._guard(lambda: self._conn.execute(commit))
+
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[None]:
+        with self._transaction():
+            yield
 
     def _guard(self, fn: Callable[[], T]) -> T:
         try:
@@ -535,8 +554,10 @@ class SQLiteStore:
 
     def check_read_model(self) -> tuple[int, str] | None:
         with self._lock:
-            # One read transaction: the tables and the log it compares them with agree.
-            self._guard(lambda: self._conn.execute("BEGIN"))
+            outer = self._depth == 0  # inside `transaction()` its own view is consistent
+            if outer:
+                # One read transaction: the tables and the log it compares them with agree.
+                self._guard(lambda: self._conn.execute("BEGIN"))
             try:
                 return self._guard(
                     lambda: _readmodel.first_difference(
@@ -544,7 +565,8 @@ class SQLiteStore:
                     )
                 )
             finally:
-                self._conn.execute("ROLLBACK")
+                if outer:
+                    self._conn.execute("ROLLBACK")
 
     def report_incident(self, report_id: str) -> str | None:
         with self._lock:
