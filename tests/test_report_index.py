@@ -19,8 +19,8 @@ from ledger.codec import EVENTS, load_body
 from ledger.errors import CodecError
 from ledger.events import REPORT_EVENTS
 from ledger.log import decode_record
+from ledger.model import ReportState, fold_report
 from ledger.projections.reports import ReportIndex, ReportIndexProjection
-from ledger.state import ReportState, fold_report
 from ledger.testing import build_ledger
 
 from .held import held, incident_ids, replayed

@@ -60,6 +60,7 @@ if TYPE_CHECKING:
     from ledger.log import (
         Checkpoint,
     )
+    from ledger.model import ReportState, ReportStatus, VersionState
     from ledger.projections.audit import (
         FieldChange,
         HistoryEntry,
@@ -83,11 +84,6 @@ if TYPE_CHECKING:
     )
     from ledger.retry import (
         retry_on_conflict,
-    )
-    from ledger.state import (
-        ReportState,
-        ReportStatus,
-        VersionState,
     )
     from ledger.stores.memory import (
         MemoryStore,
@@ -156,9 +152,9 @@ _HOMES: Final = {
     "ReportFiled": "ledger.events",
     "ReportRetracted": "ledger.events",
     "ReportRevised": "ledger.events",
-    "ReportState": "ledger.state",
+    "ReportState": "ledger.model",
     "ReportStateError": "ledger.errors",
-    "ReportStatus": "ledger.state",
+    "ReportStatus": "ledger.model",
     "ReportVoided": "ledger.events",
     "SQLiteStore": "ledger.stores.sqlite",
     "SourceKind": "ledger.values",
@@ -182,7 +178,7 @@ _HOMES: Final = {
     "UnknownTermError": "ledger.errors",
     "ValidationError": "ledger.errors",
     "Verification": "ledger.values",
-    "VersionState": "ledger.state",
+    "VersionState": "ledger.model",
     "export_log": "ledger.interchange",
     "import_lines": "ledger.interchange",
     "restore_log": "ledger.interchange",

@@ -1,8 +1,10 @@
 """The facade users embed: commands that validate and append, queries that read.
 
-Every command follows one path: catch up with the store, build events, check each against
-the current state (`LedgerState.check`), and append them as one batch with the stream
-versions it checked against. Anything that fails on that path writes nothing.
+Every command follows one path: build events from the current state (`ledger._commands`),
+bring the streams they touch up to date, check each against the state
+(`LedgerState.check`), and append them as one batch with the stream versions it checked
+against. Anything that fails on that path writes nothing. The questions live in
+`ledger._queries`; this module holds opening, integrity, transactions and the append path.
 """
 
 from __future__ import annotations
@@ -13,59 +15,38 @@ import getpass
 import os
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Final, Self, TypeVar
 
-from ledger import commands
+from ledger._commands import Commands
 from ledger._fields import check_id, check_text, utc
+from ledger._queries import Queries
 from ledger.codec import EVENTS, EventRegistry
 from ledger.errors import (
     LedgerError,
     LineError,
-    UnknownIncidentError,
-    UnknownReportError,
     ValidationError,
 )
 from ledger.events import (
     GLOBAL_STREAM,
     REPORT_EVENTS,
     Event,
-    IncidentOpened,
-    ReportFiled,
-    SourceRegistered,
     StoredEvent,
 )
-from ledger.figures import Figure
 from ledger.log import NewRecord, Record, Store, decode_record
-from ledger.projections.audit import HistoryEntry, TallyDiff, diff_tallies, report_history
-from ledger.projections.folds import DEFAULT_CACHE_EVENTS, Folds, IncidentFold
+from ledger.model import ReportState
+from ledger.projections.folds import DEFAULT_CACHE_EVENTS, Folds
 from ledger.projections.live import keep_live
 from ledger.projections.protocol import Projection, ProjectionRunner
-from ledger.projections.tally import Key, Tally, compute_tally
-from ledger.projections.timeline import Timeline, compute_timeline
-from ledger.state import LedgerState, ReportState
+from ledger.state import LedgerState
 from ledger.subscription import Subscription
-from ledger.taxonomy import ROOT, Dimension, Taxonomy
-from ledger.values import Period, Provenance, SourceKind
 
 if TYPE_CHECKING:  # the verifier is loaded by the commands that verify
     from ledger.verify import Digest, IntegrityReport
 
 Clock = Callable[[], dt.datetime]
 S = TypeVar("S")
-
-
-def _instant(name: str, value: dt.datetime | dt.date | None) -> dt.datetime | None:
-    """A point on a clock: an aware datetime, or a date meaning the end of that day, UTC."""
-    if value is None:
-        return None
-    if isinstance(value, dt.datetime):
-        return utc(name, value)
-    if isinstance(value, dt.date):
-        midnight = dt.datetime.combine(value + dt.timedelta(days=1), dt.time(), tzinfo=dt.UTC)
-        return midnight - dt.timedelta(microseconds=1)
-    raise ValidationError(name, "must be a datetime, a date or None", value=value)
 
 
 def _system_clock() -> dt.datetime:
@@ -101,7 +82,7 @@ def _new_ids(n: int) -> list[str]:
 _VARIANT: Final = {digit: "89ab"[int(digit, 16) & 3] for digit in "0123456789abcdef"}
 
 
-class Ledger:
+class Ledger(Queries, Commands):
     """An incident ledger over a store. Safe to share between threads of one process.
 
     Opening reads the log's head and the read model's position, never the log: each
@@ -126,7 +107,7 @@ class Ledger:
         self._lock = threading.RLock()
         self._cache_events = cache_events
         #: The recorded instant of every append inside `transaction()`.
-        self._instant: dt.datetime | None = None
+        self._batch_time: dt.datetime | None = None
         self._folds = Folds(store, registry=registry, cache_events=cache_events)
         self._watched: list[ProjectionRunner[Any]] = []
         if not self._read_model_current():
@@ -233,11 +214,11 @@ class Ledger:
         it raises: an import of any length in bounded batches, all or nothing. Other writers
         wait until it ends; readers in other processes see nothing of it until then."""
         with self._lock:
-            outer = self._instant is None
+            outer = self._batch_time is None
             if outer:
                 # One instant for the whole transaction: what the ledger knew at any time is
                 # all of it or none of it, as it was for readers.
-                self._instant = self._now()
+                self._batch_time = self._now()
             try:
                 with self.store.transaction():
                     yield
@@ -246,7 +227,7 @@ class Ledger:
                 raise
             finally:
                 if outer:
-                    self._instant = None
+                    self._batch_time = None
 
     # Reading.
 
@@ -261,189 +242,6 @@ class Ledger:
             for runner in self._watched:
                 runner.catch_up()
             return self.store.head().position
-
-    def events(
-        self, *, after: int = 0, until: int | None = None, incident: str | None = None
-    ) -> Iterator[StoredEvent]:
-        """Stored events in log order; `incident` narrows them to one incident's stream."""
-        _check_window(after, until)
-        check_text("incident", incident)
-        records = self.store.read(after=after, until=until, stream=incident)
-        return (decode_record(record, self._registry) for record in records)
-
-    @property
-    def position(self) -> int:
-        """The position of the last event in the log."""
-        return self.store.head().position
-
-    @property
-    def taxonomy(self) -> Taxonomy:
-        with self._lock:
-            return self._folds.current().taxonomy
-
-    def _opened(self, incident: str, *, field: str = "incident") -> IncidentFold:
-        check_text(field, incident)
-        fold = self._folds.incident(incident)
-        if fold.opened is None:
-            raise UnknownIncidentError(field, incident)
-        return fold
-
-    def incident(self, incident: str) -> IncidentOpened:
-        with self._lock:
-            opened = self._opened(incident).opened
-            assert opened is not None  # noqa: S101 - `_opened` checked
-            return opened
-
-    def incidents(self) -> list[IncidentOpened]:
-        """Every incident, in the order they were opened."""
-        with self._lock:
-            return [self.incident(incident) for incident in self.store.incident_ids()]
-
-    def source(self, source: str) -> SourceRegistered:
-        with self._lock:
-            return LedgerState(sources=self._folds.current().sources).source(source)
-
-    def sources(self) -> list[SourceRegistered]:
-        """Every source, in the order they were registered."""
-        with self._lock:
-            return list(self._folds.current().sources.values())
-
-    def terms(self, dimension: Dimension | str) -> dict[str, str | None]:
-        """Every term of one dimension of the taxonomy, with its parent (None at the top)."""
-        dimension = commands.choice(Dimension, dimension, "dimension")
-        with self._lock:
-            return dict(self._folds.current().taxonomy.terms(dimension))
-
-    def _report(self, report_id: str) -> tuple[IncidentFold, ReportState]:
-        check_text("report_id", report_id)
-        found = self._folds.report(report_id)
-        if found is None:
-            raise UnknownReportError("report_id", report_id)
-        return found
-
-    def report(self, report_id: str) -> ReportState:
-        """The report as it stands now: its classification, versions and status."""
-        with self._lock:
-            return self._report(report_id)[1]
-
-    def reports(self, incident: str | None = None) -> list[ReportState]:
-        """Every report (of one incident, if given) as it stands now, in filing order."""
-        with self._lock:
-            folds = (
-                [self._opened(incident)]
-                if incident is not None
-                else [self._folds.incident(i) for i in self.store.incident_ids()]
-            )
-            return [track.state for fold in folds for track in fold.index.tracks.values()]
-
-    # Answers (see ledger.projections and docs/concepts.md).
-
-    def tally(
-        self,
-        incident: str,
-        *,
-        as_of: dt.datetime | dt.date | None = None,
-        known_at: dt.datetime | dt.date | None = None,
-        occurred_by: dt.date | None = None,
-    ) -> Tally:
-        """The incident's tally as reported by `as_of`, as the ledger knew it at `known_at`.
-
-        Both clocks default to now; a date means the end of that day, UTC. `occurred_by`
-        keeps only figures whose period ends by that day ("deaths that occurred by Saturday").
-        """
-        as_of_t, known_at_t = _instant("as_of", as_of), _instant("known_at", known_at)
-        if occurred_by is not None and (
-            not isinstance(occurred_by, dt.date) or isinstance(occurred_by, dt.datetime)
-        ):
-            raise ValidationError("occurred_by", "must be a date", value=occurred_by)
-        with self._lock:
-            index = self._opened(incident).index
-            return compute_tally(
-                [
-                    (state, track.filed_at)
-                    for state, track in index.standing(incident, known_at_t, as_of_t)
-                ],
-                taxonomy=self._folds.current().taxonomy,
-                incident=incident,
-                as_of=as_of_t,
-                known_at=known_at_t,
-                occurred_by=occurred_by,
-            )
-
-    def timeline(
-        self,
-        incident: str,
-        *,
-        metric: str,
-        group: str = ROOT,
-        by: str = ROOT,
-        place: str = ROOT,
-        source: str | None = None,
-        known_at: dt.datetime | dt.date | None = None,
-    ) -> Timeline:
-        """Each source's effective figure for one key over reported time."""
-        known_at_t = _instant("known_at", known_at)
-        key = Key(metric=metric, group=group, by=by, place=place)
-        with self._lock:
-            index = self._opened(incident).index
-            return compute_timeline(
-                index.known_reports(incident, known_at_t),
-                incident=incident,
-                key=key,
-                known_at=known_at_t,
-                source=source,
-            )
-
-    def history(self, report_id: str) -> list[HistoryEntry]:
-        """Every change to a report, oldest first: who, when on both clocks, why, and how."""
-        with self._lock:
-            fold, _ = self._report(report_id)
-            return list(report_history(fold.index.tracks[report_id]))
-
-    def changes(
-        self,
-        *,
-        since: dt.datetime | dt.date | None = None,
-        until: dt.datetime | dt.date | None = None,
-        clock: str = "recorded",
-        incident: str | None = None,
-        source: str | None = None,
-        actor: str | None = None,
-    ) -> list[HistoryEntry]:
-        """Changes to reports with `since < time <= until` on one clock, in log order.
-
-        `clock` is "recorded" (when the ledger learned of the change) or "reported" (when it
-        takes effect in the world; see `HistoryEntry.reported_at`). The window matches the
-        tallies: the changes between `tally(known_at=a)` and `tally(known_at=b)` are
-        `changes(since=a, until=b)`.
-        """
-        if clock not in ("recorded", "reported"):
-            raise ValidationError("clock", "must be 'recorded' or 'reported'", value=clock)
-        since_t, until_t = _instant("since", since), _instant("until", until)
-        with self._lock:
-            folds = (
-                [self._opened(incident)]
-                if incident is not None
-                else [self._folds.incident(i) for i in self.store.incident_ids()]
-            )
-            found = []
-            for fold in folds:
-                for track in fold.index.tracks.values():
-                    for entry in report_history(track):
-                        at = entry.recorded_at if clock == "recorded" else entry.reported_at
-                        if (
-                            (since_t is None or at > since_t)
-                            and (until_t is None or at <= until_t)
-                            and source in (None, entry.source)
-                            and actor in (None, entry.actor)
-                        ):
-                            found.append(entry)
-            return sorted(found, key=lambda e: e.position)
-
-    @staticmethod
-    def diff(a: Tally, b: Tally) -> TallyDiff:
-        """What appeared, disappeared and changed from tally `a` to tally `b`."""
-        return diff_tallies(a, b)
 
     # Custom projections.
 
@@ -634,8 +432,8 @@ class Ledger:
         return self._folded(records, new, folds)
 
     def _now(self) -> dt.datetime:
-        if self._instant is not None:
-            return self._instant
+        if self._batch_time is not None:
+            return self._batch_time
         return utc("now", self._clock())
 
     def _record(
@@ -690,204 +488,6 @@ class Ledger:
         event is wrong, as an import names the line. Nothing done to it reaches the ledger."""
         with self._lock:
             return self._folds.state().fork()
-
-    def _command(
-        self,
-        build: Callable[[LedgerState], list[Event]],
-        *,
-        actor: str | None,
-        reason: str | None,
-    ) -> StoredEvent:
-        """Build a command's events from the current state, append them, return the last."""
-        with self._lock:
-            return self.append(build(self._folds.state()), actor=actor, reason=reason)[-1]
-
-    def open_incident(
-        self,
-        incident: str,
-        *,
-        title: str,
-        places: Iterable[str] = (),
-        started_on: dt.date | None = None,
-        actor: str | None = None,
-        reason: str | None = None,
-    ) -> StoredEvent:
-        """Open an incident. Places new to the taxonomy are added under "all" in the same batch."""
-        return self._command(
-            lambda state: commands.open_incident(
-                state, incident, title=title, places=places, started_on=started_on
-            ),
-            actor=actor,
-            reason=reason,
-        )
-
-    def register_source(
-        self,
-        source: str,
-        *,
-        name: str,
-        kind: SourceKind | str,
-        url: str | None = None,
-        notes: str | None = None,
-        actor: str | None = None,
-        reason: str | None = None,
-    ) -> StoredEvent:
-        return self._command(
-            lambda _: commands.register_source(source, name=name, kind=kind, url=url, notes=notes),
-            actor=actor,
-            reason=reason,
-        )
-
-    def extend_taxonomy(
-        self,
-        dimension: Dimension | str,
-        term: str,
-        *,
-        parent: str | None = None,
-        actor: str | None = None,
-        reason: str | None = None,
-    ) -> StoredEvent:
-        """Add a term; groups, perpetrators and places default to a parent of "all"."""
-        return self._command(
-            lambda _: commands.extend_taxonomy(dimension, term, parent=parent),
-            actor=actor,
-            reason=reason,
-        )
-
-    def file_report(
-        self,
-        incident: str,
-        *,
-        source: str,
-        metric: str,
-        figure: Figure | str,
-        reported_at: dt.datetime,
-        group: str = ROOT,
-        by: str = ROOT,
-        place: str = ROOT,
-        period: Period | None = None,
-        provenance: Provenance | None = None,
-        report_id: str | None = None,
-        actor: str | None = None,
-        reason: str | None = None,
-    ) -> str:
-        """File one source's claim of one figure; returns the new report's id."""
-        stored = self._command(
-            lambda _: commands.file_report(
-                incident,
-                source=source,
-                metric=metric,
-                figure=figure,
-                reported_at=reported_at,
-                group=group,
-                by=by,
-                place=place,
-                period=period,
-                provenance=provenance,
-                report_id=report_id,
-            ),
-            actor=actor,
-            reason=reason,
-        )
-        assert isinstance(stored.event, ReportFiled)  # noqa: S101 - file_report builds one
-        return stored.event.report_id
-
-    def revise_report(
-        self,
-        report_id: str,
-        *,
-        figure: Figure | str,
-        reported_at: dt.datetime,
-        period: Period | None = None,
-        provenance: Provenance | None = None,
-        actor: str | None = None,
-        reason: str | None = None,
-    ) -> StoredEvent:
-        """Record that the source itself changed its figure, effective at `reported_at`."""
-        return self._command(
-            lambda state: commands.revise_report(
-                state,
-                report_id,
-                figure=figure,
-                reported_at=reported_at,
-                period=period,
-                provenance=provenance,
-            ),
-            actor=actor,
-            reason=reason,
-        )
-
-    def correct_report(
-        self,
-        report_id: str,
-        *,
-        reason: str,
-        version: int | None = None,
-        figure: Figure | str | None = None,
-        reported_at: dt.datetime | None = None,
-        period: Period | None = None,
-        source: str | None = None,
-        metric: str | None = None,
-        group: str | None = None,
-        by: str | None = None,
-        place: str | None = None,
-        actor: str | None = None,
-    ) -> StoredEvent:
-        """Fix the ledger's own entry, retroactively; `version` defaults to the latest.
-
-        A correction must say why: it rewrites what earlier answers should have been.
-        """
-        check_text("reason", reason, required=True)
-        return self._command(
-            lambda state: commands.correct_report(
-                state,
-                report_id,
-                version=version,
-                figure=figure,
-                reported_at=reported_at,
-                period=period,
-                source=source,
-                metric=metric,
-                group=group,
-                by=by,
-                place=place,
-            ),
-            actor=actor,
-            reason=reason,
-        )
-
-    def retract_report(
-        self,
-        report_id: str,
-        *,
-        reported_at: dt.datetime,
-        provenance: Provenance | None = None,
-        actor: str | None = None,
-        reason: str | None = None,
-    ) -> StoredEvent:
-        """Record that the source withdrew its claim, effective at `reported_at`."""
-        return self._command(
-            lambda state: commands.retract_report(
-                state, report_id, reported_at=reported_at, provenance=provenance
-            ),
-            actor=actor,
-            reason=reason,
-        )
-
-    def void_report(self, report_id: str, *, reason: str, actor: str | None = None) -> StoredEvent:
-        """Strike an entry that should never have been in the ledger. It must say why."""
-        check_text("reason", reason, required=True)
-        return self._command(
-            lambda state: commands.void_report(state, report_id), actor=actor, reason=reason
-        )
-
-
-def _check_window(after: object, until: object) -> None:
-    for name, value in (("after", after), ("until", until)):
-        if value is None and name == "until":
-            continue
-        if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value < 2**63:
-            raise ValidationError(name, "must be a log position, a whole number >= 0", value=value)
 
 
 def _sequence(field: str, value: object) -> list[Any]:

@@ -19,7 +19,7 @@ import attrs
 from ledger.codec import EVENTS, DecodedBody, EventRegistry, format_time
 from ledger.errors import ConcurrencyError, DuplicateEventError
 from ledger.events import Event, StoredEvent
-from ledger.state import ReportState
+from ledger.model import ReportState
 
 #: The hash the first record chains from.
 GENESIS_HASH: Final = "0" * 64

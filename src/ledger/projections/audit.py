@@ -17,9 +17,9 @@ from ledger.events import (
     ReportVoided,
 )
 from ledger.figures import Figure
+from ledger.model import ReportState
 from ledger.projections.reports import ReportTrack
 from ledger.projections.tally import Key, Tally, TallyEntry
-from ledger.state import ReportState
 
 
 @attrs.frozen(kw_only=True, slots=True)

@@ -33,8 +33,9 @@ from ledger.events import (
     TaxonomyExtended,
 )
 from ledger.log import Store, decode_record, stored_event
+from ledger.model import ReportState
 from ledger.projections.reports import ReportIndex
-from ledger.state import LedgerState, ReportState
+from ledger.state import LedgerState
 from ledger.taxonomy import DEFAULT_TAXONOMY, Taxonomy
 
 #: Events a ledger keeps folded in memory by default, over all the incidents it holds.

@@ -35,7 +35,7 @@ from ledger.events import (
     StoredEvent,
 )
 from ledger.figures import Figure
-from ledger.state import ReportState, VersionState, fold_report, next_version, replace_report
+from ledger.model import ReportState, VersionState, fold_report, next_version, replace_report
 from ledger.values import Provenance
 
 

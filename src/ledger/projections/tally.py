@@ -23,7 +23,7 @@ from typing import Final
 import attrs
 
 from ledger.figures import Figure
-from ledger.state import ReportState
+from ledger.model import ReportState
 from ledger.taxonomy import ROOT, Dimension, Taxonomy
 from ledger.values import Period, Provenance
 

@@ -9,9 +9,9 @@ import attrs
 
 from ledger.events import ReportCorrected
 from ledger.figures import Figure
+from ledger.model import ReportState
 from ledger.projections.reports import ReportTrack
 from ledger.projections.tally import Key
-from ledger.state import ReportState
 
 
 @attrs.frozen(kw_only=True, slots=True)

@@ -41,7 +41,7 @@ from ledger.events import (
 )
 from ledger.figures import Figure
 from ledger.log import Head, NewRecord, Record
-from ledger.state import ReportState, ReportStatus, VersionState, fold_report
+from ledger.model import ReportState, ReportStatus, VersionState, fold_report
 from ledger.values import Period, Provenance, Verification
 
 #: Bump when the tables' shape or meaning changes: a read model of another format is rebuilt.

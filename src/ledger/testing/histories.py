@@ -35,7 +35,8 @@ from ledger.events import (
 from ledger.figures import Figure
 from ledger.ledger import Ledger
 from ledger.log import Store
-from ledger.state import LedgerState, ReportState, ReportStatus, fold_report
+from ledger.model import ReportState, ReportStatus, fold_report
+from ledger.state import LedgerState
 from ledger.stores.memory import MemoryStore
 from ledger.stores.sqlite import SQLiteStore
 from ledger.taxonomy import ROOT, Dimension

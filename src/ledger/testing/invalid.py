@@ -27,7 +27,8 @@ from ledger.errors import (
     ValidationError,
 )
 from ledger.ledger import Ledger
-from ledger.state import LedgerState, ReportState, ReportStatus
+from ledger.model import ReportState, ReportStatus
+from ledger.state import LedgerState
 from ledger.taxonomy import Dimension
 from ledger.testing.histories import EPOCH
 from ledger.testing.strategies import ids, terms

@@ -25,8 +25,8 @@ from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, 
 from ledger.events import StoredEvent
 from ledger.ledger import Ledger
 from ledger.log import Store
+from ledger.model import ReportStatus
 from ledger.projections.protocol import Projection, ProjectionRunner
-from ledger.state import ReportStatus
 from ledger.stores.memory import MemoryStore
 from ledger.stores.sqlite import SQLiteStore
 from ledger.testing.histories import EPOCH, GROUPS, INCIDENTS, METRICS, SOURCES, ManualClock

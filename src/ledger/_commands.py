@@ -1,0 +1,230 @@
+"""The facade's commands: one method per command, each building its events in
+`ledger.commands` from the current state and appending them as one checked batch.
+
+`Ledger` inherits these.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+from collections.abc import Callable, Iterable, Sequence
+from typing import TYPE_CHECKING
+
+from ledger import commands
+from ledger._fields import check_text
+from ledger.events import Event, ReportFiled, StoredEvent
+from ledger.figures import Figure
+from ledger.projections.folds import Folds
+from ledger.state import LedgerState
+from ledger.taxonomy import ROOT, Dimension
+from ledger.values import Period, Provenance, SourceKind
+
+
+class Commands:
+    """What a ledger records; see `Ledger`, which is the class to use."""
+
+    _lock: threading.RLock
+    _folds: Folds
+
+    if TYPE_CHECKING:
+
+        def append(
+            self,
+            events: Sequence[Event],
+            *,
+            actor: str | None = None,
+            reason: str | None = None,
+            event_ids: Sequence[str] | None = None,
+            reasons: Sequence[str | None] | None = None,
+        ) -> list[StoredEvent]: ...
+
+    def _command(
+        self,
+        build: Callable[[LedgerState], list[Event]],
+        *,
+        actor: str | None,
+        reason: str | None,
+    ) -> StoredEvent:
+        """Build a command's events from the current state, append them, return the last."""
+        with self._lock:
+            return self.append(build(self._folds.state()), actor=actor, reason=reason)[-1]
+
+    def open_incident(
+        self,
+        incident: str,
+        *,
+        title: str,
+        places: Iterable[str] = (),
+        started_on: dt.date | None = None,
+        actor: str | None = None,
+        reason: str | None = None,
+    ) -> StoredEvent:
+        """Open an incident. Places new to the taxonomy are added under "all" in the same batch."""
+        return self._command(
+            lambda state: commands.open_incident(
+                state, incident, title=title, places=places, started_on=started_on
+            ),
+            actor=actor,
+            reason=reason,
+        )
+
+    def register_source(
+        self,
+        source: str,
+        *,
+        name: str,
+        kind: SourceKind | str,
+        url: str | None = None,
+        notes: str | None = None,
+        actor: str | None = None,
+        reason: str | None = None,
+    ) -> StoredEvent:
+        return self._command(
+            lambda _: commands.register_source(source, name=name, kind=kind, url=url, notes=notes),
+            actor=actor,
+            reason=reason,
+        )
+
+    def extend_taxonomy(
+        self,
+        dimension: Dimension | str,
+        term: str,
+        *,
+        parent: str | None = None,
+        actor: str | None = None,
+        reason: str | None = None,
+    ) -> StoredEvent:
+        """Add a term; groups, perpetrators and places default to a parent of "all"."""
+        return self._command(
+            lambda _: commands.extend_taxonomy(dimension, term, parent=parent),
+            actor=actor,
+            reason=reason,
+        )
+
+    def file_report(
+        self,
+        incident: str,
+        *,
+        source: str,
+        metric: str,
+        figure: Figure | str,
+        reported_at: dt.datetime,
+        group: str = ROOT,
+        by: str = ROOT,
+        place: str = ROOT,
+        period: Period | None = None,
+        provenance: Provenance | None = None,
+        report_id: str | None = None,
+        actor: str | None = None,
+        reason: str | None = None,
+    ) -> str:
+        """File one source's claim of one figure; returns the new report's id."""
+        stored = self._command(
+            lambda _: commands.file_report(
+                incident,
+                source=source,
+                metric=metric,
+                figure=figure,
+                reported_at=reported_at,
+                group=group,
+                by=by,
+                place=place,
+                period=period,
+                provenance=provenance,
+                report_id=report_id,
+            ),
+            actor=actor,
+            reason=reason,
+        )
+        assert isinstance(stored.event, ReportFiled)  # noqa: S101 - file_report builds one
+        return stored.event.report_id
+
+    def revise_report(
+        self,
+        report_id: str,
+        *,
+        figure: Figure | str,
+        reported_at: dt.datetime,
+        period: Period | None = None,
+        provenance: Provenance | None = None,
+        actor: str | None = None,
+        reason: str | None = None,
+    ) -> StoredEvent:
+        """Record that the source itself changed its figure, effective at `reported_at`."""
+        return self._command(
+            lambda state: commands.revise_report(
+                state,
+                report_id,
+                figure=figure,
+                reported_at=reported_at,
+                period=period,
+                provenance=provenance,
+            ),
+            actor=actor,
+            reason=reason,
+        )
+
+    def correct_report(
+        self,
+        report_id: str,
+        *,
+        reason: str,
+        version: int | None = None,
+        figure: Figure | str | None = None,
+        reported_at: dt.datetime | None = None,
+        period: Period | None = None,
+        source: str | None = None,
+        metric: str | None = None,
+        group: str | None = None,
+        by: str | None = None,
+        place: str | None = None,
+        actor: str | None = None,
+    ) -> StoredEvent:
+        """Fix the ledger's own entry, retroactively; `version` defaults to the latest.
+
+        A correction must say why: it rewrites what earlier answers should have been.
+        """
+        check_text("reason", reason, required=True)
+        return self._command(
+            lambda state: commands.correct_report(
+                state,
+                report_id,
+                version=version,
+                figure=figure,
+                reported_at=reported_at,
+                period=period,
+                source=source,
+                metric=metric,
+                group=group,
+                by=by,
+                place=place,
+            ),
+            actor=actor,
+            reason=reason,
+        )
+
+    def retract_report(
+        self,
+        report_id: str,
+        *,
+        reported_at: dt.datetime,
+        provenance: Provenance | None = None,
+        actor: str | None = None,
+        reason: str | None = None,
+    ) -> StoredEvent:
+        """Record that the source withdrew its claim, effective at `reported_at`."""
+        return self._command(
+            lambda state: commands.retract_report(
+                state, report_id, reported_at=reported_at, provenance=provenance
+            ),
+            actor=actor,
+            reason=reason,
+        )
+
+    def void_report(self, report_id: str, *, reason: str, actor: str | None = None) -> StoredEvent:
+        """Strike an entry that should never have been in the ledger. It must say why."""
+        check_text("reason", reason, required=True)
+        return self._command(
+            lambda state: commands.void_report(state, report_id), actor=actor, reason=reason
+        )

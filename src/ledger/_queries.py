@@ -1,0 +1,237 @@
+"""The facade's questions: lookups, tallies, timelines, histories and changes.
+
+`Ledger` inherits these; each reads the folds of the streams it touches (brought up to date
+with the store first) and the read model's lookups, never the whole log.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+from collections.abc import Iterator
+
+from ledger import commands
+from ledger._fields import check_text, utc
+from ledger.codec import EventRegistry
+from ledger.errors import UnknownIncidentError, UnknownReportError, ValidationError
+from ledger.events import IncidentOpened, SourceRegistered, StoredEvent
+from ledger.log import Store, decode_record
+from ledger.model import ReportState
+from ledger.projections.audit import HistoryEntry, TallyDiff, diff_tallies, report_history
+from ledger.projections.folds import Folds, IncidentFold
+from ledger.projections.tally import Key, Tally, compute_tally
+from ledger.projections.timeline import Timeline, compute_timeline
+from ledger.state import LedgerState
+from ledger.taxonomy import ROOT, Dimension, Taxonomy
+
+
+class Queries:
+    """What a ledger answers; see `Ledger`, which is the class to use."""
+
+    store: Store
+    _lock: threading.RLock
+    _folds: Folds
+    _registry: EventRegistry
+
+    def events(
+        self, *, after: int = 0, until: int | None = None, incident: str | None = None
+    ) -> Iterator[StoredEvent]:
+        """Stored events in log order; `incident` narrows them to one incident's stream."""
+        _check_window(after, until)
+        check_text("incident", incident)
+        records = self.store.read(after=after, until=until, stream=incident)
+        return (decode_record(record, self._registry) for record in records)
+
+    @property
+    def position(self) -> int:
+        """The position of the last event in the log."""
+        return self.store.head().position
+
+    @property
+    def taxonomy(self) -> Taxonomy:
+        with self._lock:
+            return self._folds.current().taxonomy
+
+    def _opened(self, incident: str, *, field: str = "incident") -> IncidentFold:
+        check_text(field, incident)
+        fold = self._folds.incident(incident)
+        if fold.opened is None:
+            raise UnknownIncidentError(field, incident)
+        return fold
+
+    def incident(self, incident: str) -> IncidentOpened:
+        with self._lock:
+            opened = self._opened(incident).opened
+            assert opened is not None  # noqa: S101 - `_opened` checked
+            return opened
+
+    def incidents(self) -> list[IncidentOpened]:
+        """Every incident, in the order they were opened."""
+        with self._lock:
+            return [self.incident(incident) for incident in self.store.incident_ids()]
+
+    def source(self, source: str) -> SourceRegistered:
+        with self._lock:
+            return LedgerState(sources=self._folds.current().sources).source(source)
+
+    def sources(self) -> list[SourceRegistered]:
+        """Every source, in the order they were registered."""
+        with self._lock:
+            return list(self._folds.current().sources.values())
+
+    def terms(self, dimension: Dimension | str) -> dict[str, str | None]:
+        """Every term of one dimension of the taxonomy, with its parent (None at the top)."""
+        dimension = commands.choice(Dimension, dimension, "dimension")
+        with self._lock:
+            return dict(self._folds.current().taxonomy.terms(dimension))
+
+    def _report(self, report_id: str) -> tuple[IncidentFold, ReportState]:
+        check_text("report_id", report_id)
+        found = self._folds.report(report_id)
+        if found is None:
+            raise UnknownReportError("report_id", report_id)
+        return found
+
+    def report(self, report_id: str) -> ReportState:
+        """The report as it stands now: its classification, versions and status."""
+        with self._lock:
+            return self._report(report_id)[1]
+
+    def reports(self, incident: str | None = None) -> list[ReportState]:
+        """Every report (of one incident, if given) as it stands now, in filing order."""
+        with self._lock:
+            folds = (
+                [self._opened(incident)]
+                if incident is not None
+                else [self._folds.incident(i) for i in self.store.incident_ids()]
+            )
+            return [track.state for fold in folds for track in fold.index.tracks.values()]
+
+    # Answers (see ledger.projections and docs/concepts.md).
+
+    def tally(
+        self,
+        incident: str,
+        *,
+        as_of: dt.datetime | dt.date | None = None,
+        known_at: dt.datetime | dt.date | None = None,
+        occurred_by: dt.date | None = None,
+    ) -> Tally:
+        """The incident's tally as reported by `as_of`, as the ledger knew it at `known_at`.
+
+        Both clocks default to now; a date means the end of that day, UTC. `occurred_by`
+        keeps only figures whose period ends by that day ("deaths that occurred by Saturday").
+        """
+        as_of_t, known_at_t = _instant("as_of", as_of), _instant("known_at", known_at)
+        if occurred_by is not None and (
+            not isinstance(occurred_by, dt.date) or isinstance(occurred_by, dt.datetime)
+        ):
+            raise ValidationError("occurred_by", "must be a date", value=occurred_by)
+        with self._lock:
+            index = self._opened(incident).index
+            return compute_tally(
+                [
+                    (state, track.filed_at)
+                    for state, track in index.standing(incident, known_at_t, as_of_t)
+                ],
+                taxonomy=self._folds.current().taxonomy,
+                incident=incident,
+                as_of=as_of_t,
+                known_at=known_at_t,
+                occurred_by=occurred_by,
+            )
+
+    def timeline(
+        self,
+        incident: str,
+        *,
+        metric: str,
+        group: str = ROOT,
+        by: str = ROOT,
+        place: str = ROOT,
+        source: str | None = None,
+        known_at: dt.datetime | dt.date | None = None,
+    ) -> Timeline:
+        """Each source's effective figure for one key over reported time."""
+        known_at_t = _instant("known_at", known_at)
+        key = Key(metric=metric, group=group, by=by, place=place)
+        with self._lock:
+            index = self._opened(incident).index
+            return compute_timeline(
+                index.known_reports(incident, known_at_t),
+                incident=incident,
+                key=key,
+                known_at=known_at_t,
+                source=source,
+            )
+
+    def history(self, report_id: str) -> list[HistoryEntry]:
+        """Every change to a report, oldest first: who, when on both clocks, why, and how."""
+        with self._lock:
+            fold, _ = self._report(report_id)
+            return list(report_history(fold.index.tracks[report_id]))
+
+    def changes(
+        self,
+        *,
+        since: dt.datetime | dt.date | None = None,
+        until: dt.datetime | dt.date | None = None,
+        clock: str = "recorded",
+        incident: str | None = None,
+        source: str | None = None,
+        actor: str | None = None,
+    ) -> list[HistoryEntry]:
+        """Changes to reports with `since < time <= until` on one clock, in log order.
+
+        `clock` is "recorded" (when the ledger learned of the change) or "reported" (when it
+        takes effect in the world; see `HistoryEntry.reported_at`). The window matches the
+        tallies: the changes between `tally(known_at=a)` and `tally(known_at=b)` are
+        `changes(since=a, until=b)`.
+        """
+        if clock not in ("recorded", "reported"):
+            raise ValidationError("clock", "must be 'recorded' or 'reported'", value=clock)
+        since_t, until_t = _instant("since", since), _instant("until", until)
+        with self._lock:
+            folds = (
+                [self._opened(incident)]
+                if incident is not None
+                else [self._folds.incident(i) for i in self.store.incident_ids()]
+            )
+            found = []
+            for fold in folds:
+                for track in fold.index.tracks.values():
+                    for entry in report_history(track):
+                        at = entry.recorded_at if clock == "recorded" else entry.reported_at
+                        if (
+                            (since_t is None or at > since_t)
+                            and (until_t is None or at <= until_t)
+                            and source in (None, entry.source)
+                            and actor in (None, entry.actor)
+                        ):
+                            found.append(entry)
+            return sorted(found, key=lambda e: e.position)
+
+    @staticmethod
+    def diff(a: Tally, b: Tally) -> TallyDiff:
+        """What appeared, disappeared and changed from tally `a` to tally `b`."""
+        return diff_tallies(a, b)
+
+
+def _instant(name: str, value: dt.datetime | dt.date | None) -> dt.datetime | None:
+    """A point on a clock: an aware datetime, or a date meaning the end of that day, UTC."""
+    if value is None:
+        return None
+    if isinstance(value, dt.datetime):
+        return utc(name, value)
+    if isinstance(value, dt.date):
+        midnight = dt.datetime.combine(value + dt.timedelta(days=1), dt.time(), tzinfo=dt.UTC)
+        return midnight - dt.timedelta(microseconds=1)
+    raise ValidationError(name, "must be a datetime, a date or None", value=value)
+
+
+def _check_window(after: object, until: object) -> None:
+    for name, value in (("after", after), ("until", until)):
+        if value is None and name == "until":
+            continue
+        if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value < 2**63:
+            raise ValidationError(name, "must be a log position, a whole number >= 0", value=value)
