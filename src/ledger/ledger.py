@@ -32,6 +32,7 @@ from ledger.events import (
     GLOBAL_STREAM,
     REPORT_EVENTS,
     Event,
+    ReportFiled,
     StoredEvent,
 )
 from ledger.log import NewRecord, Record, Store, decode_record
@@ -402,8 +403,11 @@ class Ledger(Queries, Commands):
                     raise
                 field = getattr(exc, "field", None)
                 raise LineError(lines[i], field, str(exc), error=exc) from exc
+            # A filing starts its report (`check` refused a taken id); others continue one.
             before = (
-                scratch.reports.get(event.report_id) if isinstance(event, REPORT_EVENTS) else None
+                scratch.reports.get(event.report_id)
+                if isinstance(event, REPORT_EVENTS) and not isinstance(event, ReportFiled)
+                else None
             )
             scratch.apply(event)
             folds.append(

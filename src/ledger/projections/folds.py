@@ -201,6 +201,9 @@ class Folds:
             return None
         fold = self.incident(incident, fresh=fresh)
         track = fold.index.tracks.get(report_id)
+        if track is None and not fresh:  # filed by another writer since the fold was read
+            fold = self.incident(incident)
+            track = fold.index.tracks.get(report_id)
         if track is None:
             raise ProjectionError(
                 "read model",
