@@ -33,7 +33,7 @@ from ledger.events import (
     StoredEvent,
     TaxonomyExtended,
 )
-from ledger.figures import Figure, FigureKind
+from ledger.figures import Figure, FigureKind, Language
 from ledger.interchange import ImportSummary, export_log, import_lines, restore_log
 from ledger.ledger import Ledger
 from ledger.log import Checkpoint
@@ -71,6 +71,7 @@ __all__ = [
     "IntegrityProblem",
     "IntegrityReport",
     "Key",
+    "Language",
     "Ledger",
     "LedgerError",
     "LineError",
