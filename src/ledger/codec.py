@@ -32,7 +32,7 @@ from ledger.events import (
     SourceRegistered,
     TaxonomyExtended,
 )
-from ledger.figures import Figure
+from ledger.figures import Figure, Language
 from ledger.values import Provenance
 
 Payload = dict[str, Any]
@@ -51,7 +51,22 @@ except ImportError:  # pragma: no cover - exercised where the extra is not insta
     _loads = json.loads  # type: ignore[assignment]  # the stdlib's takes more options
 
 
+def _unstructure_figure(figure: Figure) -> str | dict[str, str]:
+    # English, the only language before figures named theirs, stays bare text: every body
+    # written before keeps its bytes and its hash, and reads as it always did.
+    if figure.language is Language.EN:
+        return figure.text
+    return {"text": figure.text, "language": figure.language.value}
+
+
 def _structure_figure(value: object, _: type) -> Figure:
+    if isinstance(value, dict):
+        if value.keys() != {"text", "language"}:
+            raise _RefusedError(
+                'expected a figure as text or as {"text": ..., "language": ...}, '
+                f"got an object with {sorted(value)}"
+            )
+        return Figure.parse(value["text"], language=value["language"])
     return Figure.parse(value)  # type: ignore[arg-type]  # parse reports a non-text value itself
 
 
@@ -137,8 +152,9 @@ def _make_converter() -> cattrs.Converter:
     # Extra keys are refused: a payload with fields this schema version does not know was
     # written by something else, and guessing would corrupt the history silently.
     converter = make_converter(omit_if_default=True, forbid_extra_keys=True)
-    # A figure is stored as its wording; its bounds follow from it (see ledger.figures).
-    converter.register_unstructure_hook(Figure, str)
+    # A figure is stored as its wording (and its language, unless English); its bounds
+    # follow from them (see ledger.figures).
+    converter.register_unstructure_hook(Figure, _unstructure_figure)
     converter.register_structure_hook(Figure, _structure_figure)
     # Stored bodies and import files alike must say what they mean: cattrs' defaults coerce
     # as Python does (None becomes "None", 2.5 becomes 2), which would hide a corrupt payload
