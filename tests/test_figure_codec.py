@@ -71,7 +71,7 @@ def _body(figure: object) -> bytes:
     [
         ({"text": "نحو 300"}, "as text or as"),
         ({"text": "300", "language": "ar", "best": 3}, "as text or as"),
-        ({"text": "300", "language": "de"}, "language: expected one of"),
+        ({"text": "300", "language": "de"}, "language: expected a language, one of"),
         ({"text": "1.300", "language": "en"}, "reads as 1.3"),
         ([], "expected text or a whole number, got list"),
     ],

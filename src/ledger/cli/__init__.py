@@ -16,6 +16,7 @@ from typing import TextIO
 from ledger.cli import commands
 from ledger.cli.output import FORMATS
 from ledger.errors import LedgerError
+from ledger.figures import Language
 from ledger.taxonomy import ROOT, Dimension
 from ledger.values import SourceKind, Verification
 
@@ -69,6 +70,16 @@ def _provenance(parser: argparse.ArgumentParser) -> None:
         help="how far anyone could check it (default: unverified)",
     )
     group.add_argument("--notes", help="free notes")
+
+
+def _language(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--language",
+        choices=[code.value for code in Language],
+        default=Language.EN.value,
+        help="the language the figure is worded in, read by its conventions (docs/figures.md; "
+        "default: en)",
+    )
 
 
 def _period(parser: argparse.ArgumentParser) -> None:
@@ -145,6 +156,7 @@ def build_parser() -> argparse.ArgumentParser:  # noqa: PLR0915 - one block per 
     p.add_argument("--source", required=True)
     p.add_argument("--metric", required=True, help="killed, injured, captured, missing, ...")
     p.add_argument("--figure", required=True, help="in the source's words: 'at least 311'")
+    _language(p)
     p.add_argument("--reported-at", required=True, metavar="TIME", help="when the source said it")
     _key(p)
     _period(p)
@@ -155,6 +167,7 @@ def build_parser() -> argparse.ArgumentParser:  # noqa: PLR0915 - one block per 
     p = command("revise", commands.revise, "record that the source changed its figure")
     p.add_argument("report_id")
     p.add_argument("--figure", required=True)
+    _language(p)
     p.add_argument("--reported-at", required=True, metavar="TIME")
     _period(p)
     _provenance(p)
@@ -165,6 +178,7 @@ def build_parser() -> argparse.ArgumentParser:  # noqa: PLR0915 - one block per 
     p.add_argument("--reason", required=True, help="why: a correction must say")
     p.add_argument("--version", type=int, help="the version to fix (default: the latest)")
     p.add_argument("--figure")
+    _language(p)
     p.add_argument("--reported-at", metavar="TIME")
     _period(p)
     p.add_argument("--source")

@@ -20,6 +20,7 @@ import attrs
 from ledger.cli import output
 from ledger.cli.progress import Meter, MeteredStore
 from ledger.errors import StoreError, ValidationError
+from ledger.figures import Figure
 from ledger.interchange import export_log, import_lines, restore_log
 from ledger.ledger import Ledger
 from ledger.log import Store
@@ -138,6 +139,11 @@ def day(option: str, text: str | None) -> dt.date | None:
         ) from None
 
 
+def _figure(args: argparse.Namespace) -> Figure:
+    """`--figure` read in `--language`: the language is stated, never guessed."""
+    return Figure.parse(args.figure, language=args.language)
+
+
 def _period(args: argparse.Namespace) -> Period | None:
     start, end = day("--period-start", args.period_start), day("--period-end", args.period_end)
     if start is None and end is None:
@@ -217,7 +223,7 @@ def report(args: argparse.Namespace, ctx: Context) -> int:
             args.incident,
             source=args.source,
             metric=args.metric,
-            figure=args.figure,
+            figure=_figure(args),
             reported_at=zoned("--reported-at", args.reported_at),
             group=args.group,
             by=args.by,
@@ -236,7 +242,7 @@ def revise(args: argparse.Namespace, ctx: Context) -> int:
     with ctx.ledger() as ledger:
         ledger.revise_report(
             args.report_id,
-            figure=args.figure,
+            figure=_figure(args),
             reported_at=zoned("--reported-at", args.reported_at),
             period=_period(args),
             provenance=_provenance(args),
@@ -253,7 +259,7 @@ def correct(args: argparse.Namespace, ctx: Context) -> int:
             args.report_id,
             reason=args.reason,
             version=args.version,
-            figure=args.figure,
+            figure=None if args.figure is None else _figure(args),
             reported_at=None
             if args.reported_at is None
             else zoned("--reported-at", args.reported_at),

@@ -59,7 +59,9 @@ def language_of(value: object) -> Language:
         except ValueError:
             pass
     known = ", ".join(repr(code.value) for code in Language)
-    raise FigureError("language", f"expected one of {known}, got {value!r}", value=value)
+    raise FigureError(
+        "language", f"expected a language, one of {known}, got {value!r}", value=value
+    )
 
 
 def around(n: int) -> tuple[int, int]:
