@@ -70,6 +70,8 @@ class SpanRow:
     highest: list[str]
     disagreeing: list[str]
     agree: bool
+    best_low: int | None
+    best_high: int | None
 
 
 @attrs.frozen(kw_only=True, slots=True)
@@ -91,6 +93,7 @@ class CheckRow:
     parts: list[PartRow]
     parts_low: int
     consistent: bool
+    parts_best: int | None
 
 
 @attrs.frozen(kw_only=True, slots=True)
@@ -279,6 +282,8 @@ def _span_row(span: Span) -> SpanRow:
         highest=list(span.highest),
         disagreeing=list(span.disagreeing),
         agree=span.agree,
+        best_low=None if span.bests is None else span.bests[0],
+        best_high=None if span.bests is None else span.bests[1],
     )
 
 
@@ -303,6 +308,7 @@ def tally_doc(tally: Tally) -> TallyDoc:
                 ],
                 parts_low=c.parts_low,
                 consistent=c.consistent,
+                parts_best=c.parts_best,
             )
             for c in tally.checks
         ],
