@@ -6,8 +6,6 @@ Each table row is one wording with the bounds the documented conventions give it
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -16,6 +14,8 @@ from ledger import Figure, FigureError, FigureKind, Language
 from ledger.figures import MAX_COUNT
 from ledger.wording import GRAMMARS
 from ledger.wording.english import NUMBERS as ENGLISH_NUMBERS
+
+from .strategies import worded_figures
 
 K = FigureKind
 OPEN = None
@@ -328,29 +328,9 @@ counts = st.integers(min_value=0, max_value=MAX_COUNT)
 languages = st.sampled_from(list(Language))
 
 
-@st.composite
-def rendered(draw: st.DrawFn) -> Figure:
-    """Any figure a language's constructors write."""
-    language = draw(languages)
-    n = draw(counts)
-    low, high = sorted((draw(counts), draw(counts)))
-    best = draw(st.integers(min_value=low, max_value=high))
-    makers: list[Callable[[], Figure]] = [
-        lambda: Figure.exact(n, language=language),
-        lambda: Figure.at_least(n, language=language),
-        lambda: Figure.more_than(n, language=language),
-        lambda: Figure.at_most(n, language=language),
-        lambda: Figure.fewer_than(max(n, 1), language=language),
-        lambda: Figure.about(n, language=language),
-        lambda: Figure.nearly(n, language=language),
-        lambda: Figure.between(low, high, language=language),
-        lambda: Figure.estimate(best=best, low=low, high=high, language=language),
-        lambda: Figure.unknown(language=language),
-        lambda: Figure.vague(
-            draw(st.sampled_from(sorted(GRAMMARS[language].vague))), language=language
-        ),
-    ]
-    return draw(st.sampled_from(makers))()
+def rendered() -> st.SearchStrategy[Figure]:
+    """Any figure a language's constructors write, or a source's wording of it: the toolkit's."""
+    return worded_figures
 
 
 @given(rendered())

@@ -299,7 +299,7 @@ class EventRegistry:
                 or not data.keys() <= _REVISION_FIELDS
             ):
                 return None
-            figure = Figure.parse(data["figure"])
+            figure = _structure_figure(data["figure"], Figure)
             reported_at = _zoned(data["reported_at"])
             provenance = _provenance(data["provenance"]) if "provenance" in data else _NO_PROVENANCE
         except (LookupError, TypeError, AttributeError, ValueError, LedgerError):
