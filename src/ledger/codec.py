@@ -70,6 +70,24 @@ def _structure_figure(value: object, _: type) -> Figure:
     return Figure.parse(value)  # type: ignore[arg-type]  # parse reports a non-text value itself
 
 
+def _structure_wording(value: object, typ: type) -> Figure | str | None:
+    """A figure in an import line: text (or a JSON number, as its digits) is kept as given, to
+    be read in the language the line, its source or the ledger states; an object naming its
+    language is a figure at once."""
+    if value is None and typ == (Figure | str | None):
+        return None
+    if isinstance(value, str):
+        return value
+    if isinstance(value, int) and not isinstance(value, bool):
+        return str(value)
+    if isinstance(value, dict):
+        return _structure_figure(value, Figure)
+    raise _RefusedError(
+        'expected a figure as text, a whole number or {"text": ..., "language": ...}, '
+        f"got {describe_value(value)}"
+    )
+
+
 class _RefusedError(ValueError):
     """Raised by the converter's strict hooks; its message is meant for the user as it is."""
 
@@ -156,6 +174,10 @@ def _make_converter() -> cattrs.Converter:
     # follow from them (see ledger.figures).
     converter.register_unstructure_hook(Figure, _unstructure_figure)
     converter.register_structure_hook(Figure, _structure_figure)
+    # `Figure | str`: a figure not read yet, whose language the command resolves.
+    converter.register_structure_hook_func(
+        lambda t: t in (Figure | str, Figure | str | None), _structure_wording
+    )
     # Stored bodies and import files alike must say what they mean: cattrs' defaults coerce
     # as Python does (None becomes "None", 2.5 becomes 2), which would hide a corrupt payload
     # or a mistyped line behind a plausible value. Text, numbers and times are taken only as such.

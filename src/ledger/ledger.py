@@ -30,7 +30,7 @@ from ledger.events import (
     SourceRegistered,
     StoredEvent,
 )
-from ledger.figures import Figure
+from ledger.figures import Figure, Language
 from ledger.log import NewRecord, Store, decode_record, stored_event
 from ledger.projections.audit import HistoryEntry, TallyDiff, diff_tallies, report_history
 from ledger.projections.live import keep_live
@@ -45,6 +45,7 @@ from ledger.subscription import Subscription
 from ledger.taxonomy import ROOT, Dimension, Taxonomy
 from ledger.values import Period, Provenance, SourceKind
 from ledger.verify import Digest, IntegrityReport, verify_log
+from ledger.wording import language_of
 
 Clock = Callable[[], dt.datetime]
 #: An event this ledger appended, as `_sync` folds it: its id, the event, its reason, and
@@ -112,6 +113,7 @@ class Ledger:
         actor: str | None = None,
         clock: Clock = _system_clock,
         registry: EventRegistry = EVENTS,
+        language: Language | str = Language.EN,
     ) -> None:
         self.store = store
         self.actor = actor if actor is not None else _default_actor()
@@ -120,7 +122,11 @@ class Ledger:
         self._registry = registry
         self._lock = threading.RLock()
         self._index = ProjectionRunner(ReportIndexProjection(registry), store, registry=registry)
-        self._state = LedgerState(reports=CurrentReports(self._index.state.tracks))
+        # `language`: the default for figures given as text (issue 15), not recorded: every
+        # figure in the log names its own language.
+        self._state = LedgerState(
+            reports=CurrentReports(self._index.state.tracks), language=language_of(language)
+        )
         self._position = 0
         self._versions: dict[str, int] = {}
         self._watched: list[ProjectionRunner[Any]] = []
@@ -139,6 +145,7 @@ class Ledger:
         actor: str | None = None,
         clock: Clock = _system_clock,
         durable: bool = True,
+        language: Language | str = Language.EN,
     ) -> Ledger:
         """Open the ledger in a SQLite file, creating the file if it is missing, or, given a
         `postgresql://` URL, in a PostgreSQL schema (see docs/scaling.md)."""
@@ -152,15 +159,21 @@ class Ledger:
         else:
             raise ValidationError("path", "must be a file path or a postgresql:// URL", value=path)
         try:
-            return cls(store, actor=actor, clock=clock)
+            return cls(store, actor=actor, clock=clock, language=language)
         except BaseException:
             # The ledger owns the store it opened: one it cannot replay must not stay open.
             store.close()
             raise
 
     @classmethod
-    def in_memory(cls, *, actor: str | None = None, clock: Clock = _system_clock) -> Ledger:
-        return cls(MemoryStore(), actor=actor, clock=clock)
+    def in_memory(
+        cls,
+        *,
+        actor: str | None = None,
+        clock: Clock = _system_clock,
+        language: Language | str = Language.EN,
+    ) -> Ledger:
+        return cls(MemoryStore(), actor=actor, clock=clock, language=language)
 
     def close(self) -> None:
         self.store.close()
@@ -647,9 +660,12 @@ class Ledger:
         notes: str | None = None,
         actor: str | None = None,
         reason: str | None = None,
+        language: Language | str | None = None,
     ) -> StoredEvent:
         return self._command(
-            lambda _: commands.register_source(source, name=name, kind=kind, url=url, notes=notes),
+            lambda _: commands.register_source(
+                source, name=name, kind=kind, url=url, notes=notes, language=language
+            ),
             actor=actor,
             reason=reason,
         )
@@ -686,10 +702,12 @@ class Ledger:
         report_id: str | None = None,
         actor: str | None = None,
         reason: str | None = None,
+        language: Language | str | None = None,
     ) -> str:
-        """File one source's claim of one figure; returns the new report's id."""
+        """File one source's claim of one figure; returns the new report's id. A figure given
+        as text is read in `language`, else the source's, else the ledger's default."""
         stored = self._command(
-            lambda _: commands.file_report(
+            lambda state: commands.file_report(
                 incident,
                 source=source,
                 metric=metric,
@@ -701,6 +719,8 @@ class Ledger:
                 period=period,
                 provenance=provenance,
                 report_id=report_id,
+                language=language,
+                state=state,
             ),
             actor=actor,
             reason=reason,
@@ -718,6 +738,7 @@ class Ledger:
         provenance: Provenance | None = None,
         actor: str | None = None,
         reason: str | None = None,
+        language: Language | str | None = None,
     ) -> StoredEvent:
         """Record that the source itself changed its figure, effective at `reported_at`."""
         return self._command(
@@ -728,6 +749,7 @@ class Ledger:
                 reported_at=reported_at,
                 period=period,
                 provenance=provenance,
+                language=language,
             ),
             actor=actor,
             reason=reason,
@@ -748,6 +770,7 @@ class Ledger:
         by: str | None = None,
         place: str | None = None,
         actor: str | None = None,
+        language: Language | str | None = None,
     ) -> StoredEvent:
         """Fix the ledger's own entry, retroactively; `version` defaults to the latest.
 
@@ -767,6 +790,7 @@ class Ledger:
                 group=group,
                 by=by,
                 place=place,
+                language=language,
             ),
             actor=actor,
             reason=reason,

@@ -72,13 +72,12 @@ def _provenance(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--notes", help="free notes")
 
 
-def _language(parser: argparse.ArgumentParser) -> None:
+def _language(parser: argparse.ArgumentParser, *, what: str = "the figure is") -> None:
     parser.add_argument(
         "--language",
         choices=[code.value for code in Language],
-        default=Language.EN.value,
-        help="the language the figure is worded in, read by its conventions (docs/figures.md; "
-        "default: en)",
+        help=f"the language {what} worded in, read by its conventions (docs/figures.md; "
+        "default: the source's language, else $LEDGER_LANGUAGE, else en)",
     )
 
 
@@ -140,6 +139,12 @@ def build_parser() -> argparse.ArgumentParser:  # noqa: PLR0915 - one block per 
     p.add_argument("--kind", required=True, choices=[k.value for k in SourceKind])
     p.add_argument("--url")
     p.add_argument("--notes")
+    p.add_argument(
+        "--language",
+        choices=[code.value for code in Language],
+        help="the language the source words its figures in: its reports' figures given as text "
+        "are read in it unless a report names another (docs/figures.md)",
+    )
     p.add_argument("--reason")
 
     term = sub.add_parser("term", help="taxonomy: add a term").add_subparsers(

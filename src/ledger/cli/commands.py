@@ -43,12 +43,15 @@ class Context:
     actor: str | None
     stdout: TextIO
     stderr: TextIO
+    #: The ledger's default language for figures given as text: $LEDGER_LANGUAGE, else en.
+    language: str = "en"
 
     @classmethod
     def from_args(cls, args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> Context:
         db = getattr(args, "db", None) or os.environ.get("LEDGER_DB") or DEFAULT_DB
         actor = getattr(args, "actor", None) or os.environ.get("LEDGER_ACTOR") or None
-        return cls(db=db, actor=actor, stdout=stdout, stderr=stderr)
+        language = os.environ.get("LEDGER_LANGUAGE") or "en"
+        return cls(db=db, actor=actor, stdout=stdout, stderr=stderr, language=language)
 
     @property
     def where(self) -> str:
@@ -71,7 +74,7 @@ class Context:
         store = MeteredStore(self._store(create=create, durable=durable))
         try:
             store.meter = self.meter("replaying the log")
-            ledger = Ledger(store, actor=self.actor)
+            ledger = Ledger(store, actor=self.actor, language=self.language)
         except BaseException:
             store.close()
             raise
@@ -139,8 +142,11 @@ def day(option: str, text: str | None) -> dt.date | None:
         ) from None
 
 
-def _figure(args: argparse.Namespace) -> Figure:
-    """`--figure` read in `--language`: the language is stated, never guessed."""
+def _figure(args: argparse.Namespace) -> Figure | str:
+    """`--figure` as the ledger should read it: in `--language` where given, else as text
+    for the ledger to read in the source's language or its default. Stated, never guessed."""
+    if args.language is None:
+        return str(args.figure)
     return Figure.parse(args.figure, language=args.language)
 
 
@@ -200,6 +206,7 @@ def source_add(args: argparse.Namespace, ctx: Context) -> int:
             url=args.url,
             notes=args.notes,
             reason=args.reason,
+            language=args.language,
         )
     _say(ctx, f"registered source {args.source} (position {stored.position})")
     return 0

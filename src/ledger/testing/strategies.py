@@ -183,7 +183,7 @@ incidents: Final = st.builds(
 )  # fmt: skip
 sources: Final = st.builds(
     SourceRegistered, source=ids, name=nonblank, kind=source_kinds, url=st.none() | nonblank,
-    notes=st.none() | texts,
+    notes=st.none() | texts, language=st.none() | st.sampled_from(list(Language)),
 )  # fmt: skip
 taxonomy_extensions: Final = st.one_of(
     st.builds(TaxonomyExtended, dimension=st.just(Dimension.METRIC), term=terms,
