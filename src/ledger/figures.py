@@ -77,8 +77,17 @@ class Figure:
     def parse(cls, text: str | int, *, language: Language | str = _EN) -> Figure:
         """The figure `text` words in `language` ("en", "ar" or "fr"); a `FigureError` if
         it is not one. A whole number is an exact count."""
-        if cls is Figure and isinstance(text, str | int) and not isinstance(text, bool):
-            return _parsed(text, language_of(language))
+        # Exact types, not isinstance: this is every decoded event's path, and a bool is no count.
+        if cls is Figure and (type(text) is str or type(text) is int):
+            # A code and its Language hash and compare alike, so either finds the cached
+            # figure; only a miss pays for checking the code (Figure's converter does).
+            if language is _EN:  # the default, and nearly every stored figure
+                return _english(text)
+            try:
+                return _parsed(text, language)
+            except TypeError:  # an unhashable language: say what a language is
+                language_of(language)
+                raise
         return cls(text=text, language=language)
 
     # -- constructors: each writes the language's canonical wording --------------------
@@ -174,10 +183,16 @@ def _is_vague(word: str, language: Language | str) -> bool:
 
 
 @functools.lru_cache(maxsize=65_536)
-def _parsed(text: str | int, language: Language) -> Figure:
+def _parsed(text: str | int, language: Language | str) -> Figure:
     """Figures are immutable, so a log that repeats a wording shares one object for it: no
     construction per event on replay, and no copy per event in memory."""
     return Figure(text=text, language=language)
+
+
+@functools.lru_cache(maxsize=65_536)
+def _english(text: str | int) -> Figure:
+    """`_parsed` for English, keyed by the text alone: a replay decodes mostly these."""
+    return Figure(text=text)
 
 
 def _check_count(n: object) -> None:

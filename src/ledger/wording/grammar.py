@@ -68,8 +68,8 @@ class Grammar:
     prefixes: tuple[tuple[str, FigureKind], ...]
     #: Hedges after the count ("311+", "311 or more", "50 على الأقل").
     suffixes: tuple[tuple[str, FigureKind], ...]
-    #: Range patterns as (before, joint, after) regular expressions over normalized text.
-    ranges: tuple[tuple[str, str, str], ...]
+    #: Range patterns: the whole wording (its count text as `rest`), and the joint in it.
+    ranges: tuple[tuple[re.Pattern[str], re.Pattern[str]], ...]
     nouns: frozenset[str]
     #: Words between a count and its noun: "dozens of people", "une soixantaine de morts".
     noun_links: frozenset[str]
@@ -164,7 +164,7 @@ class Grammar:
         raise self._refusal(text, reasons)
 
     def _estimate(self, norm: str, text: str) -> Parsed | None:
-        m = _ESTIMATE.fullmatch(norm)
+        m = _ESTIMATE.fullmatch(norm) if ")" in norm else None
         if m is None:
             return None
         try:
@@ -192,14 +192,14 @@ class Grammar:
         return Parsed(kind=FigureKind.EXACT, low=n, high=n, best=n)
 
     def _range(self, norm: str, text: str) -> Parsed | None:
-        for before, joint, after in self.ranges:
-            m = re.fullmatch(f"{before}(?P<rest>.+){after}", norm)
+        for whole, joint in self.ranges:
+            m = whole.fullmatch(norm)
             if m is None:
                 continue
             rest = m["rest"]
             # Every place the joint could split the text, so "between two hundred and five
             # and three hundred" finds its "and".
-            for j in re.finditer(joint, rest):
+            for j in joint.finditer(rest):
                 try:
                     low = self._number(rest[: j.start()]).value
                     high = self._number(rest[j.end() :]).value
@@ -237,6 +237,8 @@ class Grammar:
 
     def _without_noun(self, norm: str) -> str:
         """`norm` without a trailing noun phrase ("people", "de morts", "من المدنيين")."""
+        if norm.rpartition(" ")[2] not in self.nouns:
+            return norm
         words = norm.split(" ")
         stripped = False
         while len(words) > 1 and words[-1] in self.nouns:
@@ -266,9 +268,10 @@ class Grammar:
         return self.renderings[kind].format(n=n, low=low, high=high, best=best)
 
 
-def _range_pattern(template: str) -> tuple[str, str, str]:
-    """("between {a} and {b}") as (before, joint, after) regular expressions."""
+def _range_pattern(template: str) -> tuple[re.Pattern[str], re.Pattern[str]]:
+    """The pattern of a wording such as "between {a} and {b}", and of its joint."""
     before, rest = template.split("{a}")
     joint, after = rest.split("{b}")
     joint_re = _DASH if joint.strip() == "-" else re.escape(joint)
-    return re.escape(before), joint_re, re.escape(after)
+    whole = re.compile(f"{re.escape(before)}(?P<rest>.+){re.escape(after)}")
+    return whole, re.compile(joint_re)

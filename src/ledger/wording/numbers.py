@@ -93,17 +93,20 @@ class NumberWords:
 
     def read(self, text: str) -> Reading:
         """The count `text` writes; `Unreadable` if it is not one."""
-        if m := _AGREEMENT.fullmatch(text):
+        if ")" in text and (m := _AGREEMENT.fullmatch(text)):
             # "huit (8)": a word with its digits, as French releases write. Both must agree.
             words, digits = self.read(m["words"]), self.read(m["digits"])
             if words.value != digits.value:
                 raise Unreadable(f"the words say {words.value} but the digits say {digits.value}")
             return words
+        if " " not in text:
+            return self._fold([text])
         return self._fold(_SPACED_GROUPS.sub(lambda g: g[0].replace(" ", ""), text).split())
 
     def _fold(self, tokens: list[str]) -> Reading:  # noqa: C901, PLR0912, PLR0915 - one grammar
-        total = Fraction(0)
-        group: Fraction | None = None  # the part before the next scale word
+        # Whole numbers stay ints; a decimal ("1.2 thousand") makes them exact fractions.
+        total: int | Fraction = 0
+        group: int | Fraction | None = None  # the part before the next scale word
         open_hundred = False  # "two hundred" can take "and five" after it
         last_scale: int | None = None  # scales fall: "thousand ... hundred", never back up
         approximate = False
@@ -137,7 +140,7 @@ class NumberWords:
             width, unit = self._unit(tokens, i)
             if unit is not None:
                 if group is None:
-                    group = Fraction(unit)
+                    group = unit
                 elif open_hundred and unit < _HUNDRED:  # "hundred and five"
                     group += unit
                     open_hundred = False
@@ -148,7 +151,7 @@ class NumberWords:
             if token in self.indefinite:
                 if group is not None:
                     raise Unreadable
-                group, needs_scale = Fraction(1), True
+                group, needs_scale = 1, True
                 i += 1
                 continue
             if (scale_word := self.scales.get(token)) is not None:
@@ -156,7 +159,7 @@ class NumberWords:
                 if group is None:
                     if not scale_word.alone:
                         raise Unreadable
-                    group = Fraction(1)
+                    group = 1
                 approximate = approximate or scale_word.approximate
                 if scale_word.value < _THOUSAND:
                     if group >= _HUNDRED or open_hundred:
@@ -175,7 +178,7 @@ class NumberWords:
                 if group is not None:
                     raise Unreadable
                 if scale < _THOUSAND:  # "مئتان": a group of its own
-                    group, open_hundred = Fraction(worth), True
+                    group, open_hundred = worth, True
                 else:
                     if last_scale is not None and scale >= last_scale:
                         raise Unreadable
@@ -205,25 +208,26 @@ class NumberWords:
         return 1, None
 
     @staticmethod
-    def _numeral(m: re.Match[str]) -> Fraction:
+    def _numeral(m: re.Match[str]) -> int | Fraction:
         # int() reads the digits of every script: "٣٤" and "۸۰۰" as well as "34".
-        whole = int("".join(ch for ch in m["whole"] if ch.isdigit()))
+        digits = m["whole"]
+        whole = int(digits if digits.isdigit() else "".join(ch for ch in digits if ch.isdigit()))
         decimals = m["decimals"]
         if decimals is None:
-            return Fraction(whole)
+            return whole
         # Whether the count comes out whole is checked once the scale word is read.
         return whole + Fraction(int(decimals), 10 ** len(decimals))
 
     @staticmethod
     def _scaled(
-        total: Fraction, group: Fraction, scale: int, last_scale: int | None
-    ) -> tuple[Fraction, None, int]:
+        total: int | Fraction, group: int | Fraction, scale: int, last_scale: int | None
+    ) -> tuple[int | Fraction, None, int]:
         if last_scale is not None and scale >= last_scale:
             raise Unreadable
         return total + group * scale, None, scale
 
-    def _whole(self, total: Fraction, text: str) -> int:
-        if total.denominator != 1:
+    def _whole(self, total: int | Fraction, text: str) -> int:
+        if isinstance(total, Fraction) and total.denominator != 1:
             raise Unreadable(
                 f"in {self.name} {text!r} reads as {float(total):g}, and a count is a whole "
                 f"number ({self.conventions})"
