@@ -146,7 +146,7 @@ class Grammar:
             return Parsed(kind=FigureKind.EXACT, low=n, high=n, best=n)
         if m := _NEGATIVE.fullmatch(norm):
             try:
-                self.numbers.read(m["n"])
+                self._number(m["n"])
             except Unreadable:
                 pass
             else:
@@ -167,12 +167,9 @@ class Grammar:
         m = _ESTIMATE.fullmatch(norm) if ")" in norm else None
         if m is None:
             return None
-        try:
-            bounds = self._range(m["range"], text)
-        except Unreadable:
-            return None  # "huit (8)": a count with its digits, read as a count
+        bounds = self._range(m["range"], text)
         if bounds is None:
-            return None
+            return None  # "huit (8)": a count with its digits, read as a count
         best = self._number(m["best"]).value
         high = bounds.high
         if not (bounds.low <= best and (high is None or best <= high)):
