@@ -133,7 +133,22 @@ ARABIC = [
     ("10-20", K.RANGE, 10, 20, None),
     ("1864 من المدنيين", K.EXACT, 1_864, 1_864, 1_864),
     ("غير معروف", K.UNKNOWN, 0, OPEN, None),
+    ("مجهول", K.UNKNOWN, 0, OPEN, None),
     ("12 (10-15)", K.ESTIMATE, 10, 15, 12),
+    ("ما بين 10 و20", K.RANGE, 10, 20, None),
+    ("10 إلى 20", K.RANGE, 10, 20, None),
+    ("10 أو 12", K.RANGE, 10, 12, None),
+    ("5 فأكثر", K.AT_LEAST, 5, OPEN, None),
+    ("5 فما فوق", K.AT_LEAST, 5, OPEN, None),
+    ("ما يصل إلى 50", K.AT_MOST, 0, 50, None),
+    ("50 على الأكثر", K.AT_MOST, 0, 50, None),
+    ("زهاء 300", K.ABOUT, 270, 330, 300),
+    ("تجاوز 100", K.MORE_THAN, 101, OPEN, None),
+    ("بضع", K.VAGUE, 3, 9, None),
+    ("ملايين", K.VAGUE, 3_000_000, 9_999_999, None),
+    ("مئات الآلاف", K.VAGUE, 300_000, 999_999, None),
+    ("١٫٤ مليون", K.EXACT, 1_400_000, 1_400_000, 1_400_000),
+    ("12 ألفا", K.EXACT, 12_000, 12_000, 12_000),
 ]
 
 
@@ -193,7 +208,19 @@ FRENCH = [
     ("près de 300", K.NEARLY, 270, 300, None),
     ("pres de 300", K.NEARLY, 270, 300, None),
     ("inconnu", K.UNKNOWN, 0, OPEN, None),
+    ("indéterminé", K.UNKNOWN, 0, OPEN, None),
     ("12 (10-15)", K.ESTIMATE, 10, 15, 12),
+    ("5 et plus", K.AT_LEAST, 5, OPEN, None),
+    ("pas moins de 40", K.AT_LEAST, 40, OPEN, None),
+    ("au-delà de 100", K.MORE_THAN, 101, OPEN, None),
+    ("tout au plus 50", K.AT_MOST, 0, 50, None),
+    ("quelque 300", K.ABOUT, 270, 330, 300),
+    ("une douzaine", K.ABOUT, 10, 14, 12),
+    ("plus d'une centaine", K.MORE_THAN, 101, OPEN, None),
+    ("quelques dizaines", K.VAGUE, 20, 99, None),
+    ("des millions", K.VAGUE, 2_000_000, 9_999_999, None),
+    ("septante-deux", K.EXACT, 72, 72, 72),
+    ("cent un", K.EXACT, 101, 101, 101),
 ]
 
 
