@@ -16,6 +16,7 @@ from ledger.testing import (
     dates,
     events,
     figures,
+    figures_in,
     ids,
     nonblank,
     periods,
@@ -26,6 +27,7 @@ from ledger.testing import (
     terms,
     texts,
     times,
+    worded_figures,
 )
 from ledger.testing import histories as _histories
 from ledger.testing.histories import INCIDENTS, SOURCES
@@ -45,6 +47,7 @@ __all__ = [
     "dates",
     "events",
     "figures",
+    "figures_in",
     "histories",
     "ids",
     "nonblank",
@@ -56,4 +59,5 @@ __all__ = [
     "terms",
     "texts",
     "times",
+    "worded_figures",
 ]

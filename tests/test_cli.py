@@ -332,7 +332,8 @@ def test_import_names_the_bad_line_and_writes_nothing(tmp_path: Path) -> None:
     assert run.code == 1
     assert run.err == (
         f"ledger: error: line {index + 1}: figure: 'thirteen-ish' is not a count, a bound or "
-        "a range\n"
+        "a range; English figures read like '311', 'at least 311', 'about 300', '120-150', "
+        "'12 (10-15)', 'dozens' (every English form: docs/figures.md)\n"
     )
     with Ledger.open(db) as ledger:
         assert ledger.position == 0

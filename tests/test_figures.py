@@ -72,9 +72,18 @@ def test_parse_rejects_nonsense_with_a_figure_error(text: str, message: str) -> 
     assert info.value.field == "figure"
 
 
-def test_a_non_text_figure_is_a_figure_error() -> None:
+@pytest.mark.parametrize("value", [3.5, None, True, ["311"]])
+def test_a_non_text_figure_is_a_figure_error(value: object) -> None:
     with pytest.raises(FigureError, match="expected text"):
-        Figure.parse(311)  # type: ignore[arg-type]
+        Figure.parse(value)  # type: ignore[arg-type]
+
+
+def test_a_whole_number_is_an_exact_figure() -> None:
+    # Issue 15: a JSON number or a Python int is an exact count, kept as its digits.
+    assert Figure.parse(311) == Figure.parse("311")
+    assert str(Figure.parse(311)) == "311"
+    with pytest.raises(FigureError, match="negative"):
+        Figure.parse(-5)
 
 
 def test_constructors_render_the_canonical_wording() -> None:

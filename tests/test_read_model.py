@@ -26,7 +26,9 @@ from ledger import (
     SQLiteStore,
     StoreError,
 )
-from ledger.events import GLOBAL_STREAM
+from ledger.codec import EVENTS
+from ledger.events import GLOBAL_STREAM, ReportRevised
+from ledger.figures import Figure
 from ledger.log import NewRecord, Record, Store
 from ledger.stores import sqlite as sqlite_store
 from ledger.testing import build_ledger
@@ -273,3 +275,26 @@ def test_no_report_id_is_ever_stored_twice(make_store: StoreFactory, ids: list[s
             assert report_id in ids[:turn]
     filed = [r.report_id for r in writers[0].reports()]
     assert sorted(filed) == sorted(set(ids))
+
+
+def test_an_event_appended_without_its_state_is_folded_from_the_tables_in_its_language(
+    make_store: StoreFactory,
+) -> None:
+    store = make_store()
+    ledger = Ledger(store, actor="desk")
+    ledger.register_source("ohchr", name="OHCHR", kind="un", language="fr")
+    ledger.open_incident("nord", title="Nord")
+    ledger.file_report(
+        "nord", source="ohchr", metric="killed", figure="plus de 1.500", reported_at=T0,
+        report_id="r-fr",
+    )  # fmt: skip
+    revision = ReportRevised(
+        incident="nord", report_id="r-fr", figure=Figure.parse("environ 1.800", language="fr"),
+        reported_at=T0 + dt.timedelta(days=1),
+    )  # fmt: skip
+    body = EVENTS.encode(revision, event_id="late-1", actor="other", reason=None)
+    # A store told the event but not the report after it folds it from its own tables.
+    new = NewRecord(event_id="late-1", stream="nord", body=body, event=revision, actor="other")
+    store.append([new], now=dt.datetime.now(dt.UTC))
+    assert store.check_read_model() is None
+    assert Ledger(store, actor="reader").report("r-fr").latest.figure.low > 1_500

@@ -47,6 +47,7 @@ if TYPE_CHECKING:
     from ledger.figures import (
         Figure,
         FigureKind,
+        Language,
     )
     from ledger.interchange import (
         ImportSummary,
@@ -135,6 +136,7 @@ _HOMES: Final = {
     "IntegrityProblem": "ledger.verify",
     "IntegrityReport": "ledger.verify",
     "Key": "ledger.projections.tally",
+    "Language": "ledger.figures",
     "Ledger": "ledger.ledger",
     "LedgerError": "ledger.errors",
     "LineError": "ledger.errors",
@@ -207,6 +209,7 @@ __all__ = [
     "IntegrityProblem",
     "IntegrityReport",
     "Key",
+    "Language",
     "Ledger",
     "LedgerError",
     "LineError",

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 from ledger import commands
 from ledger._fields import check_text
 from ledger.events import Event, ReportFiled, StoredEvent
-from ledger.figures import Figure
+from ledger.figures import Figure, Language
 from ledger.projections.folds import Folds
 from ledger.state import LedgerState
 from ledger.taxonomy import ROOT, Dimension
@@ -79,9 +79,12 @@ class Commands:
         notes: str | None = None,
         actor: str | None = None,
         reason: str | None = None,
+        language: Language | str | None = None,
     ) -> StoredEvent:
         return self._command(
-            lambda _: commands.register_source(source, name=name, kind=kind, url=url, notes=notes),
+            lambda _: commands.register_source(
+                source, name=name, kind=kind, url=url, notes=notes, language=language
+            ),
             actor=actor,
             reason=reason,
         )
@@ -118,10 +121,12 @@ class Commands:
         report_id: str | None = None,
         actor: str | None = None,
         reason: str | None = None,
+        language: Language | str | None = None,
     ) -> str:
-        """File one source's claim of one figure; returns the new report's id."""
+        """File one source's claim of one figure; returns the new report's id. A figure given
+        as text is read in `language`, else the source's, else the ledger's default."""
         stored = self._command(
-            lambda _: commands.file_report(
+            lambda state: commands.file_report(
                 incident,
                 source=source,
                 metric=metric,
@@ -133,6 +138,8 @@ class Commands:
                 period=period,
                 provenance=provenance,
                 report_id=report_id,
+                language=language,
+                state=state,
             ),
             actor=actor,
             reason=reason,
@@ -150,6 +157,7 @@ class Commands:
         provenance: Provenance | None = None,
         actor: str | None = None,
         reason: str | None = None,
+        language: Language | str | None = None,
     ) -> StoredEvent:
         """Record that the source itself changed its figure, effective at `reported_at`."""
         return self._command(
@@ -160,6 +168,7 @@ class Commands:
                 reported_at=reported_at,
                 period=period,
                 provenance=provenance,
+                language=language,
             ),
             actor=actor,
             reason=reason,
@@ -180,6 +189,7 @@ class Commands:
         by: str | None = None,
         place: str | None = None,
         actor: str | None = None,
+        language: Language | str | None = None,
     ) -> StoredEvent:
         """Fix the ledger's own entry, retroactively; `version` defaults to the latest.
 
@@ -199,6 +209,7 @@ class Commands:
                 group=group,
                 by=by,
                 place=place,
+                language=language,
             ),
             actor=actor,
             reason=reason,

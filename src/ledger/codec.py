@@ -32,7 +32,7 @@ from ledger.events import (
     SourceRegistered,
     TaxonomyExtended,
 )
-from ledger.figures import Figure
+from ledger.figures import Figure, Language
 from ledger.values import Provenance
 
 Payload = dict[str, Any]
@@ -51,8 +51,41 @@ except ImportError:  # pragma: no cover - exercised where the extra is not insta
     _loads = json.loads  # type: ignore[assignment]  # the stdlib's takes more options
 
 
+def _unstructure_figure(figure: Figure) -> str | dict[str, str]:
+    # English, the only language before figures named theirs, stays bare text: every body
+    # written before keeps its bytes and its hash, and reads as it always did.
+    if figure.language is Language.EN:
+        return figure.text
+    return {"text": figure.text, "language": figure.language.value}
+
+
 def _structure_figure(value: object, _: type) -> Figure:
+    if isinstance(value, dict):
+        if value.keys() != {"text", "language"}:
+            raise _RefusedError(
+                'expected a figure as text or as {"text": ..., "language": ...}, '
+                f"got an object with {sorted(value)}"
+            )
+        return Figure.parse(value["text"], language=value["language"])
     return Figure.parse(value)  # type: ignore[arg-type]  # parse reports a non-text value itself
+
+
+def _structure_wording(value: object, typ: type) -> Figure | str | None:
+    """A figure in an import line: text (or a JSON number, as its digits) is kept as given, to
+    be read in the language the line, its source or the ledger states; an object naming its
+    language is a figure at once."""
+    if value is None and typ == (Figure | str | None):
+        return None
+    if isinstance(value, str):
+        return value
+    if isinstance(value, int) and not isinstance(value, bool):
+        return str(value)
+    if isinstance(value, dict):
+        return _structure_figure(value, Figure)
+    raise _RefusedError(
+        'expected a figure as text, a whole number or {"text": ..., "language": ...}, '
+        f"got {describe_value(value)}"
+    )
 
 
 class _RefusedError(ValueError):
@@ -137,9 +170,14 @@ def _make_converter() -> cattrs.Converter:
     # Extra keys are refused: a payload with fields this schema version does not know was
     # written by something else, and guessing would corrupt the history silently.
     converter = make_converter(omit_if_default=True, forbid_extra_keys=True)
-    # A figure is stored as its wording; its bounds follow from it (see ledger.figures).
-    converter.register_unstructure_hook(Figure, str)
+    # A figure is stored as its wording (and its language, unless English); its bounds
+    # follow from them (see ledger.figures).
+    converter.register_unstructure_hook(Figure, _unstructure_figure)
     converter.register_structure_hook(Figure, _structure_figure)
+    # `Figure | str`: a figure not read yet, whose language the command resolves.
+    converter.register_structure_hook_func(
+        lambda t: t in (Figure | str, Figure | str | None), _structure_wording
+    )
     # Stored bodies and import files alike must say what they mean: cattrs' defaults coerce
     # as Python does (None becomes "None", 2.5 becomes 2), which would hide a corrupt payload
     # or a mistyped line behind a plausible value. Text, numbers and times are taken only as such.
@@ -283,7 +321,7 @@ class EventRegistry:
                 or not data.keys() <= _REVISION_FIELDS
             ):
                 return None
-            figure = Figure.parse(data["figure"])
+            figure = _structure_figure(data["figure"], Figure)
             reported_at = _zoned(data["reported_at"])
             provenance = _provenance(data["provenance"]) if "provenance" in data else _NO_PROVENANCE
         except (LookupError, TypeError, AttributeError, ValueError, LedgerError):

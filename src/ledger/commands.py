@@ -26,7 +26,7 @@ from ledger.events import (
     SourceRegistered,
     TaxonomyExtended,
 )
-from ledger.figures import Figure
+from ledger.figures import Figure, Language
 from ledger.state import LedgerState
 from ledger.taxonomy import ROOT, Dimension
 from ledger.values import Period, Provenance, SourceKind
@@ -71,9 +71,14 @@ def register_source(
     kind: SourceKind | str,
     url: str | None = None,
     notes: str | None = None,
+    language: Language | str | None = None,
 ) -> list[Event]:
     kind = choice(SourceKind, kind, "kind")
-    return [SourceRegistered(source=source, name=name, kind=kind, url=url, notes=notes)]
+    return [
+        SourceRegistered(
+            source=source, name=name, kind=kind, url=url, notes=notes, language=language
+        )
+    ]
 
 
 def extend_taxonomy(
@@ -99,8 +104,13 @@ def file_report(
     period: Period | None = None,
     provenance: Provenance | None = None,
     report_id: str | None = None,
+    language: Language | str | None = None,
+    state: LedgerState | None = None,
 ) -> list[Event]:
-    """One source's claim of one figure, under a new random id unless `report_id` is given."""
+    """One source's claim of one figure, under a new random id unless `report_id` is given.
+
+    A figure given as text is read in `language`, else in the source's language, else in
+    the ledger's default (`state.language`), else in English (see `figure_in`)."""
     return [
         ReportFiled(
             incident=incident,
@@ -111,7 +121,7 @@ def file_report(
             by=by,
             place=place,
             period=Period() if period is None else period,
-            figure=as_figure(figure),
+            figure=figure_in(figure, language=language, source=source, state=state),
             reported_at=reported_at,
             provenance=Provenance() if provenance is None else provenance,
         ),
@@ -127,12 +137,15 @@ def revise_report(
     period: Period | None = None,
     provenance: Provenance | None = None,
     incident: str | None = None,
+    language: Language | str | None = None,
 ) -> list[Event]:
     return [
         ReportRevised(
             incident=_incident_of(state, report_id, incident),
             report_id=report_id,
-            figure=as_figure(figure),
+            figure=figure_in(
+                figure, language=language, source=_source_of(state, report_id), state=state
+            ),
             reported_at=reported_at,
             period=period,
             provenance=Provenance() if provenance is None else provenance,
@@ -154,6 +167,7 @@ def correct_report(
     by: str | None = None,
     place: str | None = None,
     incident: str | None = None,
+    language: Language | str | None = None,
 ) -> list[Event]:
     """A fix to the report's `version` (the latest, unless given); only fields given change."""
     return [
@@ -161,7 +175,14 @@ def correct_report(
             incident=_incident_of(state, report_id, incident),
             report_id=report_id,
             version=len(state.report(report_id).versions) - 1 if version is None else version,
-            figure=None if figure is None else as_figure(figure),
+            figure=None
+            if figure is None
+            else figure_in(
+                figure,
+                language=language,
+                source=_source_of(state, report_id) if source is None else source,
+                state=state,
+            ),
             reported_at=reported_at,
             period=period,
             source=source,
@@ -203,6 +224,39 @@ def _incident_of(state: LedgerState, report_id: str, incident: str | None) -> st
 
 def as_figure(value: Figure | str) -> Figure:
     return value if isinstance(value, Figure) else Figure.parse(value)
+
+
+def figure_in(
+    value: Figure | str | int,
+    *,
+    language: Language | str | None = None,
+    source: str | None = None,
+    state: LedgerState | None = None,
+) -> Figure:
+    """`value` as a figure: a `Figure` as it is; text read in the first language stated, the
+    report's own (`language`), its source's, the ledger's default, or English. The language
+    is always stated somewhere, never guessed from the text."""
+    if isinstance(value, Figure):
+        return value
+    if language is None and state is not None:
+        try:
+            registered = state.sources.get(source) if source is not None else None
+        except TypeError:  # an unhashable source names none; checking the event says so
+            registered = None
+        language = (
+            registered.language
+            if registered is not None and registered.language is not None
+            else state.language
+        )
+    return Figure.parse(value, language=Language.EN if language is None else language)
+
+
+def _source_of(state: LedgerState, report_id: str) -> str | None:
+    try:
+        report = state.reports.get(report_id)
+    except TypeError:  # an unhashable id names no report; checking the event says so
+        return None
+    return None if report is None else report.source
 
 
 def choice(cls: type[_E], value: _E | str, field: str) -> _E:

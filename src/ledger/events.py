@@ -14,9 +14,10 @@ import attrs
 
 from ledger._fields import check_id, date_or_none, id_field, instance_of, text_field, to_utc
 from ledger.errors import ValidationError
-from ledger.figures import Figure
+from ledger.figures import Figure, Language
 from ledger.taxonomy import ROOT, Dimension, check_term
 from ledger.values import Period, Provenance, SourceKind
+from ledger.wording import language_of
 
 #: The stream that holds events belonging to no incident: sources and taxonomy extensions.
 GLOBAL_STREAM: Final = "$ledger"
@@ -24,6 +25,10 @@ GLOBAL_STREAM: Final = "$ledger"
 #: copies of "no period" and "no provenance".
 _NO_PERIOD: Final = Period()
 _NO_PROVENANCE: Final = Provenance()
+
+
+def _optional_language(value: object) -> Language | None:
+    return None if value is None else language_of(value)
 
 
 def _term_field(default: str | None = None) -> Any:
@@ -89,6 +94,11 @@ class SourceRegistered(Event):
     kind: SourceKind = attrs.field(validator=instance_of(SourceKind))
     url: str | None = text_field()
     notes: str | None = text_field()
+    #: The language the source words its figures in, where it has one: a figure given as
+    #: text for this source is read in it unless the report names another (None: the
+    #: ledger's default). Added after version 1; omitted when None, so older bodies are
+    #: unchanged and still decode.
+    language: Language | None = attrs.field(default=None, converter=_optional_language)
 
 
 @attrs.frozen(kw_only=True, slots=True)

@@ -1,217 +1,44 @@
-"""Figures: a count with its uncertainty, in the source's own words.
+"""Figures: a count with its uncertainty, in the source's own words and language.
 
-A `Figure` is built from text ("at least 311", "120-150", "dozens") and keeps that text
-verbatim; its `low` and `high` bounds follow the conventions in docs/figures.md. The text is
-the single source of truth: bounds are derived from it, so a figure can never say one thing
-and mean another.
+A `Figure` is built from text ("at least 311", "120-150", "dozens", "ما لا يقل عن 1864",
+"une soixantaine") in a named language (English unless told otherwise) and keeps that text
+verbatim; its `low` and `high` bounds, and its `best` estimate where the wording gives one,
+follow the conventions in docs/figures.md. The text and its language are the single source
+of truth: everything else is derived from them, so a figure can never say one thing and mean
+another. The grammar of each language lives in `ledger.wording`.
 """
 
 from __future__ import annotations
 
-import enum
 import functools
-import math
-import re
 from typing import Final
 
 import attrs
 
 from ledger.errors import FigureError
+from ledger.wording import GRAMMARS, MAX_COUNT, FigureKind, Language, language_of
+from ledger.wording.english import VAGUE_BOUNDS
 
-#: Larger than any real casualty count (the world's population is under 10**10); anything
-#: beyond is a data-entry accident, not a figure.
-MAX_COUNT: Final = 10**10
+__all__ = ["MAX_COUNT", "VAGUE_BOUNDS", "Figure", "FigureKind", "Language"]
 
-
-class FigureKind(enum.Enum):
-    EXACT = "exact"
-    AT_LEAST = "at_least"
-    MORE_THAN = "more_than"
-    AT_MOST = "at_most"
-    FEWER_THAN = "fewer_than"
-    ABOUT = "about"
-    NEARLY = "nearly"
-    RANGE = "range"
-    VAGUE = "vague"
-    UNKNOWN = "unknown"
-
-
-# Phrases are matched case-insensitively on whitespace-collapsed text. Order matters only in
-# that longer phrases sharing a prefix come first ("no fewer than" before "no").
-_PREFIXES: Final[tuple[tuple[str, FigureKind], ...]] = (
-    ("at least", FigureKind.AT_LEAST),
-    ("no fewer than", FigureKind.AT_LEAST),
-    ("no less than", FigureKind.AT_LEAST),
-    ("not less than", FigureKind.AT_LEAST),
-    ("a minimum of", FigureKind.AT_LEAST),
-    ("more than", FigureKind.MORE_THAN),
-    ("over", FigureKind.MORE_THAN),
-    ("above", FigureKind.MORE_THAN),
-    ("upwards of", FigureKind.MORE_THAN),
-    ("in excess of", FigureKind.MORE_THAN),
-    ("at most", FigureKind.AT_MOST),
-    ("up to", FigureKind.AT_MOST),
-    ("no more than", FigureKind.AT_MOST),
-    ("not more than", FigureKind.AT_MOST),
-    ("a maximum of", FigureKind.AT_MOST),
-    ("fewer than", FigureKind.FEWER_THAN),
-    ("less than", FigureKind.FEWER_THAN),
-    ("under", FigureKind.FEWER_THAN),
-    ("below", FigureKind.FEWER_THAN),
-    ("about", FigureKind.ABOUT),
-    ("around", FigureKind.ABOUT),
-    ("approximately", FigureKind.ABOUT),
-    ("approx.", FigureKind.ABOUT),
-    ("roughly", FigureKind.ABOUT),
-    ("some", FigureKind.ABOUT),
-    ("an estimated", FigureKind.ABOUT),
-    ("estimated", FigureKind.ABOUT),
-    ("circa", FigureKind.ABOUT),
-    ("nearly", FigureKind.NEARLY),
-    ("almost", FigureKind.NEARLY),
-    ("close to", FigureKind.NEARLY),
-)
-_SYMBOLS: Final[dict[str, FigureKind]] = {
-    ">=": FigureKind.AT_LEAST,
-    "≥": FigureKind.AT_LEAST,
-    ">": FigureKind.MORE_THAN,
-    "<=": FigureKind.AT_MOST,
-    "≤": FigureKind.AT_MOST,
-    "<": FigureKind.FEWER_THAN,
-    "~": FigureKind.ABOUT,
-    "c.": FigureKind.ABOUT,
-}
-
-#: Vague quantities. The convention: a plural unit means at least two of that unit and less
-#: than the next larger word a writer would have used ("dozens" is 24 to 99: at 100 it would
-#: be "hundreds"). "a few" and "several" are the small cases.
-VAGUE_BOUNDS: Final[dict[str, tuple[int, int]]] = {
-    "a few": (2, 9),
-    "several": (3, 9),
-    "dozens": (24, 99),
-    "scores": (40, 99),
-    "hundreds": (200, 999),
-    "thousands": (2_000, 9_999),
-    "tens of thousands": (20_000, 99_999),
-    "hundreds of thousands": (200_000, 999_999),
-}
-_UNKNOWN_WORDS: Final = frozenset({"unknown", "unclear", "not known", "undetermined"})
-_NUMBER_WORDS: Final[dict[str, int]] = {
-    word: n
-    for n, word in enumerate(
-        (
-            "zero",
-            "one",
-            "two",
-            "three",
-            "four",
-            "five",
-            "six",
-            "seven",
-            "eight",
-            "nine",
-            "ten",
-            "eleven",
-            "twelve",
-            "thirteen",
-            "fourteen",
-            "fifteen",
-            "sixteen",
-            "seventeen",
-            "eighteen",
-            "nineteen",
-            "twenty",
-        ),
-    )
-}
-#: "about N" spans N±10%, rounded outwards; "nearly N" spans the lower half of that.
-ABOUT_MARGIN: Final = 0.10
-
-_NUMBER = r"\d{1,3}(?:,\d{3})+|\d+"
-_NUMBER_RE: Final = re.compile(rf"(?:{_NUMBER})")
-_RANGE_RE: Final = re.compile(
-    # Sources write ranges with hyphens and with en or em dashes alike.
-    rf"^(?:between\s+)?(?P<a>{_NUMBER})\s*(?:-|–|—|\bto\b|\band\b)\s*(?P<b>{_NUMBER})$",  # noqa: RUF001
-)
-_FROM_RANGE_RE: Final = re.compile(rf"^from\s+(?P<a>{_NUMBER})\s+to\s+(?P<b>{_NUMBER})$")
-_PLUS_RE: Final = re.compile(rf"^(?P<n>{_NUMBER})\s*(?:\+|or more)$")
-
-
-def _count(token: str, text: str) -> int:
-    word = _NUMBER_WORDS.get(token)
-    if word is not None:
-        return word
-    if not _NUMBER_RE.fullmatch(token):
-        raise FigureError("figure", f"{text!r} is not a count, a bound or a range", value=text)
-    value = int(token.replace(",", ""))
-    if value > MAX_COUNT:
-        raise FigureError("figure", f"{value} exceeds the largest plausible count", value=text)
-    return value
-
-
-def _around(n: int) -> tuple[int, int]:
-    return math.floor(n * (1 - ABOUT_MARGIN)), math.ceil(n * (1 + ABOUT_MARGIN))
-
-
-def _bounds_of(  # noqa: PLR0911 - one return per kind reads as the table it is
-    kind: FigureKind, n: int, text: str
-) -> tuple[int, int | None]:
-    match kind:
-        case FigureKind.EXACT:
-            return n, n
-        case FigureKind.AT_LEAST:
-            return n, None
-        case FigureKind.MORE_THAN:
-            return n + 1, None
-        case FigureKind.AT_MOST:
-            return 0, n
-        case FigureKind.FEWER_THAN:
-            if n == 0:
-                raise FigureError("figure", f"{text!r}: no count is fewer than 0", value=text)
-            return 0, n - 1
-        case FigureKind.ABOUT:
-            return _around(n)
-        case FigureKind.NEARLY:
-            return _around(n)[0], n
-        case _:  # pragma: no cover - range, vague and unknown never reach here
-            raise AssertionError(kind)
+_EN: Final = Language.EN
 
 
 @functools.lru_cache(maxsize=65_536)
-def _parse(text: str) -> tuple[FigureKind, int, int | None]:  # noqa: C901, PLR0911
-    """Kind and bounds of a figure's text; cached because logs repeat the same figures."""
-    norm = " ".join(text.lower().split())
-    if not norm:
-        raise FigureError("figure", "a figure cannot be empty", value=text)
-    if norm in _UNKNOWN_WORDS:
-        return FigureKind.UNKNOWN, 0, None
-    if norm in VAGUE_BOUNDS:
-        low, high = VAGUE_BOUNDS[norm]
-        return FigureKind.VAGUE, low, high
-    if norm.startswith("-") and _NUMBER_RE.fullmatch(norm[1:].strip()):
-        raise FigureError("figure", f"{text!r}: a count cannot be negative", value=text)
-    if m := _RANGE_RE.match(norm) or _FROM_RANGE_RE.match(norm):
-        low, high = _count(m["a"], text), _count(m["b"], text)
-        if low > high:
-            raise FigureError("figure", f"{text!r}: low {low} is above high {high}", value=text)
-        return FigureKind.RANGE, low, high
-    if m := _PLUS_RE.match(norm):
-        return (FigureKind.AT_LEAST, *_bounds_of(FigureKind.AT_LEAST, _count(m["n"], text), text))
-    for symbol, kind in _SYMBOLS.items():
-        if norm.startswith(symbol):
-            n = _count(norm[len(symbol) :].strip(), text)
-            return (kind, *_bounds_of(kind, n, text))
-    for phrase, kind in _PREFIXES:
-        if norm.startswith(phrase + " "):
-            n = _count(norm[len(phrase) + 1 :], text)
-            return (kind, *_bounds_of(kind, n, text))
-    n = _count(norm, text)
-    return FigureKind.EXACT, n, n
+def _parse(text: str, language: Language) -> tuple[FigureKind, int, int | None, int | None]:
+    """Kind, bounds and best estimate of a wording; cached because logs repeat figures."""
+    parsed = GRAMMARS[language].parse(text)
+    return parsed.kind, parsed.low, parsed.high, parsed.best
 
 
 def _clean_text(value: object) -> str:
+    # A JSON number or a Python int is an exact count, written as its digits.
+    if isinstance(value, int) and not isinstance(value, bool):
+        return str(value)
     if not isinstance(value, str):
-        raise FigureError("figure", f"expected text, got {type(value).__name__}", value=value)
+        raise FigureError(
+            "figure", f"expected text or a whole number, got {type(value).__name__}", value=value
+        )
     return value.strip()
 
 
@@ -219,71 +46,121 @@ def _clean_text(value: object) -> str:
 class Figure:
     """A count and its uncertainty. `low` is a whole number; `high` is one too, or None (open).
 
-    Build one with `Figure.parse("at least 311")` or a constructor (`Figure.at_least(311)`);
+    Build one with `Figure.parse("at least 311")` (or `language="ar"`, `"fr"`) or a
+    constructor (`Figure.at_least(311)`, `Figure.estimate(best=12, low=10, high=15)`);
     `str(figure)` gives back the wording it was built from.
     """
 
     text: str = attrs.field(converter=_clean_text)
+    language: Language = attrs.field(
+        default=_EN, converter=language_of, repr=lambda code: repr(code.value)
+    )
     kind: FigureKind = attrs.field(init=False, eq=False, repr=False)
     low: int = attrs.field(init=False, eq=False)
     high: int | None = attrs.field(init=False, eq=False)
+    #: The source's own central number, where its wording gives one: the count of an exact
+    #: figure, N of "about N", the best estimate of `12 (10-15)` (UCDP's "best"). None for
+    #: bounds, ranges, vague words and "unknown".
+    best: int | None = attrs.field(init=False, eq=False)
 
     def __attrs_post_init__(self) -> None:
-        kind, low, high = _parse(self.text)
+        kind, low, high, best = _parse(self.text, self.language)
         object.__setattr__(self, "kind", kind)
         object.__setattr__(self, "low", low)
         object.__setattr__(self, "high", high)
+        object.__setattr__(self, "best", best)
 
     def __str__(self) -> str:
         return self.text
 
     @classmethod
-    def parse(cls, text: str) -> Figure:
-        if cls is Figure and isinstance(text, str):
-            return _parsed(text)
-        return cls(text=text)
+    def parse(cls, text: str | int, *, language: Language | str = _EN) -> Figure:
+        """The figure `text` words in `language` ("en", "ar" or "fr"); a `FigureError` if
+        it is not one. A whole number is an exact count."""
+        # Exact types, not isinstance: this is every decoded event's path, and a bool is no count.
+        if cls is Figure and (type(text) is str or type(text) is int):
+            # A code and its Language hash and compare alike, so either finds the cached
+            # figure; only a miss pays for checking the code (Figure's converter does).
+            if language is _EN:  # the default, and nearly every stored figure
+                return _english(text)
+            try:
+                return _parsed(text, language)
+            except TypeError:  # an unhashable language: say what a language is
+                language_of(language)
+                raise
+        return cls(text=text, language=language)
+
+    # -- constructors: each writes the language's canonical wording --------------------
 
     @classmethod
-    def exact(cls, n: int) -> Figure:
-        return cls(text=_render(n))
+    def exact(cls, n: int, *, language: Language | str = _EN) -> Figure:
+        return cls._rendered(FigureKind.EXACT, language, n=n)
 
     @classmethod
-    def at_least(cls, n: int) -> Figure:
-        return cls(text=f"at least {_render(n)}")
+    def at_least(cls, n: int, *, language: Language | str = _EN) -> Figure:
+        return cls._rendered(FigureKind.AT_LEAST, language, n=n)
 
     @classmethod
-    def more_than(cls, n: int) -> Figure:
-        return cls(text=f"more than {_render(n)}")
+    def more_than(cls, n: int, *, language: Language | str = _EN) -> Figure:
+        return cls._rendered(FigureKind.MORE_THAN, language, n=n)
 
     @classmethod
-    def at_most(cls, n: int) -> Figure:
-        return cls(text=f"at most {_render(n)}")
+    def at_most(cls, n: int, *, language: Language | str = _EN) -> Figure:
+        return cls._rendered(FigureKind.AT_MOST, language, n=n)
 
     @classmethod
-    def fewer_than(cls, n: int) -> Figure:
-        return cls(text=f"fewer than {_render(n)}")
+    def fewer_than(cls, n: int, *, language: Language | str = _EN) -> Figure:
+        return cls._rendered(FigureKind.FEWER_THAN, language, n=n)
 
     @classmethod
-    def about(cls, n: int) -> Figure:
-        return cls(text=f"about {_render(n)}")
+    def about(cls, n: int, *, language: Language | str = _EN) -> Figure:
+        return cls._rendered(FigureKind.ABOUT, language, n=n)
 
     @classmethod
-    def nearly(cls, n: int) -> Figure:
-        return cls(text=f"nearly {_render(n)}")
+    def nearly(cls, n: int, *, language: Language | str = _EN) -> Figure:
+        return cls._rendered(FigureKind.NEARLY, language, n=n)
 
     @classmethod
-    def between(cls, low: int, high: int) -> Figure:
-        return cls(text=f"{_render(low)}-{_render(high)}")
+    def between(cls, low: int, high: int, *, language: Language | str = _EN) -> Figure:
+        return cls._rendered(FigureKind.RANGE, language, low=low, high=high)
 
     @classmethod
-    def vague(cls, word: str) -> Figure:
-        if " ".join(word.lower().split()) not in VAGUE_BOUNDS:
-            raise FigureError("figure", f"{word!r} is not one of {sorted(VAGUE_BOUNDS)}")
-        return cls(text=word)
+    def estimate(cls, *, best: int, low: int, high: int, language: Language | str = _EN) -> Figure:
+        """A best estimate inside its bounds, as UCDP gives best, low and high: `12 (10-15)`.
+
+        Where all three agree the figure is exact, and worded as a plain count.
+        """
+        _check_count(best)
+        _check_count(low)
+        _check_count(high)
+        if not low <= best <= high:
+            raise FigureError(
+                "figure", f"the best estimate {best} is outside {low}-{high}", value=best
+            )
+        if low == high:
+            return cls.exact(best, language=language)
+        return cls._rendered(FigureKind.ESTIMATE, language, best=best, low=low, high=high)
 
     @classmethod
-    def unknown(cls) -> Figure:
-        return cls(text="unknown")
+    def vague(cls, word: str, *, language: Language | str = _EN) -> Figure:
+        figure = cls(text=word, language=language) if _is_vague(word, language) else None
+        if figure is None:
+            words = sorted(GRAMMARS[language_of(language)].vague)
+            raise FigureError("figure", f"{word!r} is not one of {words}", value=word)
+        return figure
+
+    @classmethod
+    def unknown(cls, *, language: Language | str = _EN) -> Figure:
+        return cls._rendered(FigureKind.UNKNOWN, language)
+
+    @classmethod
+    def _rendered(cls, kind: FigureKind, language: Language | str, **numbers: int) -> Figure:
+        for n in numbers.values():
+            _check_count(n)
+        code = language_of(language)
+        return cls(text=GRAMMARS[code].render(kind, **numbers), language=code)
+
+    # -- reading ---------------------------------------------------------------------------
 
     @property
     def is_exact(self) -> bool:
@@ -300,16 +177,26 @@ class Figure:
         )
 
 
+def _is_vague(word: str, language: Language | str) -> bool:
+    grammar = GRAMMARS[language_of(language)]
+    return isinstance(word, str) and grammar.normalize(word) in grammar.vague
+
+
 @functools.lru_cache(maxsize=65_536)
-def _parsed(text: str) -> Figure:
+def _parsed(text: str | int, language: Language | str) -> Figure:
     """Figures are immutable, so a log that repeats a wording shares one object for it: no
     construction per event on replay, and no copy per event in memory."""
+    return Figure(text=text, language=language)
+
+
+@functools.lru_cache(maxsize=65_536)
+def _english(text: str | int) -> Figure:
+    """`_parsed` for English, keyed by the text alone: a replay decodes mostly these."""
     return Figure(text=text)
 
 
-def _render(n: int) -> str:
+def _check_count(n: object) -> None:
     if isinstance(n, bool) or not isinstance(n, int):
         raise FigureError("figure", f"a count must be a whole number, got {n!r}", value=n)
     if n < 0:
         raise FigureError("figure", f"a count cannot be negative, got {n}", value=n)
-    return str(n)

@@ -39,7 +39,7 @@ from ledger.errors import (
 from ledger.events import (
     Event,
 )
-from ledger.figures import Figure
+from ledger.figures import Figure, Language
 from ledger.ledger import Ledger
 from ledger.log import GENESIS_HASH, NewRecord, Store, chain_hash
 from ledger.state import LedgerState
@@ -85,10 +85,16 @@ class _SourceLine:
     url: str | None = None
     notes: str | None = None
     reason: str | None = None
+    language: Language | None = None
 
     def events(self, _: LedgerState) -> list[Event]:
         return commands.register_source(
-            self.source, name=self.name, kind=self.kind, url=self.url, notes=self.notes
+            self.source,
+            name=self.name,
+            kind=self.kind,
+            url=self.url,
+            notes=self.notes,
+            language=self.language,
         )
 
 
@@ -108,7 +114,7 @@ class _ReportLine:
     incident: str
     source: str
     metric: str
-    figure: Figure
+    figure: Figure | str
     reported_at: dt.datetime
     group: str = ROOT
     by: str = ROOT
@@ -117,8 +123,10 @@ class _ReportLine:
     provenance: Provenance = attrs.field(factory=Provenance)
     report_id: str | None = None
     reason: str | None = None
+    #: The language of a figure given as text; else the source's, else the ledger's.
+    language: Language | None = None
 
-    def events(self, _: LedgerState) -> list[Event]:
+    def events(self, state: LedgerState) -> list[Event]:
         return commands.file_report(
             self.incident,
             source=self.source,
@@ -131,18 +139,21 @@ class _ReportLine:
             period=self.period,
             provenance=self.provenance,
             report_id=self.report_id,
+            language=self.language,
+            state=state,
         )
 
 
 @attrs.frozen(kw_only=True, slots=True)
 class _RevisionLine:
     report_id: str
-    figure: Figure
+    figure: Figure | str
     reported_at: dt.datetime
     period: Period | None = None
     provenance: Provenance = attrs.field(factory=Provenance)
     incident: str | None = None
     reason: str | None = None
+    language: Language | None = None
 
     def events(self, state: LedgerState) -> list[Event]:
         return commands.revise_report(
@@ -153,6 +164,7 @@ class _RevisionLine:
             period=self.period,
             provenance=self.provenance,
             incident=self.incident,
+            language=self.language,
         )
 
 
@@ -160,7 +172,7 @@ class _RevisionLine:
 class _CorrectionLine:
     report_id: str
     version: int | None = None
-    figure: Figure | None = None
+    figure: Figure | str | None = None
     reported_at: dt.datetime | None = None
     period: Period | None = None
     source: str | None = None
@@ -170,6 +182,7 @@ class _CorrectionLine:
     place: str | None = None
     incident: str | None = None
     reason: str | None = None
+    language: Language | None = None
 
     def events(self, state: LedgerState) -> list[Event]:
         return commands.correct_report(
@@ -185,6 +198,7 @@ class _CorrectionLine:
             by=self.by,
             place=self.place,
             incident=self.incident,
+            language=self.language,
         )
 
 

@@ -35,6 +35,7 @@ from ledger.events import (
     ReportFiled,
     StoredEvent,
 )
+from ledger.figures import Language
 from ledger.log import NewRecord, Record, Store, decode_record
 from ledger.model import ReportState
 from ledger.projections.folds import DEFAULT_CACHE_EVENTS, Folds
@@ -42,6 +43,7 @@ from ledger.projections.live import keep_live
 from ledger.projections.protocol import Projection, ProjectionRunner
 from ledger.state import LedgerState
 from ledger.subscription import Subscription
+from ledger.wording import language_of
 
 if TYPE_CHECKING:  # the verifier is loaded by the commands that verify
     from ledger.verify import Digest, IntegrityReport
@@ -99,6 +101,7 @@ class Ledger(Queries, Commands):
         registry: EventRegistry = EVENTS,
         cache_events: int = DEFAULT_CACHE_EVENTS,
         progress: Callable[[int, int], None] | None = None,
+        language: Language | str = Language.EN,
     ) -> None:
         self.store = store
         self.actor = actor if actor is not None else _default_actor()
@@ -107,9 +110,14 @@ class Ledger(Queries, Commands):
         self._registry = registry
         self._lock = threading.RLock()
         self._cache_events = cache_events
+        # The default for figures given as text (issue 15), not recorded: every figure in
+        # the log names its own language.
+        self._language = language_of(language)
         #: The recorded instant of every append inside `transaction()`.
         self._batch_time: dt.datetime | None = None
-        self._folds = Folds(store, registry=registry, cache_events=cache_events)
+        self._folds = Folds(
+            store, registry=registry, cache_events=cache_events, language=self._language
+        )
         self._watched: list[ProjectionRunner[Any]] = []
         if not self._read_model_current():
             store.rebuild_read_model(progress)
@@ -135,6 +143,7 @@ class Ledger(Queries, Commands):
         clock: Clock = _system_clock,
         durable: bool = True,
         progress: Callable[[int, int], None] | None = None,
+        language: Language | str = Language.EN,
     ) -> Ledger:
         """Open the ledger in a SQLite file, creating the file if it is missing, or, given a
         `postgresql://` URL, in a PostgreSQL schema (see docs/scaling.md).
@@ -153,17 +162,23 @@ class Ledger(Queries, Commands):
         else:
             raise ValidationError("path", "must be a file path or a postgresql:// URL", value=path)
         try:
-            return cls(store, actor=actor, clock=clock, progress=progress)
+            return cls(store, actor=actor, clock=clock, progress=progress, language=language)
         except BaseException:
             # The ledger owns the store it opened: one it cannot open must not stay open.
             store.close()
             raise
 
     @classmethod
-    def in_memory(cls, *, actor: str | None = None, clock: Clock = _system_clock) -> Ledger:
+    def in_memory(
+        cls,
+        *,
+        actor: str | None = None,
+        clock: Clock = _system_clock,
+        language: Language | str = Language.EN,
+    ) -> Ledger:
         from ledger.stores.memory import MemoryStore  # noqa: PLC0415
 
-        return cls(MemoryStore(), actor=actor, clock=clock)
+        return cls(MemoryStore(), actor=actor, clock=clock, language=language)
 
     def close(self) -> None:
         self.store.close()
@@ -207,7 +222,12 @@ class Ledger(Queries, Commands):
 
     def _forget(self) -> None:
         """Drop every fold held: the next question folds afresh what the store holds."""
-        self._folds = Folds(self.store, registry=self._registry, cache_events=self._cache_events)
+        self._folds = Folds(
+            self.store,
+            registry=self._registry,
+            cache_events=self._cache_events,
+            language=self._language,
+        )
 
     @contextlib.contextmanager
     def transaction(self) -> Iterator[None]:

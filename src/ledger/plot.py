@@ -6,15 +6,20 @@ caller's matplotlib state alone.
 
 How to read it: each source's lower bound is a step line; a bounded figure ("about 300",
 "120-150", "dozens") shades a band up to its upper bound; an open one ("at least 311") is a
-hatched band with an arrow, since it has no upper bound. Markers show what moved the line: a
-filing, a revision by the source, a retraction (the line stops), and a version the ledger
-later corrected (it shows the corrected figure).
+hatched band with an arrow, since it has no upper bound. A dashed line inside a band is the
+source's best estimate ("12 (10-15)", UCDP's best; "about 300"). Markers show what moved the
+line: a filing, a revision by the source, a retraction (the line stops), and a version the
+ledger later corrected (it shows the corrected figure).
+
+Labels keep each figure's wording; Arabic wording is shaped (letters joined, laid out right
+to left) with the `arabic` extra, which matplotlib needs for it.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import os
+import unicodedata
 from typing import TYPE_CHECKING, Final
 
 from ledger.errors import MissingDependencyError
@@ -27,6 +32,8 @@ _CORRECTED: Final = "*"
 if TYPE_CHECKING:  # matplotlib is an optional extra: only the type checker may need it here
     from matplotlib.artist import Artist
     from matplotlib.axes import Axes
+
+    from ledger.figures import Figure
 
 
 def plot_timeline(
@@ -152,7 +159,34 @@ def _legend(timeline: Timeline) -> list[Artist]:
         handles.append(
             Patch(facecolor="none", edgecolor="0.5", hatch="///", label="no upper bound")
         )
+    if any(_best_inside(f) is not None for f in figures):
+        handles.append(Line2D([], [], color="0.3", linestyle="--", label="best estimate"))
     return handles
+
+
+def _best_inside(figure: Figure) -> int | None:
+    """The best estimate worth drawing: one inside a band, not an exact count's own line."""
+    if figure.best is None or figure.high is None or figure.high == figure.low:
+        return None
+    return figure.best
+
+
+def _label(text: str) -> str:
+    """`text` as matplotlib should draw it: Arabic shaped and in visual order.
+
+    matplotlib lays text out left to right, one glyph per code point, so Arabic would come
+    out backwards in unjoined letters; arabic-reshaper joins the letters (dropping tashkeel,
+    which matplotlib cannot place) and python-bidi puts them in display order.
+    """
+    if not any(unicodedata.bidirectional(ch) in ("R", "AL") for ch in text):
+        return text
+    try:
+        from arabic_reshaper import reshape  # noqa: PLC0415 - an optional extra
+        from bidi.algorithm import get_display  # noqa: PLC0415
+    except ImportError:
+        raise MissingDependencyError("arabic", "drawing Arabic wording") from None
+    shaped: str = get_display(reshape(text))
+    return shaped
 
 
 def _x(when: dt.datetime) -> float:
@@ -217,6 +251,8 @@ def _draw_source(
             )
         elif figure.high > low:
             ax.fill_between([at, stop], low, figure.high, color=colour, alpha=0.2, linewidth=0)
+        if (best := _best_inside(figure)) is not None:
+            ax.plot([at, stop], [best, best], color=colour, linewidth=1.2, linestyle="--")
         marker = MARKERS.get(point.change, "o")
         ax.plot([at], [low], marker=marker, color=colour, markersize=7, linestyle="")
         if point.corrected:
@@ -229,7 +265,7 @@ def _draw_source(
                 linestyle="",
                 markerfacecolor="none",
             )
-        label = f"{figure}" + (" (corrected)" if point.corrected else "")
+        label = _label(figure.text) + (" (corrected)" if point.corrected else "")
         ax.annotate(
             label,
             (at, low),

@@ -31,6 +31,7 @@ from ledger.events import (
     SourceRegistered,
     TaxonomyExtended,
 )
+from ledger.figures import Language
 from ledger.model import ReportState, ReportStatus, corrected, fold_report
 from ledger.taxonomy import DEFAULT_TAXONOMY, Dimension, Taxonomy
 
@@ -87,11 +88,14 @@ class LedgerState:
         sources: MutableMapping[str, SourceRegistered] | None = None,
         reports: MutableMapping[str, ReportState] | None = None,
         taxonomy: Taxonomy = DEFAULT_TAXONOMY,
+        language: Language = Language.EN,
     ) -> None:
         self.incidents: MutableMapping[str, IncidentOpened] = {} if incidents is None else incidents
         self.sources: MutableMapping[str, SourceRegistered] = {} if sources is None else sources
         self.reports: MutableMapping[str, ReportState] = {} if reports is None else reports
         self.taxonomy = taxonomy
+        #: The ledger's default language for figures given as text (issue 15).
+        self.language = language
 
     def fork(self) -> LedgerState:
         """A scratch state over this one: changes to it never reach this one."""
@@ -100,6 +104,7 @@ class LedgerState:
             sources=_Overlay(self.sources),
             reports=_Overlay(self.reports),
             taxonomy=self.taxonomy,
+            language=self.language,
         )
 
     # Lookups that name the offending field when they fail.

@@ -16,6 +16,7 @@ from typing import TextIO
 from ledger.cli import commands
 from ledger.cli.output import FORMATS
 from ledger.errors import LedgerError
+from ledger.figures import Language
 from ledger.taxonomy import ROOT, Dimension
 from ledger.values import SourceKind, Verification
 
@@ -69,6 +70,15 @@ def _provenance(parser: argparse.ArgumentParser) -> None:
         help="how far anyone could check it (default: unverified)",
     )
     group.add_argument("--notes", help="free notes")
+
+
+def _language(parser: argparse.ArgumentParser, *, what: str = "the figure is") -> None:
+    parser.add_argument(
+        "--language",
+        choices=[code.value for code in Language],
+        help=f"the language {what} worded in, read by its conventions (docs/figures.md; "
+        "default: the source's language, else $LEDGER_LANGUAGE, else en)",
+    )
 
 
 def _period(parser: argparse.ArgumentParser) -> None:
@@ -129,6 +139,12 @@ def build_parser() -> argparse.ArgumentParser:  # noqa: PLR0915 - one block per 
     p.add_argument("--kind", required=True, choices=[k.value for k in SourceKind])
     p.add_argument("--url")
     p.add_argument("--notes")
+    p.add_argument(
+        "--language",
+        choices=[code.value for code in Language],
+        help="the language the source words its figures in: its reports' figures given as text "
+        "are read in it unless a report names another (docs/figures.md)",
+    )
     p.add_argument("--reason")
 
     term = sub.add_parser("term", help="taxonomy: add a term").add_subparsers(
@@ -145,6 +161,7 @@ def build_parser() -> argparse.ArgumentParser:  # noqa: PLR0915 - one block per 
     p.add_argument("--source", required=True)
     p.add_argument("--metric", required=True, help="killed, injured, captured, missing, ...")
     p.add_argument("--figure", required=True, help="in the source's words: 'at least 311'")
+    _language(p)
     p.add_argument("--reported-at", required=True, metavar="TIME", help="when the source said it")
     _key(p)
     _period(p)
@@ -155,6 +172,7 @@ def build_parser() -> argparse.ArgumentParser:  # noqa: PLR0915 - one block per 
     p = command("revise", commands.revise, "record that the source changed its figure")
     p.add_argument("report_id")
     p.add_argument("--figure", required=True)
+    _language(p)
     p.add_argument("--reported-at", required=True, metavar="TIME")
     _period(p)
     _provenance(p)
@@ -165,6 +183,7 @@ def build_parser() -> argparse.ArgumentParser:  # noqa: PLR0915 - one block per 
     p.add_argument("--reason", required=True, help="why: a correction must say")
     p.add_argument("--version", type=int, help="the version to fix (default: the latest)")
     p.add_argument("--figure")
+    _language(p)
     p.add_argument("--reported-at", metavar="TIME")
     _period(p)
     p.add_argument("--source")

@@ -20,6 +20,7 @@ import attrs
 from ledger.cli import output
 from ledger.cli.progress import Meter
 from ledger.errors import StoreError, ValidationError
+from ledger.figures import Figure
 from ledger.interchange import export_log, import_lines, restore_log
 from ledger.ledger import Ledger
 from ledger.log import Store
@@ -42,12 +43,15 @@ class Context:
     actor: str | None
     stdout: TextIO
     stderr: TextIO
+    #: The ledger's default language for figures given as text: $LEDGER_LANGUAGE, else en.
+    language: str = "en"
 
     @classmethod
     def from_args(cls, args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> Context:
         db = getattr(args, "db", None) or os.environ.get("LEDGER_DB") or DEFAULT_DB
         actor = getattr(args, "actor", None) or os.environ.get("LEDGER_ACTOR") or None
-        return cls(db=db, actor=actor, stdout=stdout, stderr=stderr)
+        language = os.environ.get("LEDGER_LANGUAGE") or "en"
+        return cls(db=db, actor=actor, stdout=stdout, stderr=stderr, language=language)
 
     @property
     def where(self) -> str:
@@ -72,7 +76,10 @@ class Context:
         meter = self.meter("rebuilding the read model")
         try:
             ledger = Ledger(
-                store, actor=self.actor, progress=lambda done, total: meter("events", done, total)
+                store,
+                actor=self.actor,
+                progress=lambda done, total: meter("events", done, total),
+                language=self.language,
             )
         except BaseException:
             store.close()
@@ -139,6 +146,14 @@ def day(option: str, text: str | None) -> dt.date | None:
         ) from None
 
 
+def _figure(args: argparse.Namespace) -> Figure | str:
+    """`--figure` as the ledger should read it: in `--language` where given, else as text
+    for the ledger to read in the source's language or its default. Stated, never guessed."""
+    if args.language is None:
+        return str(args.figure)
+    return Figure.parse(args.figure, language=args.language)
+
+
 def _period(args: argparse.Namespace) -> Period | None:
     start, end = day("--period-start", args.period_start), day("--period-end", args.period_end)
     if start is None and end is None:
@@ -195,6 +210,7 @@ def source_add(args: argparse.Namespace, ctx: Context) -> int:
             url=args.url,
             notes=args.notes,
             reason=args.reason,
+            language=args.language,
         )
     _say(ctx, f"registered source {args.source} (position {stored.position})")
     return 0
@@ -218,7 +234,7 @@ def report(args: argparse.Namespace, ctx: Context) -> int:
             args.incident,
             source=args.source,
             metric=args.metric,
-            figure=args.figure,
+            figure=_figure(args),
             reported_at=zoned("--reported-at", args.reported_at),
             group=args.group,
             by=args.by,
@@ -237,7 +253,7 @@ def revise(args: argparse.Namespace, ctx: Context) -> int:
     with ctx.ledger() as ledger:
         ledger.revise_report(
             args.report_id,
-            figure=args.figure,
+            figure=_figure(args),
             reported_at=zoned("--reported-at", args.reported_at),
             period=_period(args),
             provenance=_provenance(args),
@@ -254,7 +270,7 @@ def correct(args: argparse.Namespace, ctx: Context) -> int:
             args.report_id,
             reason=args.reason,
             version=args.version,
-            figure=args.figure,
+            figure=None if args.figure is None else _figure(args),
             reported_at=None
             if args.reported_at is None
             else zoned("--reported-at", args.reported_at),

@@ -13,13 +13,14 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import json
+import unicodedata
 from collections.abc import Iterable, Sequence
 from typing import Final, TextIO
 
 import attrs
 
 from ledger.codec import converter
-from ledger.figures import Figure, FigureKind
+from ledger.figures import FigureKind
 from ledger.projections.audit import HistoryEntry, TallyDiff
 from ledger.projections.tally import Key, Span, Tally, TallyEntry
 from ledger.projections.timeline import Timeline, TimelinePoint
@@ -39,7 +40,7 @@ class EntryRow:
     group: str
     by: str
     place: str
-    figure: Figure
+    figure: str
     kind: FigureKind
     low: int
     high: int | None
@@ -50,6 +51,10 @@ class EntryRow:
     period_end: dt.date | None
     via: str | None
     verification: Verification
+    # Added after the first release of ledger.tally/1: new fields go last, so CSV readers
+    # that go by position keep working.
+    best: int | None
+    language: str
 
 
 @attrs.frozen(kw_only=True, slots=True)
@@ -65,12 +70,14 @@ class SpanRow:
     highest: list[str]
     disagreeing: list[str]
     agree: bool
+    best_low: int | None
+    best_high: int | None
 
 
 @attrs.frozen(kw_only=True, slots=True)
 class PartRow:
     term: str
-    figure: Figure
+    figure: str
     low: int
 
 
@@ -82,10 +89,11 @@ class CheckRow:
     group: str
     by: str
     place: str
-    whole: Figure
+    whole: str
     parts: list[PartRow]
     parts_low: int
     consistent: bool
+    parts_best: int | None
 
 
 @attrs.frozen(kw_only=True, slots=True)
@@ -105,13 +113,15 @@ class PointRow:
     at: dt.datetime
     source: str
     change: str
-    figure: Figure | None
+    figure: str | None
     kind: FigureKind | None
     low: int | None
     high: int | None
     report_id: str | None
     version: int | None
     corrected: bool
+    best: int | None
+    language: str | None
 
 
 @attrs.frozen(kw_only=True, slots=True)
@@ -145,8 +155,8 @@ class ChangeRow:
     change: str
     reported_at: dt.datetime
     version: int | None
-    before: Figure | None
-    after: Figure | None
+    before: str | None
+    after: str | None
     fields: list[FieldRow]
 
 
@@ -242,7 +252,7 @@ def entry_row(entry: TallyEntry) -> EntryRow:
     return EntryRow(
         source=entry.source,
         **_key(entry.key),
-        figure=figure,
+        figure=figure.text,
         kind=figure.kind,
         low=figure.low,
         high=figure.high,
@@ -253,6 +263,8 @@ def entry_row(entry: TallyEntry) -> EntryRow:
         period_end=entry.period.end,
         via=entry.provenance.via,
         verification=entry.provenance.verification,
+        best=figure.best,
+        language=figure.language.value,
     )
 
 
@@ -270,6 +282,8 @@ def _span_row(span: Span) -> SpanRow:
         highest=list(span.highest),
         disagreeing=list(span.disagreeing),
         agree=span.agree,
+        best_low=None if span.bests is None else span.bests[0],
+        best_high=None if span.bests is None else span.bests[1],
     )
 
 
@@ -287,13 +301,14 @@ def tally_doc(tally: Tally) -> TallyDoc:
                 source=c.source,
                 dimension=c.dimension.value,
                 **_key(c.whole.key),
-                whole=c.whole.figure,
+                whole=c.whole.figure.text,
                 parts=[
-                    PartRow(term=p.key.term(c.dimension), figure=p.figure, low=p.figure.low)
+                    PartRow(term=p.key.term(c.dimension), figure=p.figure.text, low=p.figure.low)
                     for p in c.parts
                 ],
                 parts_low=c.parts_low,
                 consistent=c.consistent,
+                parts_best=c.parts_best,
             )
             for c in tally.checks
         ],
@@ -306,13 +321,15 @@ def _point_row(point: TimelinePoint) -> PointRow:
         at=point.at,
         source=point.source,
         change=point.change,
-        figure=figure,
+        figure=None if figure is None else figure.text,
         kind=None if figure is None else figure.kind,
         low=None if figure is None else figure.low,
         high=None if figure is None else figure.high,
         report_id=point.report_id,
         version=point.version,
         corrected=point.corrected,
+        best=None if figure is None else figure.best,
+        language=None if figure is None else figure.language.value,
     )
 
 
@@ -338,8 +355,8 @@ def change_row(entry: HistoryEntry) -> ChangeRow:
         change=entry.change,
         reported_at=entry.reported_at,
         version=entry.version,
-        before=entry.before,
-        after=entry.after,
+        before=None if entry.before is None else entry.before.text,
+        after=None if entry.after is None else entry.after.text,
         fields=[FieldRow(field=f.field, before=f.before, after=f.after) for f in entry.fields],
     )
 
@@ -434,8 +451,8 @@ def _write_diff_csv(doc: DiffDoc, out: TextIO) -> None:
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(["change", "source", "metric", "group", "by", "place", "before", "after"])
     for row in doc.changes:
-        before = "" if row.before is None else str(row.before.figure)
-        after = "" if row.after is None else str(row.after.figure)
+        before = "" if row.before is None else row.before.figure
+        after = "" if row.after is None else row.after.figure
         writer.writerow(
             [row.change, row.source, row.metric, row.group, row.by, row.place, before, after]
         )
@@ -474,21 +491,51 @@ def _bound(value: int | None) -> str:
 
 
 def table(headers: Sequence[str], rows: Iterable[Sequence[object]]) -> str:
-    """Left-aligned columns, numbers right-aligned, two spaces apart."""
+    """Left-aligned columns, numbers right-aligned, two spaces apart.
+
+    Widths are what a terminal shows, not code points: tashkeel and other combining marks
+    take no column, wide characters two. A cell holding right-to-left text (an Arabic
+    figure) is a Unicode bidi isolate, so a terminal that reorders Arabic reorders it inside
+    its own cell and never pulls the next column's digits into it.
+    """
     cells = [[("" if c is None else str(c)) for c in row] for row in rows]
-    widths = [len(h) for h in headers]
+    widths = [display_width(h) for h in headers]
     for row in cells:
-        widths = [max(w, len(c)) for w, c in zip(widths, row, strict=True)]
+        widths = [max(w, display_width(c)) for w, c in zip(widths, row, strict=True)]
     numeric = [bool(cells) and all(_numeric(row[i]) for row in cells) for i in range(len(headers))]
 
     def line(row: Sequence[str]) -> str:
         parts = [
-            c.rjust(w) if num else c.ljust(w)
+            " " * (w - display_width(c)) + c if num else isolated(c) + " " * (w - display_width(c))
             for c, w, num in zip(row, widths, numeric, strict=True)
         ]
         return "  ".join(parts).rstrip()
 
     return "\n".join([line(list(headers)), *(line(r) for r in cells)])
+
+
+#: Bidi classes of right-to-left letters: Hebrew and the like, and Arabic.
+_RIGHT_TO_LEFT: Final = frozenset({"R", "AL"})
+#: First strong isolate and pop directional isolate (UAX #9): invisible, and zero width.
+_FSI: Final = "\u2068"
+_PDI: Final = "\u2069"
+
+
+def isolated(text: str) -> str:
+    """`text` as a bidi isolate if it holds right-to-left letters, else as it is."""
+    if any(unicodedata.bidirectional(ch) in _RIGHT_TO_LEFT for ch in text):
+        return f"{_FSI}{text}{_PDI}"
+    return text
+
+
+def display_width(text: str) -> int:
+    """How many terminal columns `text` takes."""
+    width = 0
+    for ch in text:
+        if unicodedata.combining(ch) or unicodedata.category(ch) in ("Mn", "Me", "Cf"):
+            continue
+        width += 2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1
+    return width
 
 
 def _numeric(text: str) -> bool:
@@ -550,11 +597,11 @@ def tally_table(doc: TallyDoc) -> str:
     if doc.checks:
         out += ["", "Parts within wholes, per source:"]
         for c in doc.checks:
-            parts = " + ".join(f"{p.figure} {p.term}" for p in c.parts)
+            parts = " + ".join(f"{isolated(p.figure)} {p.term}" for p in c.parts)
             whole_term = getattr(c, c.dimension)
             verdict = "fit inside" if c.consistent else "EXCEED"
             flag = "ok  " if c.consistent else "FLAG"
-            out.append(f"  {flag} {c.source}: {parts} {verdict} {c.whole} {whole_term}")
+            out.append(f"  {flag} {c.source}: {parts} {verdict} {isolated(c.whole)} {whole_term}")
     return "\n".join(out)
 
 

@@ -32,6 +32,7 @@ from ledger.events import (
     StoredEvent,
     TaxonomyExtended,
 )
+from ledger.figures import Language
 from ledger.log import Store, decode_record, stored_event
 from ledger.model import ReportState
 from ledger.projections.reports import ReportIndex
@@ -96,8 +97,10 @@ class Folds:
         *,
         registry: EventRegistry = EVENTS,
         cache_events: int = DEFAULT_CACHE_EVENTS,
+        language: Language = Language.EN,
     ) -> None:
         self.store = store
+        self._language = language
         self._registry = registry
         self._limit = cache_events
         self._held = 0
@@ -225,6 +228,7 @@ class Folds:
             sources=ledgerwide.sources,
             reports=_Reports(self),
             taxonomy=ledgerwide.taxonomy,
+            language=self._language,
         )
 
 

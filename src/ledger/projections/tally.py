@@ -80,6 +80,14 @@ class Span:
     def agree(self) -> bool:
         return not self.disagreeing
 
+    @property
+    def bests(self) -> tuple[int, int] | None:
+        """The lowest and highest best estimate among the sources that give one ("12 (10-15)",
+        "about 300", an exact count), or None if none does. The bounds stay the comparison;
+        this is what to plot or rank by."""
+        bests = [e.figure.best for e in self.entries if e.figure.best is not None]
+        return (min(bests), max(bests)) if bests else None
+
 
 @attrs.frozen(kw_only=True, slots=True)
 class PartsCheck:
@@ -96,6 +104,13 @@ class PartsCheck:
     def consistent(self) -> bool:
         high = self.whole.figure.high
         return high is None or self.parts_low <= high
+
+    @property
+    def parts_best(self) -> int | None:
+        """The sum of the parts' best estimates, if every part gives one; the verdict
+        (`consistent`) stays on the bounds, which a best estimate never narrows."""
+        bests = [p.figure.best for p in self.parts]
+        return None if None in bests else sum(b for b in bests if b is not None)
 
     def __str__(self) -> str:
         parts = " + ".join(f"{p.figure} {p.key.term(self.dimension)}" for p in self.parts)

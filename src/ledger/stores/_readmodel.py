@@ -94,8 +94,10 @@ DDL: Final = (
         retracted_at TEXT,
         versions INTEGER NOT NULL,
         figure TEXT NOT NULL,
+        language TEXT NOT NULL,
         low BIGINT NOT NULL,
         high BIGINT,
+        best BIGINT,
         reported_at TEXT NOT NULL,
         filed_position BIGINT NOT NULL,
         last_position BIGINT NOT NULL
@@ -105,8 +107,10 @@ DDL: Final = (
         report_id TEXT NOT NULL,
         version INTEGER NOT NULL,
         figure TEXT NOT NULL,
+        language TEXT NOT NULL,
         low BIGINT NOT NULL,
         high BIGINT,
+        best BIGINT,
         reported_at TEXT NOT NULL,
         period_start TEXT,
         period_end TEXT,
@@ -305,7 +309,7 @@ class _Reports:
         else:
             row = _version_row(report_id, version, after.versions[version], record, recorded_at)
             self.versions[report_id, version] = row
-            reported_at = str(row[5])  # when the version it changed takes effect
+            reported_at = str(row[7])  # when the version it changed takes effect
         self.changes.append(
             (
                 record.position,
@@ -329,7 +333,8 @@ class _Reports:
         ]
         if inserts:
             db.run_many(
-                "INSERT INTO {p}reports VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "INSERT INTO {p}reports VALUES"
+                " (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 inserts,
             )
         updates = [
@@ -340,14 +345,17 @@ class _Reports:
         if updates:
             db.run_many(
                 "UPDATE {p}reports SET incident = ?, source = ?, metric = ?, grp = ?, by_ = ?,"
-                " place = ?, status = ?, retracted_at = ?, versions = ?, figure = ?, low = ?,"
-                " high = ?, reported_at = ?, last_position = ? WHERE report_id = ?",
+                " place = ?, status = ?, retracted_at = ?, versions = ?, figure = ?, language = ?,"
+                " low = ?, high = ?, best = ?, reported_at = ?, last_position = ?"
+                " WHERE report_id = ?",
                 updates,
             )
         db.run_many(
-            "INSERT INTO {p}report_versions VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+            "INSERT INTO {p}report_versions VALUES"
+            " (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
             " ON CONFLICT (report_id, version) DO UPDATE SET figure = excluded.figure,"
-            " low = excluded.low, high = excluded.high, reported_at = excluded.reported_at,"
+            " language = excluded.language, low = excluded.low, high = excluded.high,"
+            " best = excluded.best, reported_at = excluded.reported_at,"
             " period_start = excluded.period_start, period_end = excluded.period_end,"
             " via = excluded.via, citation = excluded.citation, quote = excluded.quote,"
             " verification = excluded.verification, notes = excluded.notes,"
@@ -372,8 +380,10 @@ def _report_row(state: ReportState) -> tuple[object, ...]:
         None if state.retracted_at is None else format_time(state.retracted_at),
         len(state.versions),
         latest.figure.text,
+        latest.figure.language.value,
         latest.figure.low,
         latest.figure.high,
+        latest.figure.best,
         format_time(latest.reported_at),
     )
 
@@ -386,8 +396,10 @@ def _version_row(
         report_id,
         index,
         version.figure.text,
+        version.figure.language.value,
         version.figure.low,
         version.figure.high,
+        version.figure.best,
         format_time(version.reported_at),
         None if period.start is None else period.start.isoformat(),
         None if period.end is None else period.end.isoformat(),
@@ -442,7 +454,7 @@ def _report(db: Database, report_id: str) -> ReportState:
     incident, source, metric, group, by, place, status, retracted_at = found[0]
     versions = tuple(
         VersionState(
-            figure=Figure.parse(row[0]),
+            figure=Figure.parse(row[0], language=row[9]),
             reported_at=parse_time(row[1]),
             period=Period(
                 start=None if row[2] is None else dt.date.fromisoformat(row[2]),
@@ -458,7 +470,8 @@ def _report(db: Database, report_id: str) -> ReportState:
         )
         for row in db.rows(
             "SELECT figure, reported_at, period_start, period_end, via, citation, quote,"
-            " verification, notes FROM {p}report_versions WHERE report_id = ? ORDER BY version",
+            " verification, notes, language FROM {p}report_versions"
+            " WHERE report_id = ? ORDER BY version",
             (report_id,),
         )
     )
@@ -592,7 +605,7 @@ _POSITION: Final = {
     "incidents": 4,
     "sources": 5,
     "terms": 3,
-    "reports": 15,
-    "report_versions": 13,
+    "reports": 17,
+    "report_versions": 15,
     "report_changes": 0,
 }

@@ -30,6 +30,7 @@ from ledger.testing.strategies import (
     dates,
     events,
     figures,
+    figures_in,
     groups,
     ids,
     incidents,
@@ -52,6 +53,7 @@ from ledger.testing.strategies import (
     texts,
     times,
     voids,
+    worded_figures,
 )
 
 __all__ = [
@@ -73,6 +75,7 @@ __all__ = [
     "event_id",
     "events",
     "figures",
+    "figures_in",
     "format_history",
     "groups",
     "histories",
@@ -98,4 +101,5 @@ __all__ = [
     "texts",
     "times",
     "voids",
+    "worded_figures",
 ]

@@ -33,7 +33,7 @@ from ledger.taxonomy import Dimension
 from ledger.testing.histories import EPOCH
 from ledger.testing.strategies import ids, terms
 
-_BAD_FIGURES = ("-5", "between 9 and 3", "lots", "")
+_BAD_FIGURES = ("-5", "\u22125", "between 9 and 3", "lots", "", "1.300", "12 (20-30)")
 
 
 @attrs.frozen(kw_only=True, slots=True)
@@ -134,7 +134,15 @@ def invalid_commands(draw: st.DrawFn, ledger: Ledger) -> InvalidCommand:  # noqa
             naive = when.replace(tzinfo=None)
             return file("file with a naive reported_at", ValidationError, reported_at=naive)
 
-        options += [unknown_term, bad_figure, naive_time]
+        def unknown_language() -> InvalidCommand:
+            code = draw(st.sampled_from(["de", "english", "", "AR-EG"]))
+            return file(f"file in unknown language {code!r}", FigureError, language=code)
+
+        def foreign_wording() -> InvalidCommand:
+            # A dot groups thousands in French only: an English report must refuse it.
+            return file("file '1.300' in English", FigureError, figure="1.300", language="en")
+
+        options += [unknown_term, bad_figure, naive_time, unknown_language, foreign_wording]
     if sources:
 
         def reregister() -> InvalidCommand:

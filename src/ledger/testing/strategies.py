@@ -7,6 +7,7 @@ source may be unregistered. For sequences a ledger accepts, use `ledger.testing.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from typing import Final
 
 from hypothesis import strategies as st
@@ -22,9 +23,10 @@ from ledger.events import (
     SourceRegistered,
     TaxonomyExtended,
 )
-from ledger.figures import MAX_COUNT, VAGUE_BOUNDS, Figure
+from ledger.figures import MAX_COUNT, VAGUE_BOUNDS, Figure, Language
 from ledger.taxonomy import DEFAULT_TAXONOMY, ROOT, Dimension
 from ledger.values import Period, Provenance, SourceKind, Verification
+from ledger.wording import GRAMMARS, language_of
 
 counts: Final = st.integers(min_value=0, max_value=MAX_COUNT)
 small_counts: Final = st.integers(min_value=0, max_value=5_000)
@@ -51,6 +53,60 @@ figures: Final = st.one_of(
     st.just(Figure.unknown()),
 )
 
+
+@st.composite
+def _estimate(
+    draw: st.DrawFn, counts: st.SearchStrategy[int], language: Language = Language.EN
+) -> Figure:
+    low, high = sorted((draw(counts), draw(counts)))
+    best = draw(st.integers(min_value=low, max_value=high))
+    return Figure.estimate(best=best, low=low, high=high, language=language)
+
+
+def figures_in(language: Language | str) -> st.SearchStrategy[Figure]:
+    """Every kind of figure in `language`, as its constructors word it, over every count."""
+    code = language_of(language)
+
+    def worded(make: Callable[..., Figure]) -> Callable[[int], Figure]:
+        return lambda n: make(n, language=code)
+
+    return st.one_of(
+        counts.map(worded(Figure.exact)),
+        counts.map(worded(Figure.at_least)),
+        counts.map(worded(Figure.more_than)),
+        counts.map(worded(Figure.at_most)),
+        st.integers(min_value=1, max_value=MAX_COUNT).map(worded(Figure.fewer_than)),
+        counts.map(worded(Figure.about)),
+        counts.map(worded(Figure.nearly)),
+        st.tuples(counts, counts).map(lambda t: Figure.between(min(t), max(t), language=code)),
+        _estimate(counts, code),
+        st.sampled_from(sorted(GRAMMARS[code].vague)).map(
+            lambda word: Figure.vague(word, language=code)
+        ),
+        st.just(Figure.unknown(language=code)),
+    )
+
+
+#: Wordings sources publish, one list per language (docs/figures.md has every form).
+_SOURCES_WORDS: Final = {
+    Language.EN: ("a dozen", "several hundred", "nearly 1.2 thousand", "1.5k",
+                  "two hundred and five", "12 or 13", "at least 12 people", "1 300"),
+    Language.AR: ("ما لا يقل عن 1864 مدنيًّا", "أكثر من 12 ألفا", "نحو 300", "عشرات",
+                  "34 ألفا و473", "ألفين", "نحو 1.4 مليون", "طفلان", "١٢٠٬٨٥٠", "بين 10 و20"),
+    Language.FR: ("au moins 104", "plus de 1.500", "1,3 million", "une soixantaine",
+                  "des dizaines", "huit (8)", "Quatre vingt-deux", "entre 10 et 50",
+                  "jusqu'à cinquante"),
+}  # fmt: skip
+
+#: Figures in every language the ledger reads: each language's canonical wordings of every
+#: kind, and wordings as sources publish them (Arabic tashkeel, French digit groups, ...).
+worded_figures: Final = st.one_of(
+    *(figures_in(code) for code in Language),
+    st.sampled_from([(text, code) for code, texts in _SOURCES_WORDS.items() for text in texts]).map(
+        lambda pair: Figure.parse(pair[0], language=pair[1])
+    ),
+)
+
 #: Figures of the sizes a real incident has; they shrink to "0", which reads well in reports.
 small_figures: Final = st.one_of(
     small_counts.map(Figure.exact),
@@ -58,6 +114,9 @@ small_figures: Final = st.one_of(
     small_counts.map(Figure.about),
     st.tuples(small_counts, small_counts).map(lambda t: Figure.between(min(t), max(t))),
     st.just(Figure.parse("dozens")),
+    _estimate(small_counts),
+    small_counts.map(lambda n: Figure.about(n, language=Language.AR)),
+    small_counts.map(lambda n: Figure.at_least(n, language=Language.FR)),
 )
 
 #: Figures as sources write them: odd spacing and case, thousands separators, synonyms.
@@ -124,7 +183,7 @@ incidents: Final = st.builds(
 )  # fmt: skip
 sources: Final = st.builds(
     SourceRegistered, source=ids, name=nonblank, kind=source_kinds, url=st.none() | nonblank,
-    notes=st.none() | texts,
+    notes=st.none() | texts, language=st.none() | st.sampled_from(list(Language)),
 )  # fmt: skip
 taxonomy_extensions: Final = st.one_of(
     st.builds(TaxonomyExtended, dimension=st.just(Dimension.METRIC), term=terms,
@@ -136,14 +195,16 @@ taxonomy_extensions: Final = st.one_of(
 #: source and terms exist.
 reports: Final = st.builds(
     ReportFiled, incident=ids, report_id=ids, source=ids, metric=terms, group=terms, by=terms,
-    place=terms, period=periods(), figure=figures, reported_at=times, provenance=provenances,
+    place=terms, period=periods(), figure=figures | worded_figures, reported_at=times,
+    provenance=provenances,
 )  # fmt: skip
 revisions: Final = st.builds(
-    ReportRevised, incident=ids, report_id=ids, figure=figures, reported_at=times,
+    ReportRevised, incident=ids, report_id=ids, figure=figures | worded_figures, reported_at=times,
     period=st.none() | periods(), provenance=provenances,
 )  # fmt: skip
 corrections: Final = st.builds(
-    ReportCorrected, incident=ids, report_id=ids, version=st.integers(0, 50), figure=figures,
+    ReportCorrected, incident=ids, report_id=ids, version=st.integers(0, 50),
+    figure=figures | worded_figures,
     reported_at=st.none() | times, group=st.none() | terms,
 )  # fmt: skip
 retractions: Final = st.builds(
