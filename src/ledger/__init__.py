@@ -98,6 +98,7 @@ if TYPE_CHECKING:
         DEFAULT_TAXONOMY,
         Dimension,
         Taxonomy,
+        Term,
     )
     from ledger.values import (
         Period,
@@ -169,6 +170,7 @@ _HOMES: Final = {
     "TallyEntry": "ledger.projections.tally",
     "Taxonomy": "ledger.taxonomy",
     "TaxonomyExtended": "ledger.events",
+    "Term": "ledger.taxonomy",
     "Timeline": "ledger.projections.timeline",
     "TimelinePoint": "ledger.projections.timeline",
     "UnknownEventTypeError": "ledger.errors",
@@ -241,6 +243,7 @@ __all__ = [
     "TallyEntry",
     "Taxonomy",
     "TaxonomyExtended",
+    "Term",
     "Timeline",
     "TimelinePoint",
     "UnknownEventTypeError",

@@ -178,35 +178,37 @@ def _bounds_of(  # noqa: PLR0911 - one return per kind reads as the table it is
 
 
 @functools.lru_cache(maxsize=65_536)
-def _parse(text: str) -> tuple[FigureKind, int, int | None]:  # noqa: C901, PLR0911
-    """Kind and bounds of a figure's text; cached because logs repeat the same figures."""
+def _parse(text: str) -> tuple[FigureKind, int, int | None, int | None]:  # noqa: C901, PLR0911
+    """Kind, bounds and the count the text names (None for ranges, vague words and
+    "unknown"); cached because logs repeat the same figures."""
     norm = " ".join(text.lower().split())
     if not norm:
         raise FigureError("figure", "a figure cannot be empty", value=text)
     if norm in _UNKNOWN_WORDS:
-        return FigureKind.UNKNOWN, 0, None
+        return FigureKind.UNKNOWN, 0, None, None
     if norm in VAGUE_BOUNDS:
         low, high = VAGUE_BOUNDS[norm]
-        return FigureKind.VAGUE, low, high
+        return FigureKind.VAGUE, low, high, None
     if norm.startswith("-") and _NUMBER_RE.fullmatch(norm[1:].strip()):
         raise FigureError("figure", f"{text!r}: a count cannot be negative", value=text)
     if m := _RANGE_RE.match(norm) or _FROM_RANGE_RE.match(norm):
         low, high = _count(m["a"], text), _count(m["b"], text)
         if low > high:
             raise FigureError("figure", f"{text!r}: low {low} is above high {high}", value=text)
-        return FigureKind.RANGE, low, high
+        return FigureKind.RANGE, low, high, None
     if m := _PLUS_RE.match(norm):
-        return (FigureKind.AT_LEAST, *_bounds_of(FigureKind.AT_LEAST, _count(m["n"], text), text))
+        n = _count(m["n"], text)
+        return (FigureKind.AT_LEAST, *_bounds_of(FigureKind.AT_LEAST, n, text), n)
     for symbol, kind in _SYMBOLS.items():
         if norm.startswith(symbol):
             n = _count(norm[len(symbol) :].strip(), text)
-            return (kind, *_bounds_of(kind, n, text))
+            return (kind, *_bounds_of(kind, n, text), n)
     for phrase, kind in _PREFIXES:
         if norm.startswith(phrase + " "):
             n = _count(norm[len(phrase) + 1 :], text)
-            return (kind, *_bounds_of(kind, n, text))
+            return (kind, *_bounds_of(kind, n, text), n)
     n = _count(norm, text)
-    return FigureKind.EXACT, n, n
+    return FigureKind.EXACT, n, n, n
 
 
 def _clean_text(value: object) -> str:
@@ -229,7 +231,7 @@ class Figure:
     high: int | None = attrs.field(init=False, eq=False)
 
     def __attrs_post_init__(self) -> None:
-        kind, low, high = _parse(self.text)
+        kind, low, high, _ = _parse(self.text)
         object.__setattr__(self, "kind", kind)
         object.__setattr__(self, "low", low)
         object.__setattr__(self, "high", high)
@@ -284,6 +286,13 @@ class Figure:
     @classmethod
     def unknown(cls) -> Figure:
         return cls(text="unknown")
+
+    @property
+    def stated(self) -> int | None:
+        """The count the source's words name ("about 20" names 20, "at least 311" names
+        311), or None when they name none: a range, a vague word, "unknown". It is where a
+        reader reads the figure, so a chart draws the figure there."""
+        return _parse(self.text)[3]
 
     @property
     def is_exact(self) -> bool:

@@ -102,6 +102,18 @@ class Taxonomy:
         return attrs.evolve(self, **{dimension.value: terms})
 
 
+@attrs.frozen(kw_only=True, slots=True)
+class Term:
+    """One term of a ledger's vocabulary, as `Ledger.terms()` lists them."""
+
+    dimension: Dimension
+    term: str
+    #: Its parent term; None for the root "all" and for every metric.
+    parent: str | None
+    #: Whether it ships in `DEFAULT_TAXONOMY` (False: the ledger added it).
+    default: bool
+
+
 def _tree(*edges: tuple[str, str]) -> dict[str, str | None]:
     tree: dict[str, str | None] = {ROOT: None}
     tree.update(edges)
@@ -128,3 +140,18 @@ DEFAULT_TAXONOMY: Final = Taxonomy(
     ),
     place=_tree(),
 )
+
+
+def terms_of(taxonomy: Taxonomy, dimension: Dimension | None = None) -> list[Term]:
+    """Every term of `taxonomy` (of one dimension, if given), by dimension, then in the order
+    the terms were added."""
+    return [
+        Term(
+            dimension=d,
+            term=term,
+            parent=parent,
+            default=term in DEFAULT_TAXONOMY.terms(d),
+        )
+        for d in (Dimension if dimension is None else (Dimension(dimension),))
+        for term, parent in taxonomy.terms(d).items()
+    ]

@@ -197,7 +197,13 @@ def build_parser() -> argparse.ArgumentParser:  # noqa: PLR0915 - one block per 
     _key(p)
     p.add_argument("--source", help="one source only")
     p.add_argument("--known-at", metavar="TIME")
-    p.add_argument("--plot", metavar="FILE.png", help="also draw it (needs the plot extra)")
+    p.add_argument(
+        "--plot",
+        metavar="FILE.png",
+        help="also draw it: .png, or .svg by the name (needs the plot extra)",
+    )
+    p.add_argument("--title", help="the chart's title (default: the incident's title)")
+    p.add_argument("--until", metavar="TIME", help="draw the chart through then (default: now)")
 
     p = command("history", commands.history, "every change to one report",
                 parents=[queries])  # fmt: skip

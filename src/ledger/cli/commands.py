@@ -23,6 +23,7 @@ from ledger.errors import StoreError, ValidationError
 from ledger.interchange import export_log, import_lines, restore_log
 from ledger.ledger import Ledger
 from ledger.log import Store
+from ledger.projections.timeline import Timeline
 from ledger.stores.sqlite import SQLiteStore
 from ledger.values import Period, Provenance, Verification
 from ledger.verify import Digest
@@ -324,14 +325,28 @@ def timeline(args: argparse.Namespace, ctx: Context) -> int:
             source=args.source,
             known_at=instant("--known-at", args.known_at),
         )
-    if args.plot is not None:
-        from ledger.plot import plot_timeline  # noqa: PLC0415 - matplotlib is an optional extra
-
-        plot_timeline(result, args.plot)
-        ctx.stderr.write(f"wrote {args.plot}\n")
+        if args.plot is not None:
+            _plot(args, ctx, ledger, result)
     doc = output.timeline_doc(result)
     _emit(ctx, args.format, doc, output.timeline_table(doc))
     return 0
+
+
+def _plot(args: argparse.Namespace, ctx: Context, ledger: Ledger, result: Timeline) -> None:
+    from ledger.plot import plot_timeline, source_colours  # noqa: PLC0415 - an optional extra
+
+    until = instant("--until", args.until)
+    sources = ledger.sources()
+    plot_timeline(
+        result,
+        args.plot,
+        title=args.title or ledger.incident(args.incident).title,
+        names={s.source: s.name for s in sources},
+        # By registration order: a source keeps its colour on every chart of this ledger.
+        colours=source_colours(s.source for s in sources),
+        until=until,
+    )
+    ctx.stderr.write(f"wrote {args.plot}\n")
 
 
 def history(args: argparse.Namespace, ctx: Context) -> int:
