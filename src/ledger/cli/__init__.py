@@ -25,8 +25,8 @@ Handler = Callable[[argparse.Namespace, commands.Context], int]
 
 _EPILOG = """\
 times: an ISO 8601 date (2025-03-08) or a datetime with a zone (2025-03-08T14:00Z,
-2025-03-08T17:00+03:00); a bare date in --as-of, --known-at, --since and --until means
-the end of that day, UTC. Times without a zone are refused.
+2025-03-08T17:00+03:00); a bare date in --since means the start of that day, in
+--as-of, --known-at and --until its end (UTC, or --tz). Times without a zone are refused.
 
 See docs/cli.md for every command, the JSON and CSV schemas and the JSON Lines formats."""
 
@@ -49,6 +49,13 @@ def _common(*, formats: Sequence[str] | None = None) -> argparse.ArgumentParser:
         help="who is recording (default: $LEDGER_ACTOR, else your login name)",
     )
     if formats is not None:
+        parser.add_argument(
+            "--tz",
+            default=argparse.SUPPRESS,
+            metavar="ZONE",
+            help="the display time zone, whose days bare dates mean: an IANA name such as "
+            "Asia/Damascus (default: $LEDGER_TZ, else UTC)",
+        )
         parser.add_argument(
             "--format",
             choices=formats,
@@ -264,10 +271,9 @@ def main(
     out = sys.stdout if stdout is None else stdout
     err = sys.stderr if stderr is None else stderr
     args = build_parser().parse_args(argv)
-    ctx = commands.Context.from_args(args, out, err)
     handler: Handler = args.handler
     try:
-        return handler(args, ctx)
+        return handler(args, commands.Context.from_args(args, out, err))
     except LedgerError as exc:
         err.write(f"ledger: error: {_one_line(str(exc))}\n")
     except BrokenPipeError:

@@ -17,6 +17,7 @@ from typing import TextIO
 
 import attrs
 
+from ledger import times
 from ledger.cli import output
 from ledger.cli.progress import Meter
 from ledger.errors import StoreError, ValidationError
@@ -25,6 +26,7 @@ from ledger.ledger import Ledger
 from ledger.log import Store
 from ledger.projections.timeline import Timeline
 from ledger.stores.sqlite import SQLiteStore
+from ledger.times import Side
 from ledger.values import Period, Provenance, Verification
 from ledger.verify import Digest
 
@@ -43,12 +45,24 @@ class Context:
     actor: str | None
     stdout: TextIO
     stderr: TextIO
+    #: The display zone: tables show times in it, and bare dates mean its days.
+    tz: dt.tzinfo = dt.UTC
 
     @classmethod
     def from_args(cls, args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> Context:
-        db = getattr(args, "db", None) or os.environ.get("LEDGER_DB") or DEFAULT_DB
+        given = getattr(args, "db", None)
+        if given is not None and not given.strip():
+            # An empty --db (an unset variable in a script: --db "$DB") must not quietly
+            # mean ./ledger.db.
+            raise ValidationError("--db", "is empty: name a SQLite file or a postgresql:// URL")
+        db = given or os.environ.get("LEDGER_DB") or DEFAULT_DB
         actor = getattr(args, "actor", None) or os.environ.get("LEDGER_ACTOR") or None
-        return cls(db=db, actor=actor, stdout=stdout, stderr=stderr)
+        tz = times.zone("--tz", getattr(args, "tz", None) or os.environ.get("LEDGER_TZ") or None)
+        return cls(db=db, actor=actor, stdout=stdout, stderr=stderr, tz=tz)
+
+    def cut(self, option: str, text: str | None, *, side: Side = Side.END) -> dt.datetime | None:
+        """A cut on a clock given as an option: a bare date is a whole day of the display zone."""
+        return times.cut(option, text, side=side, tz=self.tz)
 
     @property
     def where(self) -> str:
@@ -96,48 +110,18 @@ class Context:
         return SQLiteStore(self.db, durable=durable)
 
 
-# Times. A bad one is bad input (exit 1), not a usage error, so they are parsed here and not
-# by argparse.
-
-
-def instant(option: str, text: str | None) -> dt.datetime | None:
-    """A point on a clock: a zoned datetime, or a date meaning the end of that day, UTC."""
-    if text is None:
-        return None
-    try:
-        day = dt.date.fromisoformat(text)
-    except ValueError:
-        return zoned(option, text)
-    return dt.datetime.combine(day, dt.time.max, tzinfo=dt.UTC)
+# Times. A bad one is bad input (exit 1), not a usage error, so argparse leaves them as text
+# and `ledger.times`, the one reader of times at any boundary, reads them here.
 
 
 def zoned(option: str, text: str | None) -> dt.datetime:
     if text is None:
         raise ValidationError(option, "is required")
-    try:
-        value = dt.datetime.fromisoformat(text)
-    except ValueError:
-        raise ValidationError(
-            option, f"{text!r} is not an ISO 8601 time such as 2025-03-08T14:00Z", value=text
-        ) from None
-    if value.utcoffset() is None:
-        raise ValidationError(
-            option,
-            f"{text!r} has no time zone: add one (2025-03-08T14:00Z, or +03:00)",
-            value=text,
-        )
-    return value.astimezone(dt.UTC)
+    return times.moment(option, text)
 
 
 def day(option: str, text: str | None) -> dt.date | None:
-    if text is None:
-        return None
-    try:
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        raise ValidationError(
-            option, f"{text!r} is not an ISO 8601 date such as 2025-03-08", value=text
-        ) from None
+    return times.day(option, text)
 
 
 def _period(args: argparse.Namespace) -> Period | None:
@@ -305,12 +289,12 @@ def tally(args: argparse.Namespace, ctx: Context) -> int:
     with ctx.ledger() as ledger:
         result = ledger.tally(
             args.incident,
-            as_of=instant("--as-of", args.as_of),
-            known_at=instant("--known-at", args.known_at),
+            as_of=ctx.cut("--as-of", args.as_of),
+            known_at=ctx.cut("--known-at", args.known_at),
             occurred_by=day("--occurred-by", args.occurred_by),
         )
     doc = output.tally_doc(result)
-    _emit(ctx, args.format, doc, output.tally_table(doc))
+    _emit(ctx, args.format, doc, output.tally_table(doc, tz=ctx.tz))
     return 0
 
 
@@ -323,19 +307,19 @@ def timeline(args: argparse.Namespace, ctx: Context) -> int:
             by=args.by,
             place=args.place,
             source=args.source,
-            known_at=instant("--known-at", args.known_at),
+            known_at=ctx.cut("--known-at", args.known_at),
         )
         if args.plot is not None:
             _plot(args, ctx, ledger, result)
     doc = output.timeline_doc(result)
-    _emit(ctx, args.format, doc, output.timeline_table(doc))
+    _emit(ctx, args.format, doc, output.timeline_table(doc, tz=ctx.tz))
     return 0
 
 
 def _plot(args: argparse.Namespace, ctx: Context, ledger: Ledger, result: Timeline) -> None:
     from ledger.plot import plot_timeline, source_colours  # noqa: PLC0415 - an optional extra
 
-    until = instant("--until", args.until)
+    until = ctx.cut("--until", args.until)
     sources = ledger.sources()
     plot_timeline(
         result,
@@ -345,6 +329,7 @@ def _plot(args: argparse.Namespace, ctx: Context, ledger: Ledger, result: Timeli
         # By registration order: a source keeps its colour on every chart of this ledger.
         colours=source_colours(s.source for s in sources),
         until=until,
+        tz=ctx.tz,
     )
     ctx.stderr.write(f"wrote {args.plot}\n")
 
@@ -354,14 +339,14 @@ def history(args: argparse.Namespace, ctx: Context) -> int:
         entries = ledger.history(args.report_id)
     doc = output.history_doc(args.report_id, entries)
     text = output.changes_table(
-        doc.entries, title=f"History of report {args.report_id}", with_report=False
+        doc.entries, title=f"History of report {args.report_id}", with_report=False, tz=ctx.tz
     )
     _emit(ctx, args.format, doc, text)
     return 0
 
 
 def changes(args: argparse.Namespace, ctx: Context) -> int:
-    since, until = instant("--since", args.since), instant("--until", args.until)
+    since, until = ctx.cut("--since", args.since, side=Side.START), ctx.cut("--until", args.until)
     with ctx.ledger() as ledger:
         entries = ledger.changes(
             since=since,
@@ -381,10 +366,15 @@ def changes(args: argparse.Namespace, ctx: Context) -> int:
         recorded_by=args.recorded_by,
     )
     title = (
-        f"Changes on the {args.clock} clock after {output.when(since, none='the start')} "
-        f"up to {output.when(until)}"
+        f"Changes on the {args.clock} clock {output.window_start(since, tz=ctx.tz)} "
+        f"up to {output.when(until, tz=ctx.tz)}"
     )
-    _emit(ctx, args.format, doc, output.changes_table(doc.entries, title=title, with_report=True))
+    _emit(
+        ctx,
+        args.format,
+        doc,
+        output.changes_table(doc.entries, title=title, with_report=True, tz=ctx.tz),
+    )
     return 0
 
 
@@ -392,16 +382,16 @@ def diff(args: argparse.Namespace, ctx: Context) -> int:
     with ctx.ledger() as ledger:
         a = ledger.tally(
             args.incident,
-            as_of=instant("--from-as-of", args.from_as_of),
-            known_at=instant("--from-known-at", args.from_known_at),
+            as_of=ctx.cut("--from-as-of", args.from_as_of),
+            known_at=ctx.cut("--from-known-at", args.from_known_at),
         )
         b = ledger.tally(
             args.incident,
-            as_of=instant("--to-as-of", args.to_as_of),
-            known_at=instant("--to-known-at", args.to_known_at),
+            as_of=ctx.cut("--to-as-of", args.to_as_of),
+            known_at=ctx.cut("--to-known-at", args.to_known_at),
         )
     doc = output.diff_doc(Ledger.diff(a, b), a, b)
-    _emit(ctx, args.format, doc, output.diff_table(doc))
+    _emit(ctx, args.format, doc, output.diff_table(doc, tz=ctx.tz))
     return 0
 
 

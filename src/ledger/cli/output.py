@@ -455,18 +455,32 @@ def _cell(value: object) -> str:
 # Tables for people.
 
 
-def when(value: dt.datetime | dt.date | None, *, none: str = "now") -> str:
+def when(value: dt.datetime | dt.date | None, *, none: str = "now", tz: dt.tzinfo = dt.UTC) -> str:
+    """A time for people in the display zone: `2025-03-08 14:00Z`, `2025-03-08 17:00+03:00`."""
     if value is None:
         return none
     if isinstance(value, dt.datetime):
-        value = value.astimezone(dt.UTC)
+        value = value.astimezone(tz)
         seconds = ":%S" if value.second or value.microsecond else ""
-        return value.strftime(f"%Y-%m-%d %H:%M{seconds}Z")
+        offset = value.utcoffset()
+        zone = "Z" if tz is dt.UTC or offset is None else value.isoformat()[-6:]
+        return value.strftime(f"%Y-%m-%d %H:%M{seconds}") + zone
     return value.isoformat()
 
 
-def _knows(known_at: dt.datetime | None) -> str:
-    return "knows it now" if known_at is None else f"knew it at {when(known_at)}"
+def window_start(since: dt.datetime | None, *, tz: dt.tzinfo = dt.UTC) -> str:
+    """Where a `since < t` window starts, for people: a day's start reads as that day's."""
+    if since is None:
+        return "from the start"
+    following = since + dt.timedelta(microseconds=1)
+    local = following.astimezone(tz)
+    if (local.hour, local.minute, local.second, local.microsecond) == (0, 0, 0, 0):
+        return f"from {when(following, tz=tz)}"
+    return f"after {when(since, tz=tz)}"
+
+
+def _knows(known_at: dt.datetime | None, tz: dt.tzinfo = dt.UTC) -> str:
+    return "knows it now" if known_at is None else f"knew it at {when(known_at, tz=tz)}"
 
 
 def _bound(value: int | None) -> str:
@@ -495,10 +509,10 @@ def _numeric(text: str) -> bool:
     return text.replace(",", "").isdigit() or text in ("", "open", "-")
 
 
-def tally_table(doc: TallyDoc) -> str:
+def tally_table(doc: TallyDoc, *, tz: dt.tzinfo = dt.UTC) -> str:
     out = [
-        f"Tally of {doc.incident}: as reported by {when(doc.as_of)}, as the ledger "
-        f"{_knows(doc.known_at)}"
+        f"Tally of {doc.incident}: as reported by {when(doc.as_of, tz=tz)}, as the ledger "
+        f"{_knows(doc.known_at, tz)}"
         + ("" if doc.occurred_by is None else f", deaths occurring by {doc.occurred_by}"),
         "",
     ]
@@ -530,7 +544,7 @@ def tally_table(doc: TallyDoc) -> str:
                     str(e.figure),
                     _bound(e.low),
                     _bound(e.high),
-                    when(e.reported_at),
+                    when(e.reported_at, tz=tz),
                     e.report_id,
                     e.version,
                 ]
@@ -558,16 +572,16 @@ def tally_table(doc: TallyDoc) -> str:
     return "\n".join(out)
 
 
-def timeline_table(doc: TimelineDoc) -> str:
+def timeline_table(doc: TimelineDoc, *, tz: dt.tzinfo = dt.UTC) -> str:
     head = (
         f"Timeline of {doc.incident}, {doc.metric}/{doc.group}/{doc.by}/{doc.place}, as the "
-        f"ledger {_knows(doc.known_at)}"
+        f"ledger {_knows(doc.known_at, tz)}"
     )
     if not doc.points:
         return f"{head}\n\nNo figures for this key."
     rows = (
         [
-            when(p.at),
+            when(p.at, tz=tz),
             p.source,
             p.change,
             "-" if p.figure is None else str(p.figure),
@@ -592,7 +606,9 @@ def _fields(row: ChangeRow) -> str:
     return "; ".join(f"{f.field}: {f.before} -> {f.after}" for f in row.fields)
 
 
-def changes_table(entries: Sequence[ChangeRow], *, title: str, with_report: bool) -> str:
+def changes_table(
+    entries: Sequence[ChangeRow], *, title: str, with_report: bool, tz: dt.tzinfo = dt.UTC
+) -> str:
     if not entries:
         return f"{title}\n\nNo changes."
     headers = [
@@ -615,11 +631,11 @@ def changes_table(entries: Sequence[ChangeRow], *, title: str, with_report: bool
         rows.append(
             [
                 r.position,
-                when(r.recorded_at),
+                when(r.recorded_at, tz=tz),
                 r.actor,
                 *([r.report_id] if with_report else []),
                 r.change,
-                when(r.reported_at),
+                when(r.reported_at, tz=tz),
                 "-" if r.version is None else r.version,
                 "-" if r.before is None else str(r.before),
                 "-" if r.after is None else str(r.after),
@@ -629,11 +645,11 @@ def changes_table(entries: Sequence[ChangeRow], *, title: str, with_report: bool
     return "\n".join([title, "", table(headers, rows)])
 
 
-def diff_table(doc: DiffDoc) -> str:
+def diff_table(doc: DiffDoc, *, tz: dt.tzinfo = dt.UTC) -> str:
     head = (
-        f"Tally of {doc.incident} from (as of {when(doc.from_as_of)}, known at "
-        f"{when(doc.from_known_at)}) to (as of {when(doc.to_as_of)}, known at "
-        f"{when(doc.to_known_at)})"
+        f"Tally of {doc.incident} from (as of {when(doc.from_as_of, tz=tz)}, known at "
+        f"{when(doc.from_known_at, tz=tz)}) to (as of {when(doc.to_as_of, tz=tz)}, known at "
+        f"{when(doc.to_known_at, tz=tz)})"
     )
     if not doc.changes:
         return f"{head}\n\nNo differences."
