@@ -59,10 +59,10 @@ class UnknownTermError(NotFoundError):
 class AlreadyExistsError(LedgerError):
     """A command tried to create something that exists already."""
 
-    def __init__(self, field: str, key: str) -> None:
+    def __init__(self, field: str, key: str, *, detail: str | None = None) -> None:
         self.field = field
         self.key = key
-        super().__init__(f"{field}: {key!r} exists already")
+        super().__init__(f"{field}: {key!r} exists already" + (f": {detail}" if detail else ""))
 
 
 class ReportStateError(LedgerError):

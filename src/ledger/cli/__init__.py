@@ -144,7 +144,10 @@ def build_parser() -> argparse.ArgumentParser:  # noqa: PLR0915 - one block per 
     p = command("add", commands.term_add, "add a taxonomy term", parent=term)
     p.add_argument("dimension", choices=[d.value for d in Dimension])
     p.add_argument("term")
-    p.add_argument("--parent", help="its parent term (default: all; metrics take none)")
+    p.add_argument(
+        "--parent",
+        help="the parent of a group, by or place term (default: all); a metric takes none",
+    )
     p.add_argument("--reason")
 
     p = command("report", commands.report, "file a source's claim of one figure")
@@ -196,6 +199,11 @@ def build_parser() -> argparse.ArgumentParser:  # noqa: PLR0915 - one block per 
     p.add_argument("--as-of", metavar="TIME", help="as reported by then (default: now)")
     p.add_argument("--known-at", metavar="TIME", help="as the ledger knew then (default: now)")
     p.add_argument("--occurred-by", metavar="DATE", help="only figures whose period ends by then")
+    p.add_argument(
+        "--compare-since",
+        metavar="TIME",
+        help="compare across sources only figures reported after then",
+    )
 
     p = command("timeline", commands.timeline, "how each source's figure moved over time",
                 parents=[queries])  # fmt: skip
@@ -225,12 +233,29 @@ def build_parser() -> argparse.ArgumentParser:  # noqa: PLR0915 - one block per 
     p.add_argument("--source")
     p.add_argument("--recorded-by", metavar="ACTOR", help="changes this actor recorded")
 
-    p = command("diff", commands.diff, "what changed between two tallies", parents=[small])
+    p = command("diff", commands.diff, "what changed between two tallies", parents=[queries])
     p.add_argument("incident")
     p.add_argument("--from-as-of", metavar="TIME")
     p.add_argument("--from-known-at", metavar="TIME")
     p.add_argument("--to-as-of", metavar="TIME")
     p.add_argument("--to-known-at", metavar="TIME")
+
+    command("incidents", commands.incidents, "every incident, with its title and reports",
+            parents=[queries])  # fmt: skip
+    command("sources", commands.sources, "every source, with its name and kind",
+            parents=[queries])  # fmt: skip
+    p = command("terms", commands.terms, "the taxonomy: every term and its parent",
+                parents=[queries])  # fmt: skip
+    p.add_argument("dimension", nargs="?", choices=[d.value for d in Dimension],
+                   help="one dimension only")  # fmt: skip
+    p = command("reports", commands.reports, "an incident's reports as they stand now",
+                parents=[queries])  # fmt: skip
+    p.add_argument("incident")
+    p.add_argument("--source", help="one source only")
+    p.add_argument("--metric", help="one metric only")
+    p = command("show", commands.show, "one report: every version with its provenance",
+                parents=[queries])  # fmt: skip
+    p.add_argument("report_id")
 
     p = command("verify", commands.verify, "walk the hash chain and check the read model; "
                 "exit 1 if either is broken",
@@ -276,6 +301,12 @@ def main(
         return handler(args, commands.Context.from_args(args, out, err))
     except LedgerError as exc:
         err.write(f"ledger: error: {_one_line(str(exc))}\n")
+    except UnicodeDecodeError as exc:
+        # A file read whole by a path that does not name lines (restore): still no traceback.
+        err.write(
+            f"ledger: error: not UTF-8 (byte 0x{exc.object[exc.start]:02x} at offset "
+            f"{exc.start} of a read); save the file as UTF-8\n"
+        )
     except BrokenPipeError:
         # The reader went away (`ledger export | head`): nothing to report, and Python must
         # not complain on exit while flushing a pipe nobody reads.

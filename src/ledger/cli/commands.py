@@ -20,12 +20,14 @@ import attrs
 from ledger import times
 from ledger.cli import output
 from ledger.cli.progress import Meter
-from ledger.errors import StoreError, ValidationError
+from ledger.errors import AlreadyExistsError, StoreError, ValidationError
 from ledger.interchange import export_log, import_lines, restore_log
 from ledger.ledger import Ledger
 from ledger.log import Store
 from ledger.projections.timeline import Timeline
 from ledger.stores.sqlite import SQLiteStore
+from ledger.taxonomy import Dimension, terms_of
+from ledger.textfiles import utf8_lines
 from ledger.times import Side
 from ledger.values import Period, Provenance, Verification
 from ledger.verify import Digest
@@ -186,7 +188,24 @@ def source_add(args: argparse.Namespace, ctx: Context) -> int:
 
 
 def term_add(args: argparse.Namespace, ctx: Context) -> int:
+    if args.dimension == "metric" and args.parent is not None:
+        raise ValidationError(
+            "--parent",
+            f"metrics are a flat list and take no parent: ledger term add metric {args.term}",
+            value=args.parent,
+        )
     with ctx.ledger() as ledger:
+        held = next(
+            (
+                t
+                for t in terms_of(ledger.taxonomy, Dimension(args.dimension))
+                if t.term == args.term
+            ),
+            None,
+        )
+        if held is not None:
+            where = "the default taxonomy" if held.default else "this ledger's taxonomy"
+            raise AlreadyExistsError(args.dimension, args.term, detail=f"it is in {where}")
         stored = ledger.extend_taxonomy(
             args.dimension, args.term, parent=args.parent, reason=args.reason
         )
@@ -293,9 +312,19 @@ def tally(args: argparse.Namespace, ctx: Context) -> int:
             known_at=ctx.cut("--known-at", args.known_at),
             occurred_by=day("--occurred-by", args.occurred_by),
         )
-    doc = output.tally_doc(result)
-    _emit(ctx, args.format, doc, output.tally_table(doc, tz=ctx.tz))
+        doc = output.tally_doc(
+            result,
+            title=ledger.incident(args.incident).title,
+            names=_names(ledger),
+            compared_since=ctx.cut("--compare-since", args.compare_since, side=Side.START),
+        )
+    now = result.as_of or dt.datetime.now(dt.UTC)
+    _emit(ctx, args.format, doc, output.tally_table(doc, tz=ctx.tz, now=now))
     return 0
+
+
+def _names(ledger: Ledger) -> dict[str, str]:
+    return {s.source: s.name for s in ledger.sources()}
 
 
 def timeline(args: argparse.Namespace, ctx: Context) -> int:
@@ -311,7 +340,9 @@ def timeline(args: argparse.Namespace, ctx: Context) -> int:
         )
         if args.plot is not None:
             _plot(args, ctx, ledger, result)
-    doc = output.timeline_doc(result)
+        doc = output.timeline_doc(
+            result, title=ledger.incident(args.incident).title, names=_names(ledger)
+        )
     _emit(ctx, args.format, doc, output.timeline_table(doc, tz=ctx.tz))
     return 0
 
@@ -390,8 +421,57 @@ def diff(args: argparse.Namespace, ctx: Context) -> int:
             as_of=ctx.cut("--to-as-of", args.to_as_of),
             known_at=ctx.cut("--to-known-at", args.to_known_at),
         )
-    doc = output.diff_doc(Ledger.diff(a, b), a, b)
+        title, names = ledger.incident(args.incident).title, _names(ledger)
+    doc = output.diff_doc(Ledger.diff(a, b), a, b, title=title, names=names)
     _emit(ctx, args.format, doc, output.diff_table(doc, tz=ctx.tz))
+    return 0
+
+
+# Looking things up.
+
+
+def incidents(args: argparse.Namespace, ctx: Context) -> int:
+    with ctx.ledger() as ledger:
+        found = [(i, len(ledger.reports(i.incident))) for i in ledger.incidents()]
+    doc = output.incidents_doc(found)
+    _emit(ctx, args.format, doc, output.incidents_table(doc))
+    return 0
+
+
+def sources(args: argparse.Namespace, ctx: Context) -> int:
+    with ctx.ledger() as ledger:
+        doc = output.sources_doc(ledger.sources())
+    _emit(ctx, args.format, doc, output.sources_table(doc))
+    return 0
+
+
+def terms(args: argparse.Namespace, ctx: Context) -> int:
+    dimension = None if args.dimension is None else Dimension(args.dimension)
+    with ctx.ledger() as ledger:
+        doc = output.terms_doc(terms_of(ledger.taxonomy, dimension), dimension)
+    _emit(ctx, args.format, doc, output.terms_table(doc))
+    return 0
+
+
+def reports(args: argparse.Namespace, ctx: Context) -> int:
+    with ctx.ledger() as ledger:
+        incident = ledger.incident(args.incident)
+        found = [
+            r
+            for r in ledger.reports(args.incident)
+            if args.source in (None, r.source) and args.metric in (None, r.metric)
+        ]
+        doc = output.reports_doc(incident, found, names=_names(ledger))
+    _emit(ctx, args.format, doc, output.reports_table(doc, tz=ctx.tz))
+    return 0
+
+
+def show(args: argparse.Namespace, ctx: Context) -> int:
+    with ctx.ledger() as ledger:
+        report = ledger.report(args.report_id)
+        title = ledger.incident(report.incident).title
+        doc = output.report_doc(report, title=title, names=_names(ledger))
+    _emit(ctx, args.format, doc, output.report_table(doc, tz=ctx.tz))
     return 0
 
 
@@ -441,12 +521,13 @@ def reindex(_: argparse.Namespace, ctx: Context) -> int:
 
 
 @contextlib.contextmanager
-def _reading(name: str) -> Iterator[TextIO]:
+def _reading(name: str) -> Iterator[Iterator[str]]:
+    """The file's (or stdin's) lines, decoded here so a byte that is not UTF-8 names its line."""
     if name == "-":
-        yield sys.stdin
+        yield utf8_lines(sys.stdin.buffer)
         return
-    with Path(name).open(encoding="utf-8-sig") as file:
-        yield file
+    with Path(name).open("rb") as file:
+        yield utf8_lines(file)
 
 
 def export(args: argparse.Namespace, ctx: Context) -> int:
