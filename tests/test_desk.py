@@ -8,6 +8,7 @@ import datetime as dt
 import io
 import json
 import re
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -18,7 +19,13 @@ from ledger import (
     Dimension,
     Ledger,
     LineError,
+    NotFoundError,
     Term,
+    UnknownActorError,
+    UnknownSourceError,
+    UnknownTermError,
+    ValidationError,
+    import_lines,
 )
 from ledger.cli import main
 from ledger.cli.output import age
@@ -250,3 +257,86 @@ def test_ages_read_in_the_two_largest_units() -> None:
     assert age(AT, AT + dt.timedelta(minutes=25)) == "25m"
     assert age(AT, AT + dt.timedelta(days=1)) == "1d"
     assert age(now, AT) == "0m"  # reported after the cut: never a negative age
+
+
+# Typos are errors, not empty answers (item 3).
+
+
+def _story() -> Ledger:
+    ledger = Ledger.in_memory(actor="desk")
+    with SEED.open(encoding="utf-8") as lines:
+        import_lines(ledger, lines)
+    return ledger
+
+
+@pytest.mark.parametrize(
+    ("query", "error", "field", "known"),
+    [
+        (lambda lg: lg.timeline(INCIDENT, metric="kiled"), UnknownTermError, "metric", "killed"),
+        (lambda lg: lg.timeline(INCIDENT, metric="killed", group="kids"), UnknownTermError,
+         "group", "children"),
+        (lambda lg: lg.timeline(INCIDENT, metric="killed", by="loyalist"), UnknownTermError,
+         "by", "loyalists"),
+        (lambda lg: lg.timeline(INCIDENT, metric="killed", place="latakya"), UnknownTermError,
+         "place", "latakia"),
+        (lambda lg: lg.timeline(INCIDENT, metric="killed", source="snrh"), UnknownSourceError,
+         "source", "snhr"),
+        (lambda lg: lg.changes(source="snrh"), UnknownSourceError, "source", "snhr"),
+        (lambda lg: lg.changes(actor="dsk"), UnknownActorError, "actor", "desk"),
+    ],
+)  # fmt: skip
+def test_an_unknown_name_in_a_query_is_an_error_listing_the_known(
+    query: Callable[[Ledger], object], error: type[NotFoundError], field: str, known: str
+) -> None:
+    ledger = _story()
+    with pytest.raises(error) as caught:
+        query(ledger)
+    assert caught.value.field == field
+    assert known in caught.value.known
+    assert f"known: {', '.join(caught.value.known[:3])}" in str(caught.value)
+
+
+def test_a_known_actor_with_nothing_in_the_window_is_no_error() -> None:
+    ledger = _story()
+    assert ledger.changes(actor="desk", since=dt.date(2030, 1, 1)) == []
+
+
+def test_a_window_that_ends_before_it_starts_is_an_error() -> None:
+    ledger = _story()
+    with pytest.raises(ValidationError, match="since: must not be after until") as caught:
+        ledger.changes(since=dt.date(2025, 3, 10), until=dt.date(2025, 3, 9))
+    assert caught.value.field == "since"
+    with pytest.raises(ValidationError, match="since"):
+        ledger.changes(since=AT + dt.timedelta(hours=1), until=AT)
+    # Two equal instants are an empty window, as the changes between two equal cuts are.
+    assert ledger.changes(since=AT, until=AT) == []
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["timeline", INCIDENT, "--metric", "kiled"],
+         "metric: unknown metric term 'kiled' (known: killed, injured,"),
+        (["timeline", INCIDENT, "--metric", "killed", "--source", "snrh"],
+         "source: unknown source 'snrh' (known: snhr, sy-moi, monitor-b)"),
+        (["changes", "--recorded-by", "dsk"], "actor: unknown actor 'dsk' (known: "),
+        (["changes", "--since", "2025-03-10", "--until", "2025-03-09"],
+         "--since: must not be after until: 2025-03-10 is after 2025-03-09"),
+        (["report", INCIDENT, "--source", "snhr", "--metric", "killed", "--group", "kids",
+          "--figure", "3", "--reported-at", "2025-03-09T10:00Z"],
+         ("group: unknown group term 'kids' (known: all, civilians, combatants, children, women, "
+         "men, security_forces, armed_groups); to add it: ledger term add group kids "
+         "--parent PARENT")),
+        (["report", INCIDENT, "--source", "snhr", "--metric", "evacuated", "--figure", "3",
+          "--reported-at", "2025-03-09T10:00Z"],
+         "to add it: ledger term add metric evacuated\n"),
+    ],
+)  # fmt: skip
+def test_typos_exit_1_naming_the_field_and_the_known_values(
+    db: Path, argv: list[str], message: str
+) -> None:
+    run = Run("--db", db, *argv)
+    assert run.code == 1
+    assert run.out == ""
+    assert run.err.startswith("ledger: error: ")
+    assert message in run.err

@@ -10,7 +10,7 @@ import datetime as dt
 import threading
 from collections.abc import Iterator
 
-from ledger import commands
+from ledger import commands, lookups
 from ledger._fields import check_text
 from ledger.codec import EventRegistry
 from ledger.errors import UnknownIncidentError, UnknownReportError, ValidationError
@@ -161,6 +161,9 @@ class Queries:
         key = Key(metric=metric, group=group, by=by, place=place)
         with self._lock:
             index = self._opened(incident).index
+            current = self._folds.current()
+            lookups.check_key(current.taxonomy, key)
+            lookups.check_source(current.sources, source)
             return compute_timeline(
                 index.known_reports(incident, known_at_t),
                 incident=incident,
@@ -198,7 +201,9 @@ class Queries:
         if clock not in ("recorded", "reported"):
             raise ValidationError("clock", "must be 'recorded' or 'reported'", value=clock)
         since_t, until_t = cut("since", since, side=START), cut("until", until, side=END)
+        lookups.check_window(since, until, since_t, until_t)
         with self._lock:
+            lookups.check_source(self._folds.current().sources, source)
             folds = (
                 [self._opened(incident)]
                 if incident is not None
@@ -216,6 +221,16 @@ class Queries:
                             and actor in (None, entry.actor)
                         ):
                             found.append(entry)
+            lookups.check_actor(
+                actor,
+                found=bool(found),
+                actors=lambda: (
+                    e.actor
+                    for i in self.store.incident_ids()
+                    for t in self._folds.incident(i).index.tracks.values()
+                    for e in report_history(t)
+                ),
+            )
             return sorted(found, key=lambda e: e.position)
 
     @staticmethod

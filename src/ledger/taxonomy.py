@@ -63,8 +63,20 @@ class Taxonomy:
         return term in self.terms(dimension)
 
     def require(self, dimension: Dimension, term: str, *, field: str | None = None) -> str:
-        if term not in self.terms(dimension):
-            raise UnknownTermError(field or dimension.value, term, dimension=dimension.value)
+        """`term`, if the dimension holds it; else an `UnknownTermError` that lists the
+        dimension's terms and says how to add it."""
+        try:
+            known = term in self.terms(dimension)
+        except TypeError:  # an unhashable term names nothing either
+            known = False
+        if not known:
+            raise UnknownTermError(
+                field or dimension.value,
+                term,
+                dimension=dimension.value,
+                known=tuple(self.terms(dimension)),
+                hint=_how_to_add(dimension, term),
+            )
         return term
 
     def parent(self, dimension: Dimension, term: str) -> str | None:
@@ -112,6 +124,13 @@ class Term:
     parent: str | None
     #: Whether it ships in `DEFAULT_TAXONOMY` (False: the ledger added it).
     default: bool
+
+
+def _how_to_add(dimension: Dimension, term: object) -> str | None:
+    if not isinstance(term, str) or not _TERM_RE.match(term):
+        return None  # no command could add it: the term itself is malformed
+    parent = "" if dimension is Dimension.METRIC else " --parent PARENT"
+    return f"to add it: ledger term add {dimension.value} {term}{parent}"
 
 
 def _tree(*edges: tuple[str, str]) -> dict[str, str | None]:

@@ -79,6 +79,17 @@ def cut(
     raise ValidationError(name, "must be a datetime, a date or None", value=value)
 
 
+def is_day(value: object) -> bool:
+    """Whether `value` names a whole day (a date, or ISO 8601 date text), not an instant."""
+    if isinstance(value, str):
+        try:
+            dt.date.fromisoformat(value.strip())
+        except ValueError:
+            return False
+        return True
+    return isinstance(value, dt.date) and not isinstance(value, dt.datetime)
+
+
 def day(name: str, value: dt.date | str | None) -> dt.date | None:
     """A calendar day: a date, or ISO 8601 date text (`2025-03-08`)."""
     if value is None:

@@ -17,7 +17,7 @@ from typing import TextIO
 
 import attrs
 
-from ledger import times
+from ledger import lookups, times
 from ledger.cli import output
 from ledger.cli.progress import Meter
 from ledger.errors import AlreadyExistsError, StoreError, ValidationError
@@ -378,6 +378,10 @@ def history(args: argparse.Namespace, ctx: Context) -> int:
 
 def changes(args: argparse.Namespace, ctx: Context) -> int:
     since, until = ctx.cut("--since", args.since, side=Side.START), ctx.cut("--until", args.until)
+    try:
+        lookups.check_window(args.since, args.until, since, until)
+    except ValidationError as exc:
+        raise ValidationError("--since", str(exc).split(": ", 1)[1], value=args.since) from None
     with ctx.ledger() as ledger:
         entries = ledger.changes(
             since=since,
