@@ -8,9 +8,13 @@ import datetime as dt
 import io
 import json
 import re
+import sys
+import threading
+import time
 from collections.abc import Callable
 from pathlib import Path
 
+import attrs
 import pytest
 
 from ledger import (
@@ -28,7 +32,7 @@ from ledger import (
     import_lines,
 )
 from ledger.cli import main
-from ledger.cli.output import age
+from ledger.cli.output import ChangeRow, age
 from ledger.taxonomy import terms_of
 from ledger.textfiles import utf8_lines
 
@@ -340,3 +344,40 @@ def test_typos_exit_1_naming_the_field_and_the_known_values(
     assert run.out == ""
     assert run.err.startswith("ledger: error: ")
     assert message in run.err
+
+
+# Following the changes (item 10).
+
+
+def test_changes_follow_prints_json_lines_as_any_writer_records(tmp_path: Path) -> None:
+    sys.path.insert(0, str(ROOT / "examples"))
+    import syria_coast_2025 as story  # noqa: PLC0415
+
+    db = tmp_path / "week.db"
+    clock = story.DeskClock()
+    with Ledger.open(db, actor="data-desk", clock=clock) as ledger:
+        story.record_saturday(ledger)
+        story.record_later_changes(ledger, clock)
+    out = io.StringIO()
+    argv = ["--db", str(db), "changes", "--since", "2025-03-10", "--follow", "--source", "snhr",
+            "--poll-interval", "0.05", "--idle-timeout", "2"]  # fmt: skip
+    follower = threading.Thread(target=main, args=(argv,), kwargs={"stdout": out})
+    follower.start()
+    deadline = time.monotonic() + 30
+    while '"corrected"' not in out.getvalue() and time.monotonic() < deadline:
+        time.sleep(0.02)  # wait for the window's changes before writing a new one
+    with Ledger.open(db, actor="night-desk") as writer:
+        writer.revise_report("snhr-killed-all-all", figure="at least 800",
+                             reported_at=dt.datetime(2025, 3, 11, 10, tzinfo=dt.UTC))  # fmt: skip
+        writer.retract_report("moi-captured-security_forces",
+                              reported_at=dt.datetime(2025, 3, 11, 11, tzinfo=dt.UTC))  # fmt: skip
+    follower.join(timeout=60)
+    assert not follower.is_alive()
+    lines = [json.loads(line) for line in out.getvalue().splitlines()]
+    # The window's change first, then the new one; the ministry's is filtered out by --source.
+    assert [(c["change"], c["actor"]) for c in lines] == [
+        ("corrected", "copy-desk"),
+        ("revised", "night-desk"),
+    ]
+    assert lines[1]["after"] == "at least 800"
+    assert list(lines[1]) == [f.name for f in attrs.fields(ChangeRow)]

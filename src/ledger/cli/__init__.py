@@ -232,6 +232,12 @@ def build_parser() -> argparse.ArgumentParser:  # noqa: PLR0915 - one block per 
     p.add_argument("--incident")
     p.add_argument("--source")
     p.add_argument("--recorded-by", metavar="ACTOR", help="changes this actor recorded")
+    p.add_argument("--follow", action="store_true",
+                   help="then wait for new changes from any writer; prints JSON Lines")  # fmt: skip
+    p.add_argument("--poll-interval", type=float, default=1.0, metavar="SECONDS",
+                   help="with --follow: seconds between looks (default: 1)")  # fmt: skip
+    p.add_argument("--idle-timeout", type=float, metavar="SECONDS",
+                   help="with --follow: stop after this long with nothing new")  # fmt: skip
 
     p = command("diff", commands.diff, "what changed between two tallies", parents=[queries])
     p.add_argument("incident")

@@ -21,9 +21,11 @@ from ledger import lookups, times
 from ledger.cli import output
 from ledger.cli.progress import Meter
 from ledger.errors import AlreadyExistsError, StoreError, ValidationError
+from ledger.events import REPORT_EVENTS
 from ledger.interchange import export_log, import_lines, restore_log
 from ledger.ledger import Ledger
 from ledger.log import Store
+from ledger.projections.audit import HistoryEntry
 from ledger.projections.timeline import Timeline
 from ledger.stores.sqlite import SQLiteStore
 from ledger.taxonomy import Dimension, terms_of
@@ -391,6 +393,8 @@ def changes(args: argparse.Namespace, ctx: Context) -> int:
             source=args.source,
             actor=args.recorded_by,
         )
+        if args.follow:
+            return _follow(args, ctx, ledger, entries, since=since, until=until)
     doc = output.changes_doc(
         entries,
         clock=args.clock,
@@ -411,6 +415,53 @@ def changes(args: argparse.Namespace, ctx: Context) -> int:
         output.changes_table(doc.entries, title=title, with_report=True, tz=ctx.tz),
     )
     return 0
+
+
+def _follow(
+    args: argparse.Namespace,
+    ctx: Context,
+    ledger: Ledger,
+    entries: list[HistoryEntry],
+    *,
+    since: dt.datetime | None,
+    until: dt.datetime | None,
+) -> int:
+    """Print the window's changes, then each new one as any writer records it, as JSON Lines.
+
+    Built on `Ledger.subscribe`: each report event appended after the ledger's position is
+    turned into its change (from the report's history) and printed if it passes the same
+    filters `changes` applies. Ends on Ctrl-C, or after `--idle-timeout` seconds of quiet.
+    """
+    for earlier in entries:
+        _line(ctx, earlier)
+    with ledger.subscribe(
+        after=ledger.position, poll_interval=args.poll_interval, idle_timeout=args.idle_timeout
+    ) as subscription:
+        for stored in subscription:
+            event = stored.event
+            if not isinstance(event, REPORT_EVENTS):
+                continue
+            entry = next(
+                (e for e in ledger.history(event.report_id) if e.position == stored.position),
+                None,
+            )
+            if entry is None:  # pragma: no cover - every report event is in its history
+                continue
+            at = entry.recorded_at if args.clock == "recorded" else entry.reported_at
+            if (
+                (since is None or at > since)
+                and (until is None or at <= until)
+                and args.incident in (None, entry.incident)
+                and args.source in (None, entry.source)
+                and args.recorded_by in (None, entry.actor)
+            ):
+                _line(ctx, entry)
+    return 0
+
+
+def _line(ctx: Context, entry: HistoryEntry) -> None:
+    output.write_json_line(output.change_row(entry), ctx.stdout)
+    ctx.stdout.flush()
 
 
 def diff(args: argparse.Namespace, ctx: Context) -> int:

@@ -697,6 +697,12 @@ def write_json(doc: object, out: TextIO) -> None:
     out.write("\n")
 
 
+def write_json_line(row: object, out: TextIO) -> None:
+    """One row as one line of JSON (JSON Lines: `changes --follow`)."""
+    out.write(json.dumps(converter.unstructure(row), ensure_ascii=False, separators=(",", ":")))
+    out.write("\n")
+
+
 #: The rows each document's CSV holds: one CSV has one shape, so a tally's CSV holds its
 #: entries only (spans and checks are in its JSON).
 CSV_ROWS: Final[dict[type, tuple[str, type]]] = {
