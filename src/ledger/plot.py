@@ -150,15 +150,12 @@ def plot_timeline(
         text = f"{names.get(source, source)}: " + ("retracted" if last is None else str(last))
         labels.append((text, colour, anchor))
     _label_ends(ax, figure, labels, top=top)
-    ax.legend(
-        handles=_legend(points),
-        loc="upper left",
-        bbox_to_anchor=(0.0, -0.09),
-        ncols=4,
-        fontsize=8,
-        frameon=False,
-        handlelength=1.6,
-    )
+    handles = _legend(points)
+    if own:  # below the chart, where the layout makes room for it whatever the tick labels
+        figure.legend(handles=handles, loc="outside lower left", ncols=len(handles) or 1,
+                      fontsize=8, frameon=False, handlelength=1.6)  # fmt: skip
+    else:  # the caller's figure: keep to the axes given
+        ax.legend(handles=handles, loc="upper left", fontsize=7, frameon=False)
     _save(figure, path)
     return figure
 
@@ -211,8 +208,7 @@ def _frame(
     note = f"Reported figures {known}, shown through {_stamp(end, tz)}."
     if own:
         figure.suptitle(heading, x=0.012, ha="left", fontsize=14, fontweight="bold")
-        ax.set_title(what, loc="left", fontsize=9.5, color="0.3")
-        figure.supxlabel(note, x=0.012, ha="left", fontsize=7.5, color="0.45")
+        ax.set_title(f"{what}\n{note}", loc="left", fontsize=9, color="0.3", linespacing=1.5)
     else:
         ax.set_title(f"{heading}\n{what}", loc="left", fontsize=9)
     ax.set_ylabel(_words(timeline.key.metric))
