@@ -324,6 +324,8 @@ def test_a_window_that_ends_before_it_starts_is_an_error() -> None:
         (["timeline", INCIDENT, "--metric", "killed", "--source", "snrh"],
          "source: unknown source 'snrh' (known: snhr, sy-moi, monitor-b)"),
         (["changes", "--recorded-by", "dsk"], "actor: unknown actor 'dsk' (known: "),
+        (["reports", INCIDENT, "--source", "snrh"], "source: unknown source 'snrh'"),
+        (["reports", INCIDENT, "--metric", "kiled"], "metric: unknown metric term 'kiled'"),
         (["changes", "--since", "2025-03-10", "--until", "2025-03-09"],
          "--since: must not be after until: 2025-03-10 is after 2025-03-09"),
         (["report", INCIDENT, "--source", "snhr", "--metric", "killed", "--group", "kids",

@@ -511,6 +511,10 @@ def terms(args: argparse.Namespace, ctx: Context) -> int:
 def reports(args: argparse.Namespace, ctx: Context) -> int:
     with ctx.ledger() as ledger:
         incident = ledger.incident(args.incident)
+        # A typo in a filter is an error, not an empty list.
+        lookups.check_source({s.source: s for s in ledger.sources()}, args.source)
+        if args.metric is not None:
+            ledger.taxonomy.require(Dimension.METRIC, args.metric)
         found = [
             r
             for r in ledger.reports(args.incident)
