@@ -327,7 +327,7 @@ def test_a_window_that_ends_before_it_starts_is_an_error() -> None:
         (["reports", INCIDENT, "--source", "snrh"], "source: unknown source 'snrh'"),
         (["reports", INCIDENT, "--metric", "kiled"], "metric: unknown metric term 'kiled'"),
         (["changes", "--since", "2025-03-10", "--until", "2025-03-09"],
-         "--since: must not be after until: 2025-03-10 is after 2025-03-09"),
+         "--since: must not be after --until: 2025-03-10 is after 2025-03-09"),
         (["report", INCIDENT, "--source", "snhr", "--metric", "killed", "--group", "kids",
           "--figure", "3", "--reported-at", "2025-03-09T10:00Z"],
          ("group: unknown group term 'kids' (known: all, civilians, combatants, children, women, "

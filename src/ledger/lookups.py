@@ -40,16 +40,23 @@ def check_actor(actor: str | None, *, found: bool, actors: Callable[[], Iterable
 
 
 def check_window(
-    since: object, until: object, since_t: dt.datetime | None, until_t: dt.datetime | None
+    since: object,
+    until: object,
+    since_t: dt.datetime | None,
+    until_t: dt.datetime | None,
+    *,
+    names: tuple[str, str] = ("since", "until"),
 ) -> None:
     """A window `since < t <= until` (given as `since` and `until`, read as `since_t` and
     `until_t`) whose start is not after its end. Two equal instants make an empty window
-    rightly (the changes between two equal cuts); a day after the day it runs to does not."""
+    rightly (the changes between two equal cuts); a day after the day it runs to does not.
+    `names` are the two bounds' names in the error (the command line's options)."""
     if since_t is None or until_t is None:
         return
     if since_t > until_t or (since_t == until_t and (is_day(since) or is_day(until))):
+        first, last = names
         raise ValidationError(
-            "since",
-            f"must not be after until: {since} is after {until}, so the window holds nothing",
+            first,
+            f"must not be after {last}: {since} is after {until}, so the window holds nothing",
             value=since,
         )
