@@ -325,6 +325,8 @@ def test_a_window_that_ends_before_it_starts_is_an_error() -> None:
          "source: unknown source 'snrh' (known: snhr, sy-moi, monitor-b)"),
         (["changes", "--recorded-by", "dsk"], "actor: unknown actor 'dsk' (known: "),
         (["reports", INCIDENT, "--source", "snrh"], "source: unknown source 'snrh'"),
+        (["timeline", INCIDENT, "--metric", "killed", "--until", "2025-03-12"],
+         "--until: is for the chart: give --plot FILE.png too"),
         (["reports", INCIDENT, "--metric", "kiled"], "metric: unknown metric term 'kiled'"),
         (["changes", "--since", "2025-03-10", "--until", "2025-03-09"],
          "--since: must not be after --until: 2025-03-10 is after 2025-03-09"),

@@ -330,6 +330,10 @@ def _names(ledger: Ledger) -> dict[str, str]:
 
 
 def timeline(args: argparse.Namespace, ctx: Context) -> int:
+    for option, value in (("--title", args.title), ("--until", args.until)):
+        if value is not None and args.plot is None:
+            # Said, not ignored: the table would look as if the option had been applied.
+            raise ValidationError(option, "is for the chart: give --plot FILE.png too")
     with ctx.ledger() as ledger:
         result = ledger.timeline(
             args.incident,
