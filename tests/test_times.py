@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 
 from ledger import Ledger, ValidationError
 from ledger.cli import main
-from ledger.times import Side, cut, day, moment, zone
+from ledger.times import Side, cut, day, day_started, moment, zone
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "examples"))
@@ -84,6 +84,9 @@ def test_a_day_is_the_window_from_its_start_to_its_end(day_: dt.date, tz: dt.tzi
         assert end < last
         assert start + dt.timedelta(microseconds=1) == first
         assert end + dt.timedelta(microseconds=1) == last
+        # A table reads the cut back as the day it started ("from 2025-03-08 00:00Z").
+        assert day_started(start, tz) == first
+        assert day_started(end + dt.timedelta(hours=1), tz) is None
 
 
 @given(st.datetimes(timezones=ZONES))

@@ -79,6 +79,16 @@ def cut(
     raise ValidationError(name, "must be a datetime, a date or None", value=value)
 
 
+def day_started(since: dt.datetime, tz: dt.tzinfo = dt.UTC) -> dt.datetime | None:
+    """The first instant of the day `since` was cut from (as a `Side.START` cut of a date in
+    `tz` is kept: the instant just before it), or None if `since` is no such cut."""
+    following = since + _TICK
+    # Compared with the cut itself, not with a midnight on the clock: where a zone skips
+    # its midnight (a clock change at 00:00), the day starts at 01:00.
+    day = following.astimezone(tz).date()
+    return following if cut("since", day, side=Side.START, tz=tz) == since else None
+
+
 def is_day(value: object) -> bool:
     """Whether `value` names a whole day (a date, or ISO 8601 date text), not an instant."""
     if isinstance(value, str):

@@ -26,6 +26,7 @@ from ledger.projections.audit import HistoryEntry, TallyDiff
 from ledger.projections.tally import Key, Span, Tally, TallyEntry
 from ledger.projections.timeline import Timeline, TimelinePoint
 from ledger.taxonomy import Dimension, Term
+from ledger.times import day_started
 from ledger.values import Provenance, SourceKind, Verification
 from ledger.verify import Digest, IntegrityReport
 
@@ -788,11 +789,8 @@ def window_start(since: dt.datetime | None, *, tz: dt.tzinfo = dt.UTC) -> str:
     """Where a `since < t` window starts, for people: a day's start reads as that day's."""
     if since is None:
         return "from the start"
-    following = since + dt.timedelta(microseconds=1)
-    local = following.astimezone(tz)
-    if (local.hour, local.minute, local.second, local.microsecond) == (0, 0, 0, 0):
-        return f"from {when(following, tz=tz)}"
-    return f"after {when(since, tz=tz)}"
+    started = day_started(since, tz)
+    return f"after {when(since, tz=tz)}" if started is None else f"from {when(started, tz=tz)}"
 
 
 def _knows(known_at: dt.datetime | None, tz: dt.tzinfo = dt.UTC) -> str:
