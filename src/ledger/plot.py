@@ -28,6 +28,7 @@ import math
 import os
 import zlib
 from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING, Final
 
 from ledger.errors import MissingDependencyError, ValidationError
@@ -160,9 +161,19 @@ def plot_timeline(
     return figure
 
 
+#: What keeps a saved chart the same bytes from run to run: no creation date in its metadata,
+#: and SVG element ids drawn from a fixed salt instead of a random one.
+_STABLE: Final = {".svg": {"Date": None}, ".pdf": {"CreationDate": None}}
+
+
 def _save(figure: Figure, path: str | os.PathLike[str] | None) -> None:
-    if path is not None:
-        figure.savefig(path)
+    if path is None:
+        return
+    from matplotlib import rc_context  # noqa: PLC0415 - plot_timeline checked the import
+
+    metadata = _STABLE.get(Path(path).suffix.lower())
+    with rc_context({"svg.hashsalt": "incident-ledger"}):
+        figure.savefig(path, metadata=metadata)
 
 
 def _words(term: str) -> str:
