@@ -148,8 +148,24 @@ def check_schema(value: object, cls: type, seen: set[str]) -> None:
                 check_schema(item, inner, seen)
 
 
+@pytest.fixture(scope="module")
+def conflict_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Two sources whose figures cannot describe the same count, and a term the ledger added."""
+    path = tmp_path_factory.mktemp("conflict") / "conflict.db"
+    at = dt.datetime(2025, 3, 8, 14, tzinfo=dt.UTC)
+    with Ledger.open(path, actor="desk", clock=lambda: at + dt.timedelta(days=1)) as ledger:
+        ledger.open_incident("inc", title="An incident")
+        ledger.register_source("moh", name="Ministry of Health", kind="government")
+        ledger.register_source("ocha", name="UN OCHA", kind="un", url="https://ocha.example")
+        ledger.extend_taxonomy("group", "medics", parent="civilians")
+        ledger.file_report("inc", source="moh", metric="killed", figure="18", reported_at=at)
+        ledger.file_report("inc", source="ocha", metric="killed", figure="120-150",
+                           reported_at=at + dt.timedelta(hours=3))  # fmt: skip
+    return path
+
+
 def test_every_row_class_is_documented_and_every_document_keeps_its_schema(
-    seed_db: Path,
+    seed_db: Path, conflict_db: Path
 ) -> None:
     documented = documented_fields()
     row_classes = {
@@ -158,18 +174,27 @@ def test_every_row_class_is_documented_and_every_document_keeps_its_schema(
     }  # fmt: skip
     assert row_classes == set(documented)
     seen: set[str] = set()
-    documents = {
-        "TallyDoc": ["tally", INCIDENT, "--as-of", "2025-03-08", "--known-at", "2025-03-08"],
-        "TimelineDoc": ["timeline", INCIDENT, "--metric", "missing", "--group",
-                        "security_forces", "--by", "loyalists"],
-        "HistoryDoc": ["history", "snhr-killed-children-government_forces"],
-        "ChangesDoc": ["changes", "--clock", "reported", "--incident", INCIDENT],
-        "DiffDoc": ["diff", INCIDENT, "--from-known-at", "2025-03-08"],
-        "VerifyDoc": ["verify", "--against", "3:" + "0" * 64],
-        "DigestDoc": ["digest"],
-    }  # fmt: skip
-    for name, argv in documents.items():
-        run = Run("--db", seed_db, *argv, "--format", "json")
+    documents = [
+        (seed_db, "TallyDoc", ["tally", INCIDENT, "--as-of", "2025-03-08", "--known-at",
+                               "2025-03-08"]),
+        (conflict_db, "TallyDoc", ["tally", "inc", "--compare-since", "2025-03-08"]),
+        (seed_db, "TimelineDoc", ["timeline", INCIDENT, "--metric", "missing", "--group",
+                                  "security_forces", "--by", "loyalists"]),
+        (seed_db, "HistoryDoc", ["history", "snhr-killed-children-government_forces"]),
+        (seed_db, "ChangesDoc", ["changes", "--clock", "reported", "--incident", INCIDENT]),
+        (seed_db, "DiffDoc", ["diff", INCIDENT, "--from-known-at", "2025-03-08"]),
+        (seed_db, "VerifyDoc", ["verify", "--against", "3:" + "0" * 64]),
+        (seed_db, "DigestDoc", ["digest"]),
+        (seed_db, "IncidentsDoc", ["incidents"]),
+        (conflict_db, "SourcesDoc", ["sources"]),
+        (conflict_db, "TermsDoc", ["terms"]),
+        (seed_db, "TermsDoc", ["terms", "group"]),
+        (seed_db, "ReportsDoc", ["reports", INCIDENT]),
+        (seed_db, "ReportDoc", ["show", "moi-missing-security_forces"]),
+        (seed_db, "ReportDoc", ["show", "snhr-killed-all-all"]),
+    ]  # fmt: skip
+    for db, name, argv in documents:
+        run = Run("--db", db, *argv, "--format", "json")
         document = json.loads(run.out)
         assert document["schema"].startswith("ledger.")
         check_schema(document, getattr(output, name), seen)
@@ -184,6 +209,11 @@ def test_every_row_class_is_documented_and_every_document_keeps_its_schema(
         (["timeline", INCIDENT, "--metric", "killed"], output.PointRow),
         (["history", "snhr-killed-all-all"], output.ChangeRow),
         (["changes"], output.ChangeRow),
+        (["incidents"], output.IncidentRow),
+        (["sources"], output.SourceRow),
+        (["terms"], output.TermRow),
+        (["reports", INCIDENT], output.ReportRow),
+        (["show", "snhr-killed-all-all"], output.VersionRow),
     ],
 )
 def test_csv_columns_are_the_documented_row_fields(
@@ -203,7 +233,7 @@ def test_tables_for_people(seed_db: Path) -> None:
     assert re.search(r"children\s+government_forces\s+all\s+17\s", saturday.out)
     assert "ok   snhr: 17 children + 13 women fit inside at least 164 civilians" in saturday.out
     now = Run("--db", seed_db, "tally", INCIDENT)
-    assert "killed/all/all/all: 745 to open from monitor-b, snhr (agree)" in now.out
+    assert "killed/all/all/all: 745 to open from 2 sources, agree" in now.out
     assert re.search(r"more than 1,000\s+1,001\s+open", now.out)
     history = Run("--db", seed_db, "history", "snhr-killed-children-government_forces")
     assert "copy-desk  corrected" in history.out

@@ -119,3 +119,37 @@ def test_low_never_exceeds_high(figure: Figure) -> None:
     assert figure.low >= 0
     assert figure.high is None or figure.low <= figure.high
     assert figure.contains(figure.low)
+
+
+@pytest.mark.parametrize(
+    ("text", "stated"),
+    [
+        ("311", 311),
+        ("seven", 7),
+        ("at least 311", 311),
+        ("50+", 50),
+        ("more than 1,000", 1000),
+        ("fewer than 5", 5),
+        ("about 20", 20),
+        ("~40", 40),
+        ("nearly 20", 20),
+        ("120-150", None),
+        ("dozens", None),
+        ("unknown", None),
+    ],
+)
+def test_stated_is_the_count_the_words_name(text: str, stated: int | None) -> None:
+    assert Figure.parse(text).stated == stated
+
+
+@given(figures | phrased_figures)
+def test_a_stated_count_lies_within_the_bounds_or_just_past_a_strict_one(figure: Figure) -> None:
+    stated = figure.stated
+    if stated is None:
+        assert figure.kind in (FigureKind.RANGE, FigureKind.VAGUE, FigureKind.UNKNOWN)
+    elif figure.kind is FigureKind.MORE_THAN:
+        assert stated == figure.low - 1
+    elif figure.kind is FigureKind.FEWER_THAN:
+        assert figure.high == stated - 1
+    else:
+        assert figure.contains(stated)

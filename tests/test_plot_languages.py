@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from ledger import Figure, Ledger, MissingDependencyError
-from ledger.plot import _best_inside, _label, plot_timeline
+from ledger.plot import _label, plot_timeline
 
 AT = dt.datetime(2025, 3, 9, 12, tzinfo=dt.UTC)
 
@@ -52,12 +52,15 @@ def test_without_the_arabic_extra_arabic_wording_is_a_missing_dependency(
     assert _label("about 300") == "about 300"
 
 
-def test_best_estimates_are_drawn_only_inside_a_band() -> None:
-    assert _best_inside(Figure.estimate(best=12, low=10, high=15)) == 12
-    assert _best_inside(Figure.parse("about 300")) == 300
-    assert _best_inside(Figure.exact(7)) is None
-    assert _best_inside(Figure.parse("at least 311")) is None
-    assert _best_inside(Figure.parse("120-150")) is None
+def test_a_figure_is_drawn_at_its_best_estimate_where_it_gives_one() -> None:
+    # The chart draws each figure at `stated`: the best estimate, else the count it names.
+    assert Figure.estimate(best=12, low=10, high=15).stated == 12
+    assert Figure.parse("about 300").stated == 300
+    assert Figure.parse("نحو 300", language="ar").stated == 300
+    assert Figure.parse("at least 311").stated == 311
+    assert Figure.parse("more than 311").stated == 311
+    assert Figure.parse("fewer than 10").stated == 10
+    assert Figure.parse("120-150").stated is None
 
 
 def test_a_timeline_of_arabic_and_estimated_figures_renders(tmp_path: Path) -> None:

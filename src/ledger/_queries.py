@@ -10,8 +10,8 @@ import datetime as dt
 import threading
 from collections.abc import Iterator
 
-from ledger import commands
-from ledger._fields import check_text, utc
+from ledger import commands, lookups
+from ledger._fields import check_text
 from ledger.codec import EventRegistry
 from ledger.errors import UnknownIncidentError, UnknownReportError, ValidationError
 from ledger.events import IncidentOpened, SourceRegistered, StoredEvent
@@ -23,6 +23,9 @@ from ledger.projections.tally import Key, Tally, compute_tally
 from ledger.projections.timeline import Timeline, compute_timeline
 from ledger.state import LedgerState
 from ledger.taxonomy import ROOT, Dimension, Taxonomy
+from ledger.times import Side, cut
+
+START, END = Side.START, Side.END
 
 
 class Queries:
@@ -119,10 +122,11 @@ class Queries:
     ) -> Tally:
         """The incident's tally as reported by `as_of`, as the ledger knew it at `known_at`.
 
-        Both clocks default to now; a date means the end of that day, UTC. `occurred_by`
+        Both clocks default to now; a date means the end of that day, UTC (`ledger.times`).
+        `occurred_by`
         keeps only figures whose period ends by that day ("deaths that occurred by Saturday").
         """
-        as_of_t, known_at_t = _instant("as_of", as_of), _instant("known_at", known_at)
+        as_of_t, known_at_t = cut("as_of", as_of, side=END), cut("known_at", known_at, side=END)
         if occurred_by is not None and (
             not isinstance(occurred_by, dt.date) or isinstance(occurred_by, dt.datetime)
         ):
@@ -153,10 +157,13 @@ class Queries:
         known_at: dt.datetime | dt.date | None = None,
     ) -> Timeline:
         """Each source's effective figure for one key over reported time."""
-        known_at_t = _instant("known_at", known_at)
+        known_at_t = cut("known_at", known_at, side=END)
         key = Key(metric=metric, group=group, by=by, place=place)
         with self._lock:
             index = self._opened(incident).index
+            current = self._folds.current()
+            lookups.check_key(current.taxonomy, key)
+            lookups.check_source(current.sources, source)
             return compute_timeline(
                 index.known_reports(incident, known_at_t),
                 incident=incident,
@@ -183,6 +190,9 @@ class Queries:
     ) -> list[HistoryEntry]:
         """Changes to reports with `since < time <= until` on one clock, in log order.
 
+        A date in `since` means from the start of that day, in `until` to its end, UTC
+        (`ledger.times`).
+
         `clock` is "recorded" (when the ledger learned of the change) or "reported" (when it
         takes effect in the world; see `HistoryEntry.reported_at`). The window matches the
         tallies: the changes between `tally(known_at=a)` and `tally(known_at=b)` are
@@ -190,8 +200,10 @@ class Queries:
         """
         if clock not in ("recorded", "reported"):
             raise ValidationError("clock", "must be 'recorded' or 'reported'", value=clock)
-        since_t, until_t = _instant("since", since), _instant("until", until)
+        since_t, until_t = cut("since", since, side=START), cut("until", until, side=END)
+        lookups.check_window(since, until, since_t, until_t)
         with self._lock:
+            lookups.check_source(self._folds.current().sources, source)
             folds = (
                 [self._opened(incident)]
                 if incident is not None
@@ -209,24 +221,22 @@ class Queries:
                             and actor in (None, entry.actor)
                         ):
                             found.append(entry)
+            lookups.check_actor(
+                actor,
+                found=bool(found),
+                actors=lambda: (
+                    e.actor
+                    for i in self.store.incident_ids()
+                    for t in self._folds.incident(i).index.tracks.values()
+                    for e in report_history(t)
+                ),
+            )
             return sorted(found, key=lambda e: e.position)
 
     @staticmethod
     def diff(a: Tally, b: Tally) -> TallyDiff:
         """What appeared, disappeared and changed from tally `a` to tally `b`."""
         return diff_tallies(a, b)
-
-
-def _instant(name: str, value: dt.datetime | dt.date | None) -> dt.datetime | None:
-    """A point on a clock: an aware datetime, or a date meaning the end of that day, UTC."""
-    if value is None:
-        return None
-    if isinstance(value, dt.datetime):
-        return utc(name, value)
-    if isinstance(value, dt.date):
-        midnight = dt.datetime.combine(value + dt.timedelta(days=1), dt.time(), tzinfo=dt.UTC)
-        return midnight - dt.timedelta(microseconds=1)
-    raise ValidationError(name, "must be a datetime, a date or None", value=value)
 
 
 def _check_window(after: object, until: object) -> None:

@@ -6,6 +6,8 @@ user exactly what to fix without parsing the message.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 
 class LedgerError(Exception):
     """Base of every error raised by the ledger."""
@@ -24,15 +26,39 @@ class FigureError(ValidationError):
     """A figure's text or bounds make no sense ("-5", "lots", low above high)."""
 
 
+#: How many known values an error lists before it says how many more there are.
+_LISTED = 12
+
+
+def _known(known: tuple[str, ...]) -> str:
+    if not known:
+        return ""
+    shown = ", ".join(known[:_LISTED])
+    more = len(known) - _LISTED
+    return f" (known: {shown}{f', and {more} more' if more > 0 else ''})"
+
+
 class NotFoundError(LedgerError, LookupError):
-    """A command named something the ledger does not know."""
+    """A command or a query named something the ledger does not know.
+
+    `known` lists the values it does know, where they are few enough to be worth listing
+    (the message shows the first dozen); `hint`, if any, says how to add the missing one.
+    """
 
     kind = "thing"
 
-    def __init__(self, field: str, key: str) -> None:
+    def __init__(
+        self, field: str, key: str, *, known: Sequence[str] = (), hint: str | None = None
+    ) -> None:
         self.field = field
         self.key = key
-        super().__init__(f"{field}: unknown {self.kind} {key!r}")
+        self.known = tuple(known)
+        self.hint = hint
+        super().__init__(self._describe())
+
+    def _describe(self) -> str:
+        hint = f"; {self.hint}" if self.hint else ""
+        return f"{self.field}: unknown {self.kind} {self.key!r}{_known(self.known)}{hint}"
 
 
 class UnknownIncidentError(NotFoundError):
@@ -47,22 +73,36 @@ class UnknownReportError(NotFoundError):
     kind = "report"
 
 
+class UnknownActorError(NotFoundError):
+    """A query named an actor who has recorded nothing in the ledger."""
+
+    kind = "actor"
+
+
 class UnknownTermError(NotFoundError):
     kind = "taxonomy term"
 
-    def __init__(self, field: str, key: str, *, dimension: str) -> None:
+    def __init__(
+        self,
+        field: str,
+        key: str,
+        *,
+        dimension: str,
+        known: Sequence[str] = (),
+        hint: str | None = None,
+    ) -> None:
         self.dimension = dimension
-        super().__init__(field, key)
-        self.args = (f"{field}: unknown {dimension} term {key!r}",)
+        self.kind = f"{dimension} term"
+        super().__init__(field, key, known=known, hint=hint)
 
 
 class AlreadyExistsError(LedgerError):
     """A command tried to create something that exists already."""
 
-    def __init__(self, field: str, key: str) -> None:
+    def __init__(self, field: str, key: str, *, detail: str | None = None) -> None:
         self.field = field
         self.key = key
-        super().__init__(f"{field}: {key!r} exists already")
+        super().__init__(f"{field}: {key!r} exists already" + (f": {detail}" if detail else ""))
 
 
 class ReportStateError(LedgerError):

@@ -163,6 +163,26 @@ class Figure:
     # -- reading ---------------------------------------------------------------------------
 
     @property
+    def stated(self) -> int | None:
+        """The count the source's words name ("about 20" names 20, "at least 311" names
+        311, `12 (10-15)` names 12), or None when they name none: a range, a vague word,
+        "unknown". It is where a reader reads the figure, so a chart draws the figure there.
+        A bound's count is its bound, less or more the one its hedge word adds."""
+        if self.best is not None:
+            return self.best
+        match self.kind:
+            case FigureKind.AT_LEAST:
+                return self.low
+            case FigureKind.MORE_THAN:
+                return self.low - 1
+            case FigureKind.AT_MOST | FigureKind.NEARLY:
+                return self.high
+            case FigureKind.FEWER_THAN:
+                return None if self.high is None else self.high + 1
+            case _:
+                return None
+
+    @property
     def is_exact(self) -> bool:
         return self.low == self.high
 

@@ -63,8 +63,20 @@ class Taxonomy:
         return term in self.terms(dimension)
 
     def require(self, dimension: Dimension, term: str, *, field: str | None = None) -> str:
-        if term not in self.terms(dimension):
-            raise UnknownTermError(field or dimension.value, term, dimension=dimension.value)
+        """`term`, if the dimension holds it; else an `UnknownTermError` that lists the
+        dimension's terms and says how to add it."""
+        try:
+            known = term in self.terms(dimension)
+        except TypeError:  # an unhashable term names nothing either
+            known = False
+        if not known:
+            raise UnknownTermError(
+                field or dimension.value,
+                term,
+                dimension=dimension.value,
+                known=tuple(self.terms(dimension)),
+                hint=_how_to_add(dimension, term),
+            )
         return term
 
     def parent(self, dimension: Dimension, term: str) -> str | None:
@@ -102,6 +114,25 @@ class Taxonomy:
         return attrs.evolve(self, **{dimension.value: terms})
 
 
+@attrs.frozen(kw_only=True, slots=True)
+class Term:
+    """One term of a ledger's vocabulary, as `Ledger.terms()` lists them."""
+
+    dimension: Dimension
+    term: str
+    #: Its parent term; None for the root "all" and for every metric.
+    parent: str | None
+    #: Whether it ships in `DEFAULT_TAXONOMY` (False: the ledger added it).
+    default: bool
+
+
+def _how_to_add(dimension: Dimension, term: object) -> str | None:
+    if not isinstance(term, str) or not _TERM_RE.match(term):
+        return None  # no command could add it: the term itself is malformed
+    parent = "" if dimension is Dimension.METRIC else " --parent PARENT"
+    return f"to add it: ledger term add {dimension.value} {term}{parent}"
+
+
 def _tree(*edges: tuple[str, str]) -> dict[str, str | None]:
     tree: dict[str, str | None] = {ROOT: None}
     tree.update(edges)
@@ -128,3 +159,18 @@ DEFAULT_TAXONOMY: Final = Taxonomy(
     ),
     place=_tree(),
 )
+
+
+def terms_of(taxonomy: Taxonomy, dimension: Dimension | None = None) -> list[Term]:
+    """Every term of `taxonomy` (of one dimension, if given), by dimension, then in the order
+    the terms were added."""
+    return [
+        Term(
+            dimension=d,
+            term=term,
+            parent=parent,
+            default=term in DEFAULT_TAXONOMY.terms(d),
+        )
+        for d in (Dimension if dimension is None else (Dimension(dimension),))
+        for term, parent in taxonomy.terms(d).items()
+    ]

@@ -26,8 +26,8 @@ Handler = Callable[[argparse.Namespace, commands.Context], int]
 
 _EPILOG = """\
 times: an ISO 8601 date (2025-03-08) or a datetime with a zone (2025-03-08T14:00Z,
-2025-03-08T17:00+03:00); a bare date in --as-of, --known-at, --since and --until means
-the end of that day, UTC. Times without a zone are refused.
+2025-03-08T17:00+03:00); a bare date in --since means the start of that day, in
+--as-of, --known-at and --until its end (UTC, or --tz). Times without a zone are refused.
 
 See docs/cli.md for every command, the JSON and CSV schemas and the JSON Lines formats."""
 
@@ -50,6 +50,13 @@ def _common(*, formats: Sequence[str] | None = None) -> argparse.ArgumentParser:
         help="who is recording (default: $LEDGER_ACTOR, else your login name)",
     )
     if formats is not None:
+        parser.add_argument(
+            "--tz",
+            default=argparse.SUPPRESS,
+            metavar="ZONE",
+            help="the display time zone, whose days bare dates mean: an IANA name such as "
+            "Asia/Damascus (default: $LEDGER_TZ, else UTC)",
+        )
         parser.add_argument(
             "--format",
             choices=formats,
@@ -153,7 +160,10 @@ def build_parser() -> argparse.ArgumentParser:  # noqa: PLR0915 - one block per 
     p = command("add", commands.term_add, "add a taxonomy term", parent=term)
     p.add_argument("dimension", choices=[d.value for d in Dimension])
     p.add_argument("term")
-    p.add_argument("--parent", help="its parent term (default: all; metrics take none)")
+    p.add_argument(
+        "--parent",
+        help="the parent of a group, by or place term (default: all); a metric takes none",
+    )
     p.add_argument("--reason")
 
     p = command("report", commands.report, "file a source's claim of one figure")
@@ -208,6 +218,11 @@ def build_parser() -> argparse.ArgumentParser:  # noqa: PLR0915 - one block per 
     p.add_argument("--as-of", metavar="TIME", help="as reported by then (default: now)")
     p.add_argument("--known-at", metavar="TIME", help="as the ledger knew then (default: now)")
     p.add_argument("--occurred-by", metavar="DATE", help="only figures whose period ends by then")
+    p.add_argument(
+        "--compare-since",
+        metavar="TIME",
+        help="compare across sources only figures reported after then",
+    )
 
     p = command("timeline", commands.timeline, "how each source's figure moved over time",
                 parents=[queries])  # fmt: skip
@@ -216,7 +231,13 @@ def build_parser() -> argparse.ArgumentParser:  # noqa: PLR0915 - one block per 
     _key(p)
     p.add_argument("--source", help="one source only")
     p.add_argument("--known-at", metavar="TIME")
-    p.add_argument("--plot", metavar="FILE.png", help="also draw it (needs the plot extra)")
+    p.add_argument(
+        "--plot",
+        metavar="FILE.png",
+        help="also draw it: .png, or .svg by the name (needs the plot extra)",
+    )
+    p.add_argument("--title", help="the chart's title (default: the incident's title)")
+    p.add_argument("--until", metavar="TIME", help="draw the chart through then (default: now)")
 
     p = command("history", commands.history, "every change to one report",
                 parents=[queries])  # fmt: skip
@@ -230,13 +251,36 @@ def build_parser() -> argparse.ArgumentParser:  # noqa: PLR0915 - one block per 
     p.add_argument("--incident")
     p.add_argument("--source")
     p.add_argument("--recorded-by", metavar="ACTOR", help="changes this actor recorded")
+    p.add_argument("--follow", action="store_true",
+                   help="then wait for new changes from any writer; prints JSON Lines")  # fmt: skip
+    p.add_argument("--poll-interval", type=float, default=1.0, metavar="SECONDS",
+                   help="with --follow: seconds between looks (default: 1)")  # fmt: skip
+    p.add_argument("--idle-timeout", type=float, metavar="SECONDS",
+                   help="with --follow: stop after this long with nothing new")  # fmt: skip
 
-    p = command("diff", commands.diff, "what changed between two tallies", parents=[small])
+    p = command("diff", commands.diff, "what changed between two tallies", parents=[queries])
     p.add_argument("incident")
     p.add_argument("--from-as-of", metavar="TIME")
     p.add_argument("--from-known-at", metavar="TIME")
     p.add_argument("--to-as-of", metavar="TIME")
     p.add_argument("--to-known-at", metavar="TIME")
+
+    command("incidents", commands.incidents, "every incident, with its title and reports",
+            parents=[queries])  # fmt: skip
+    command("sources", commands.sources, "every source, with its name and kind",
+            parents=[queries])  # fmt: skip
+    p = command("terms", commands.terms, "the taxonomy: every term and its parent",
+                parents=[queries])  # fmt: skip
+    p.add_argument("dimension", nargs="?", choices=[d.value for d in Dimension],
+                   help="one dimension only")  # fmt: skip
+    p = command("reports", commands.reports, "an incident's reports as they stand now",
+                parents=[queries])  # fmt: skip
+    p.add_argument("incident")
+    p.add_argument("--source", help="one source only")
+    p.add_argument("--metric", help="one metric only")
+    p = command("show", commands.show, "one report: every version with its provenance",
+                parents=[queries])  # fmt: skip
+    p.add_argument("report_id")
 
     p = command("verify", commands.verify, "walk the hash chain and check the read model; "
                 "exit 1 if either is broken",
@@ -277,12 +321,17 @@ def main(
     out = sys.stdout if stdout is None else stdout
     err = sys.stderr if stderr is None else stderr
     args = build_parser().parse_args(argv)
-    ctx = commands.Context.from_args(args, out, err)
     handler: Handler = args.handler
     try:
-        return handler(args, ctx)
+        return handler(args, commands.Context.from_args(args, out, err))
     except LedgerError as exc:
         err.write(f"ledger: error: {_one_line(str(exc))}\n")
+    except UnicodeDecodeError as exc:
+        # A file read whole by a path that does not name lines (restore): still no traceback.
+        err.write(
+            f"ledger: error: not UTF-8 (byte 0x{exc.object[exc.start]:02x} at offset "
+            f"{exc.start} of a read); save the file as UTF-8\n"
+        )
     except BrokenPipeError:
         # The reader went away (`ledger export | head`): nothing to report, and Python must
         # not complain on exit while flushing a pipe nobody reads.

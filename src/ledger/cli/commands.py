@@ -17,14 +17,21 @@ from typing import TextIO
 
 import attrs
 
+from ledger import lookups, times
 from ledger.cli import output
 from ledger.cli.progress import Meter
-from ledger.errors import StoreError, ValidationError
+from ledger.errors import AlreadyExistsError, StoreError, ValidationError
+from ledger.events import REPORT_EVENTS
 from ledger.figures import Figure
 from ledger.interchange import export_log, import_lines, restore_log
 from ledger.ledger import Ledger
 from ledger.log import Store
+from ledger.projections.audit import HistoryEntry
+from ledger.projections.timeline import Timeline
 from ledger.stores.sqlite import SQLiteStore
+from ledger.taxonomy import Dimension, terms_of
+from ledger.textfiles import utf8_lines
+from ledger.times import Side
 from ledger.values import Period, Provenance, Verification
 from ledger.verify import Digest
 
@@ -45,13 +52,25 @@ class Context:
     stderr: TextIO
     #: The ledger's default language for figures given as text: $LEDGER_LANGUAGE, else en.
     language: str = "en"
+    #: The display zone: tables show times in it, and bare dates mean its days.
+    tz: dt.tzinfo = dt.UTC
 
     @classmethod
     def from_args(cls, args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> Context:
-        db = getattr(args, "db", None) or os.environ.get("LEDGER_DB") or DEFAULT_DB
+        given = getattr(args, "db", None)
+        if given is not None and not given.strip():
+            # An empty --db (an unset variable in a script: --db "$DB") must not quietly
+            # mean ./ledger.db.
+            raise ValidationError("--db", "is empty: name a SQLite file or a postgresql:// URL")
+        db = given or os.environ.get("LEDGER_DB") or DEFAULT_DB
         actor = getattr(args, "actor", None) or os.environ.get("LEDGER_ACTOR") or None
         language = os.environ.get("LEDGER_LANGUAGE") or "en"
-        return cls(db=db, actor=actor, stdout=stdout, stderr=stderr, language=language)
+        tz = times.zone("--tz", getattr(args, "tz", None) or os.environ.get("LEDGER_TZ") or None)
+        return cls(db=db, actor=actor, stdout=stdout, stderr=stderr, language=language, tz=tz)
+
+    def cut(self, option: str, text: str | None, *, side: Side = Side.END) -> dt.datetime | None:
+        """A cut on a clock given as an option: a bare date is a whole day of the display zone."""
+        return times.cut(option, text, side=side, tz=self.tz)
 
     @property
     def where(self) -> str:
@@ -102,48 +121,18 @@ class Context:
         return SQLiteStore(self.db, durable=durable)
 
 
-# Times. A bad one is bad input (exit 1), not a usage error, so they are parsed here and not
-# by argparse.
-
-
-def instant(option: str, text: str | None) -> dt.datetime | None:
-    """A point on a clock: a zoned datetime, or a date meaning the end of that day, UTC."""
-    if text is None:
-        return None
-    try:
-        day = dt.date.fromisoformat(text)
-    except ValueError:
-        return zoned(option, text)
-    return dt.datetime.combine(day, dt.time.max, tzinfo=dt.UTC)
+# Times. A bad one is bad input (exit 1), not a usage error, so argparse leaves them as text
+# and `ledger.times`, the one reader of times at any boundary, reads them here.
 
 
 def zoned(option: str, text: str | None) -> dt.datetime:
     if text is None:
         raise ValidationError(option, "is required")
-    try:
-        value = dt.datetime.fromisoformat(text)
-    except ValueError:
-        raise ValidationError(
-            option, f"{text!r} is not an ISO 8601 time such as 2025-03-08T14:00Z", value=text
-        ) from None
-    if value.utcoffset() is None:
-        raise ValidationError(
-            option,
-            f"{text!r} has no time zone: add one (2025-03-08T14:00Z, or +03:00)",
-            value=text,
-        )
-    return value.astimezone(dt.UTC)
+    return times.moment(option, text)
 
 
 def day(option: str, text: str | None) -> dt.date | None:
-    if text is None:
-        return None
-    try:
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        raise ValidationError(
-            option, f"{text!r} is not an ISO 8601 date such as 2025-03-08", value=text
-        ) from None
+    return times.day(option, text)
 
 
 def _figure(args: argparse.Namespace) -> Figure | str:
@@ -217,7 +206,24 @@ def source_add(args: argparse.Namespace, ctx: Context) -> int:
 
 
 def term_add(args: argparse.Namespace, ctx: Context) -> int:
+    if args.dimension == "metric" and args.parent is not None:
+        raise ValidationError(
+            "--parent",
+            f"metrics are a flat list and take no parent: ledger term add metric {args.term}",
+            value=args.parent,
+        )
     with ctx.ledger() as ledger:
+        held = next(
+            (
+                t
+                for t in terms_of(ledger.taxonomy, Dimension(args.dimension))
+                if t.term == args.term
+            ),
+            None,
+        )
+        if held is not None:
+            where = "the default taxonomy" if held.default else "this ledger's taxonomy"
+            raise AlreadyExistsError(args.dimension, args.term, detail=f"it is in {where}")
         stored = ledger.extend_taxonomy(
             args.dimension, args.term, parent=args.parent, reason=args.reason
         )
@@ -320,16 +326,30 @@ def tally(args: argparse.Namespace, ctx: Context) -> int:
     with ctx.ledger() as ledger:
         result = ledger.tally(
             args.incident,
-            as_of=instant("--as-of", args.as_of),
-            known_at=instant("--known-at", args.known_at),
+            as_of=ctx.cut("--as-of", args.as_of),
+            known_at=ctx.cut("--known-at", args.known_at),
             occurred_by=day("--occurred-by", args.occurred_by),
         )
-    doc = output.tally_doc(result)
-    _emit(ctx, args.format, doc, output.tally_table(doc))
+        doc = output.tally_doc(
+            result,
+            title=ledger.incident(args.incident).title,
+            names=_names(ledger),
+            compared_since=ctx.cut("--compare-since", args.compare_since, side=Side.START),
+        )
+    now = result.as_of or dt.datetime.now(dt.UTC)
+    _emit(ctx, args.format, doc, output.tally_table(doc, tz=ctx.tz, now=now))
     return 0
 
 
+def _names(ledger: Ledger) -> dict[str, str]:
+    return {s.source: s.name for s in ledger.sources()}
+
+
 def timeline(args: argparse.Namespace, ctx: Context) -> int:
+    for option, value in (("--title", args.title), ("--until", args.until)):
+        if value is not None and args.plot is None:
+            # Said, not ignored: the table would look as if the option had been applied.
+            raise ValidationError(option, "is for the chart: give --plot FILE.png too")
     with ctx.ledger() as ledger:
         result = ledger.timeline(
             args.incident,
@@ -338,16 +358,33 @@ def timeline(args: argparse.Namespace, ctx: Context) -> int:
             by=args.by,
             place=args.place,
             source=args.source,
-            known_at=instant("--known-at", args.known_at),
+            known_at=ctx.cut("--known-at", args.known_at),
         )
-    if args.plot is not None:
-        from ledger.plot import plot_timeline  # noqa: PLC0415 - matplotlib is an optional extra
-
-        plot_timeline(result, args.plot)
-        ctx.stderr.write(f"wrote {args.plot}\n")
-    doc = output.timeline_doc(result)
-    _emit(ctx, args.format, doc, output.timeline_table(doc))
+        if args.plot is not None:
+            _plot(args, ctx, ledger, result)
+        doc = output.timeline_doc(
+            result, title=ledger.incident(args.incident).title, names=_names(ledger)
+        )
+    _emit(ctx, args.format, doc, output.timeline_table(doc, tz=ctx.tz))
     return 0
+
+
+def _plot(args: argparse.Namespace, ctx: Context, ledger: Ledger, result: Timeline) -> None:
+    from ledger.plot import plot_timeline, source_colours  # noqa: PLC0415 - an optional extra
+
+    until = ctx.cut("--until", args.until)
+    sources = ledger.sources()
+    plot_timeline(
+        result,
+        args.plot,
+        title=args.title or ledger.incident(args.incident).title,
+        names={s.source: s.name for s in sources},
+        # By registration order: a source keeps its colour on every chart of this ledger.
+        colours=source_colours(s.source for s in sources),
+        until=until,
+        tz=ctx.tz,
+    )
+    ctx.stderr.write(f"wrote {args.plot}\n")
 
 
 def history(args: argparse.Namespace, ctx: Context) -> int:
@@ -355,14 +392,17 @@ def history(args: argparse.Namespace, ctx: Context) -> int:
         entries = ledger.history(args.report_id)
     doc = output.history_doc(args.report_id, entries)
     text = output.changes_table(
-        doc.entries, title=f"History of report {args.report_id}", with_report=False
+        doc.entries, title=f"History of report {args.report_id}", with_report=False, tz=ctx.tz
     )
     _emit(ctx, args.format, doc, text)
     return 0
 
 
 def changes(args: argparse.Namespace, ctx: Context) -> int:
-    since, until = instant("--since", args.since), instant("--until", args.until)
+    since, until = ctx.cut("--since", args.since, side=Side.START), ctx.cut("--until", args.until)
+    # Here, before the facade: it sees the cuts, and a day after the day it runs to (--since
+    # 2025-03-10 --until 2025-03-09) cuts to two equal instants, an empty window it allows.
+    lookups.check_window(args.since, args.until, since, until, names=("--since", "--until"))
     with ctx.ledger() as ledger:
         entries = ledger.changes(
             since=since,
@@ -372,6 +412,8 @@ def changes(args: argparse.Namespace, ctx: Context) -> int:
             source=args.source,
             actor=args.recorded_by,
         )
+        if args.follow:
+            return _follow(args, ctx, ledger, entries, since=since, until=until)
     doc = output.changes_doc(
         entries,
         clock=args.clock,
@@ -382,27 +424,132 @@ def changes(args: argparse.Namespace, ctx: Context) -> int:
         recorded_by=args.recorded_by,
     )
     title = (
-        f"Changes on the {args.clock} clock after {output.when(since, none='the start')} "
-        f"up to {output.when(until)}"
+        f"Changes on the {args.clock} clock {output.window_start(since, tz=ctx.tz)} "
+        f"up to {output.when(until, tz=ctx.tz)}"
     )
-    _emit(ctx, args.format, doc, output.changes_table(doc.entries, title=title, with_report=True))
+    _emit(
+        ctx,
+        args.format,
+        doc,
+        output.changes_table(doc.entries, title=title, with_report=True, tz=ctx.tz),
+    )
     return 0
+
+
+def _follow(
+    args: argparse.Namespace,
+    ctx: Context,
+    ledger: Ledger,
+    entries: list[HistoryEntry],
+    *,
+    since: dt.datetime | None,
+    until: dt.datetime | None,
+) -> int:
+    """Print the window's changes, then each new one as any writer records it, as JSON Lines.
+
+    Built on `Ledger.subscribe`: each report event appended after the ledger's position is
+    turned into its change (from the report's history) and printed if it passes the same
+    filters `changes` applies. Ends on Ctrl-C, or after `--idle-timeout` seconds of quiet.
+    """
+    for earlier in entries:
+        _line(ctx, earlier)
+    with ledger.subscribe(
+        after=ledger.position, poll_interval=args.poll_interval, idle_timeout=args.idle_timeout
+    ) as subscription:
+        for stored in subscription:
+            event = stored.event
+            if not isinstance(event, REPORT_EVENTS):
+                continue
+            entry = next(
+                (e for e in ledger.history(event.report_id) if e.position == stored.position),
+                None,
+            )
+            if entry is None:  # pragma: no cover - every report event is in its history
+                continue
+            at = entry.recorded_at if args.clock == "recorded" else entry.reported_at
+            if (
+                (since is None or at > since)
+                and (until is None or at <= until)
+                and args.incident in (None, entry.incident)
+                and args.source in (None, entry.source)
+                and args.recorded_by in (None, entry.actor)
+            ):
+                _line(ctx, entry)
+    return 0
+
+
+def _line(ctx: Context, entry: HistoryEntry) -> None:
+    output.write_json_line(output.change_row(entry), ctx.stdout)
+    ctx.stdout.flush()
 
 
 def diff(args: argparse.Namespace, ctx: Context) -> int:
     with ctx.ledger() as ledger:
         a = ledger.tally(
             args.incident,
-            as_of=instant("--from-as-of", args.from_as_of),
-            known_at=instant("--from-known-at", args.from_known_at),
+            as_of=ctx.cut("--from-as-of", args.from_as_of),
+            known_at=ctx.cut("--from-known-at", args.from_known_at),
         )
         b = ledger.tally(
             args.incident,
-            as_of=instant("--to-as-of", args.to_as_of),
-            known_at=instant("--to-known-at", args.to_known_at),
+            as_of=ctx.cut("--to-as-of", args.to_as_of),
+            known_at=ctx.cut("--to-known-at", args.to_known_at),
         )
-    doc = output.diff_doc(Ledger.diff(a, b), a, b)
-    _emit(ctx, args.format, doc, output.diff_table(doc))
+        title, names = ledger.incident(args.incident).title, _names(ledger)
+    doc = output.diff_doc(Ledger.diff(a, b), a, b, title=title, names=names)
+    _emit(ctx, args.format, doc, output.diff_table(doc, tz=ctx.tz))
+    return 0
+
+
+# Looking things up.
+
+
+def incidents(args: argparse.Namespace, ctx: Context) -> int:
+    with ctx.ledger() as ledger:
+        found = [(i, len(ledger.reports(i.incident))) for i in ledger.incidents()]
+    doc = output.incidents_doc(found)
+    _emit(ctx, args.format, doc, output.incidents_table(doc))
+    return 0
+
+
+def sources(args: argparse.Namespace, ctx: Context) -> int:
+    with ctx.ledger() as ledger:
+        doc = output.sources_doc(ledger.sources())
+    _emit(ctx, args.format, doc, output.sources_table(doc))
+    return 0
+
+
+def terms(args: argparse.Namespace, ctx: Context) -> int:
+    dimension = None if args.dimension is None else Dimension(args.dimension)
+    with ctx.ledger() as ledger:
+        doc = output.terms_doc(terms_of(ledger.taxonomy, dimension), dimension)
+    _emit(ctx, args.format, doc, output.terms_table(doc))
+    return 0
+
+
+def reports(args: argparse.Namespace, ctx: Context) -> int:
+    with ctx.ledger() as ledger:
+        incident = ledger.incident(args.incident)
+        # A typo in a filter is an error, not an empty list.
+        lookups.check_source({s.source: s for s in ledger.sources()}, args.source)
+        if args.metric is not None:
+            ledger.taxonomy.require(Dimension.METRIC, args.metric)
+        found = [
+            r
+            for r in ledger.reports(args.incident)
+            if args.source in (None, r.source) and args.metric in (None, r.metric)
+        ]
+        doc = output.reports_doc(incident, found, names=_names(ledger))
+    _emit(ctx, args.format, doc, output.reports_table(doc, tz=ctx.tz))
+    return 0
+
+
+def show(args: argparse.Namespace, ctx: Context) -> int:
+    with ctx.ledger() as ledger:
+        report = ledger.report(args.report_id)
+        title = ledger.incident(report.incident).title
+        doc = output.report_doc(report, title=title, names=_names(ledger))
+    _emit(ctx, args.format, doc, output.report_table(doc, tz=ctx.tz))
     return 0
 
 
@@ -452,12 +599,13 @@ def reindex(_: argparse.Namespace, ctx: Context) -> int:
 
 
 @contextlib.contextmanager
-def _reading(name: str) -> Iterator[TextIO]:
+def _reading(name: str) -> Iterator[Iterator[str]]:
+    """The file's (or stdin's) lines, decoded here so a byte that is not UTF-8 names its line."""
     if name == "-":
-        yield sys.stdin
+        yield utf8_lines(sys.stdin.buffer)
         return
-    with Path(name).open(encoding="utf-8-sig") as file:
-        yield file
+    with Path(name).open("rb") as file:
+        yield utf8_lines(file)
 
 
 def export(args: argparse.Namespace, ctx: Context) -> int:

@@ -14,17 +14,21 @@ import csv
 import datetime as dt
 import json
 import unicodedata
-from collections.abc import Iterable, Sequence
-from typing import Final, TextIO
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any, Final, TextIO
 
 import attrs
 
 from ledger.codec import converter
-from ledger.figures import FigureKind
+from ledger.events import IncidentOpened, SourceRegistered
+from ledger.figures import Figure, FigureKind
+from ledger.model import ReportState, ReportStatus, VersionState
 from ledger.projections.audit import HistoryEntry, TallyDiff
 from ledger.projections.tally import Key, Span, Tally, TallyEntry
 from ledger.projections.timeline import Timeline, TimelinePoint
-from ledger.values import Verification
+from ledger.taxonomy import Dimension, Term
+from ledger.times import day_started
+from ledger.values import Provenance, SourceKind, Verification
 from ledger.verify import Digest, IntegrityReport
 
 FORMATS: Final = ("table", "json", "csv")
@@ -35,7 +39,9 @@ FORMATS: Final = ("table", "json", "csv")
 
 @attrs.frozen(kw_only=True, slots=True)
 class EntryRow:
+    incident: str
     source: str
+    source_name: str
     metric: str
     group: str
     by: str
@@ -50,11 +56,22 @@ class EntryRow:
     period_start: dt.date | None
     period_end: dt.date | None
     via: str | None
+    citation: str | None
+    quote: str | None
     verification: Verification
-    # Added after the first release of ledger.tally/1: new fields go last, so CSV readers
-    # that go by position keep working.
+    notes: str | None
     best: int | None
     language: str
+
+
+@attrs.frozen(kw_only=True, slots=True)
+class ConflictRow:
+    source: str
+    figure: str
+    reported_at: dt.datetime
+    other: str
+    other_figure: str
+    other_reported_at: dt.datetime
 
 
 @attrs.frozen(kw_only=True, slots=True)
@@ -70,6 +87,7 @@ class SpanRow:
     highest: list[str]
     disagreeing: list[str]
     agree: bool
+    conflicts: list[ConflictRow]
     best_low: int | None
     best_high: int | None
 
@@ -100,9 +118,11 @@ class CheckRow:
 class TallyDoc:
     schema: str
     incident: str
+    title: str
     as_of: dt.datetime | None
     known_at: dt.datetime | None
     occurred_by: dt.date | None
+    compared_since: dt.datetime | None
     entries: list[EntryRow]
     spans: list[SpanRow]
     checks: list[CheckRow]
@@ -110,8 +130,14 @@ class TallyDoc:
 
 @attrs.frozen(kw_only=True, slots=True)
 class PointRow:
+    incident: str
+    metric: str
+    group: str
+    by: str
+    place: str
     at: dt.datetime
     source: str
+    source_name: str
     change: str
     figure: str | None
     kind: FigureKind | None
@@ -120,6 +146,11 @@ class PointRow:
     report_id: str | None
     version: int | None
     corrected: bool
+    via: str | None
+    citation: str | None
+    quote: str | None
+    verification: Verification | None
+    notes: str | None
     best: int | None
     language: str | None
 
@@ -128,6 +159,7 @@ class PointRow:
 class TimelineDoc:
     schema: str
     incident: str
+    title: str
     metric: str
     group: str
     by: str
@@ -195,6 +227,7 @@ class DiffRow:
 class DiffDoc:
     schema: str
     incident: str
+    title: str
     from_as_of: dt.datetime | None
     from_known_at: dt.datetime | None
     to_as_of: dt.datetime | None
@@ -227,6 +260,246 @@ class DigestDoc:
     digest: str
 
 
+@attrs.frozen(kw_only=True, slots=True)
+class IncidentRow:
+    incident: str
+    title: str
+    places: list[str]
+    started_on: dt.date | None
+    reports: int
+
+
+@attrs.frozen(kw_only=True, slots=True)
+class IncidentsDoc:
+    schema: str
+    incidents: list[IncidentRow]
+
+
+@attrs.frozen(kw_only=True, slots=True)
+class SourceRow:
+    source: str
+    name: str
+    kind: SourceKind
+    url: str | None
+    notes: str | None
+
+
+@attrs.frozen(kw_only=True, slots=True)
+class SourcesDoc:
+    schema: str
+    sources: list[SourceRow]
+
+
+@attrs.frozen(kw_only=True, slots=True)
+class TermRow:
+    dimension: Dimension
+    term: str
+    parent: str | None
+    default: bool
+
+
+@attrs.frozen(kw_only=True, slots=True)
+class TermsDoc:
+    schema: str
+    dimension: Dimension | None
+    terms: list[TermRow]
+
+
+@attrs.frozen(kw_only=True, slots=True)
+class ReportRow:
+    incident: str
+    report_id: str
+    source: str
+    source_name: str
+    metric: str
+    group: str
+    by: str
+    place: str
+    status: ReportStatus
+    versions: int
+    figure: str
+    kind: FigureKind
+    low: int
+    high: int | None
+    reported_at: dt.datetime
+    period_start: dt.date | None
+    period_end: dt.date | None
+    via: str | None
+    citation: str | None
+    quote: str | None
+    verification: Verification
+    notes: str | None
+    best: int | None
+    language: str
+
+
+@attrs.frozen(kw_only=True, slots=True)
+class ReportsDoc:
+    schema: str
+    incident: str
+    title: str
+    reports: list[ReportRow]
+
+
+@attrs.frozen(kw_only=True, slots=True)
+class VersionRow:
+    report_id: str
+    version: int
+    figure: str
+    kind: FigureKind
+    low: int
+    high: int | None
+    reported_at: dt.datetime
+    period_start: dt.date | None
+    period_end: dt.date | None
+    via: str | None
+    citation: str | None
+    quote: str | None
+    verification: Verification
+    notes: str | None
+    best: int | None
+    language: str
+
+
+@attrs.frozen(kw_only=True, slots=True)
+class ReportDoc:
+    schema: str
+    report_id: str
+    incident: str
+    title: str
+    source: str
+    source_name: str
+    metric: str
+    group: str
+    by: str
+    place: str
+    status: ReportStatus
+    retracted_at: dt.datetime | None
+    versions: list[VersionRow]
+
+
+def _provenance(p: Provenance | None) -> dict[str, Any]:
+    """A version's provenance as the fields every row that shows a figure's origin carries."""
+    if p is None:
+        return {"via": None, "citation": None, "quote": None, "verification": None, "notes": None}
+    return {
+        "via": p.via,
+        "citation": p.citation,
+        "quote": p.quote,
+        "verification": p.verification,
+        "notes": p.notes,
+    }
+
+
+def _figure(figure: Figure) -> dict[str, Any]:
+    """A figure as the fields of every row that shows one: its wording, kind and bounds, its
+    best estimate and the language its wording is in."""
+    return {
+        "figure": figure.text,
+        "kind": figure.kind,
+        "low": figure.low,
+        "high": figure.high,
+        "best": figure.best,
+        "language": figure.language.value,
+    }
+
+
+def _version(version: VersionState) -> dict[str, Any]:
+    return {
+        **_figure(version.figure),
+        "reported_at": version.reported_at,
+        "period_start": version.period.start,
+        "period_end": version.period.end,
+        **_provenance(version.provenance),
+    }
+
+
+def incidents_doc(incidents: Iterable[tuple[IncidentOpened, int]]) -> IncidentsDoc:
+    """`incidents`: each incident with its number of reports."""
+    return IncidentsDoc(
+        schema="ledger.incidents/1",
+        incidents=[
+            IncidentRow(
+                incident=i.incident,
+                title=i.title,
+                places=list(i.places),
+                started_on=i.started_on,
+                reports=count,
+            )
+            for i, count in incidents
+        ],
+    )
+
+
+def sources_doc(sources: Iterable[SourceRegistered]) -> SourcesDoc:
+    return SourcesDoc(
+        schema="ledger.sources/1",
+        sources=[
+            SourceRow(source=s.source, name=s.name, kind=s.kind, url=s.url, notes=s.notes)
+            for s in sources
+        ],
+    )
+
+
+def terms_doc(terms: Iterable[Term], dimension: Dimension | None) -> TermsDoc:
+    return TermsDoc(
+        schema="ledger.terms/1",
+        dimension=dimension,
+        terms=[
+            TermRow(dimension=t.dimension, term=t.term, parent=t.parent, default=t.default)
+            for t in terms
+        ],
+    )
+
+
+def report_row(report: ReportState, *, names: Mapping[str, str]) -> ReportRow:
+    return ReportRow(
+        incident=report.incident,
+        report_id=report.report_id,
+        source=report.source,
+        source_name=names.get(report.source, report.source),
+        metric=report.metric,
+        group=report.group,
+        by=report.by,
+        place=report.place,
+        status=report.status,
+        versions=len(report.versions),
+        **_version(report.latest),
+    )
+
+
+def reports_doc(
+    incident: IncidentOpened, reports: Iterable[ReportState], *, names: Mapping[str, str]
+) -> ReportsDoc:
+    return ReportsDoc(
+        schema="ledger.reports/1",
+        incident=incident.incident,
+        title=incident.title,
+        reports=[report_row(r, names=names) for r in reports],
+    )
+
+
+def report_doc(report: ReportState, *, title: str, names: Mapping[str, str]) -> ReportDoc:
+    return ReportDoc(
+        schema="ledger.report/1",
+        report_id=report.report_id,
+        incident=report.incident,
+        title=title,
+        source=report.source,
+        source_name=names.get(report.source, report.source),
+        metric=report.metric,
+        group=report.group,
+        by=report.by,
+        place=report.place,
+        status=report.status,
+        retracted_at=report.retracted_at,
+        versions=[
+            VersionRow(report_id=report.report_id, version=i, **_version(v))
+            for i, v in enumerate(report.versions)
+        ],
+    )
+
+
 def verify_doc(report: IntegrityReport) -> VerifyDoc:
     problem = report.problem
     return VerifyDoc(
@@ -247,28 +520,23 @@ def digest_doc(digest: Digest) -> DigestDoc:
     )
 
 
-def entry_row(entry: TallyEntry) -> EntryRow:
-    figure = entry.figure
+def entry_row(entry: TallyEntry, *, incident: str, names: Mapping[str, str]) -> EntryRow:
     return EntryRow(
+        incident=incident,
         source=entry.source,
+        source_name=names.get(entry.source, entry.source),
         **_key(entry.key),
-        figure=figure.text,
-        kind=figure.kind,
-        low=figure.low,
-        high=figure.high,
+        **_figure(entry.figure),
         report_id=entry.report_id,
         version=entry.version,
         reported_at=entry.reported_at,
         period_start=entry.period.start,
         period_end=entry.period.end,
-        via=entry.provenance.via,
-        verification=entry.provenance.verification,
-        best=figure.best,
-        language=figure.language.value,
+        **_provenance(entry.provenance),
     )
 
 
-def _key(key: Key) -> dict[str, str]:
+def _key(key: Key) -> dict[str, Any]:
     return {"metric": key.metric, "group": key.group, "by": key.by, "place": key.place}
 
 
@@ -284,18 +552,39 @@ def _span_row(span: Span) -> SpanRow:
         agree=span.agree,
         best_low=None if span.bests is None else span.bests[0],
         best_high=None if span.bests is None else span.bests[1],
+        conflicts=[
+            ConflictRow(
+                source=a.source,
+                figure=a.figure.text,
+                reported_at=a.reported_at,
+                other=b.source,
+                other_figure=b.figure.text,
+                other_reported_at=b.reported_at,
+            )
+            for a, b in span.conflicts
+        ],
     )
 
 
-def tally_doc(tally: Tally) -> TallyDoc:
+def tally_doc(
+    tally: Tally,
+    *,
+    title: str,
+    names: Mapping[str, str],
+    compared_since: dt.datetime | None = None,
+) -> TallyDoc:
+    """`names` maps source ids to names; `compared_since` limits the spans to figures
+    reported after it (`Tally.compared`)."""
     return TallyDoc(
-        schema="ledger.tally/1",
+        schema="ledger.tally/2",
         incident=tally.incident,
+        title=title,
         as_of=tally.as_of,
         known_at=tally.known_at,
         occurred_by=tally.occurred_by,
-        entries=[entry_row(e) for e in tally.entries],
-        spans=[_span_row(s) for s in tally.spans],
+        compared_since=compared_since,
+        entries=[entry_row(e, incident=tally.incident, names=names) for e in tally.entries],
+        spans=[_span_row(s) for s in tally.compared(since=compared_since)],
         checks=[
             CheckRow(
                 source=c.source,
@@ -315,11 +604,14 @@ def tally_doc(tally: Tally) -> TallyDoc:
     )
 
 
-def _point_row(point: TimelinePoint) -> PointRow:
+def _point_row(timeline: Timeline, point: TimelinePoint, names: Mapping[str, str]) -> PointRow:
     figure = point.figure
     return PointRow(
+        incident=timeline.incident,
+        **_key(timeline.key),
         at=point.at,
         source=point.source,
+        source_name=names.get(point.source, point.source),
         change=point.change,
         figure=None if figure is None else figure.text,
         kind=None if figure is None else figure.kind,
@@ -328,18 +620,20 @@ def _point_row(point: TimelinePoint) -> PointRow:
         report_id=point.report_id,
         version=point.version,
         corrected=point.corrected,
+        **_provenance(point.provenance),
         best=None if figure is None else figure.best,
         language=None if figure is None else figure.language.value,
     )
 
 
-def timeline_doc(timeline: Timeline) -> TimelineDoc:
+def timeline_doc(timeline: Timeline, *, title: str, names: Mapping[str, str]) -> TimelineDoc:
     return TimelineDoc(
-        schema="ledger.timeline/1",
+        schema="ledger.timeline/2",
         incident=timeline.incident,
+        title=title,
         **_key(timeline.key),
         known_at=timeline.known_at,
-        points=[_point_row(p) for p in timeline.points],
+        points=[_point_row(timeline, p, names) for p in timeline.points],
     )
 
 
@@ -389,7 +683,12 @@ def changes_doc(
     )
 
 
-def diff_doc(diff: TallyDiff, a: Tally, b: Tally) -> DiffDoc:
+def diff_doc(
+    diff: TallyDiff, a: Tally, b: Tally, *, title: str, names: Mapping[str, str]
+) -> DiffDoc:
+    def as_row(e: TallyEntry) -> EntryRow:
+        return entry_row(e, incident=a.incident, names=names)
+
     def row(change: str, before: TallyEntry | None, after: TallyEntry | None) -> DiffRow:
         entry = after if after is not None else before
         assert entry is not None  # noqa: S101 - every row has one side at least
@@ -397,8 +696,8 @@ def diff_doc(diff: TallyDiff, a: Tally, b: Tally) -> DiffDoc:
             change=change,
             source=entry.source,
             **_key(entry.key),
-            before=None if before is None else entry_row(before),
-            after=None if after is None else entry_row(after),
+            before=None if before is None else as_row(before),
+            after=None if after is None else as_row(after),
         )
 
     rows = [row("appeared", None, e) for e in diff.appeared]
@@ -406,8 +705,9 @@ def diff_doc(diff: TallyDiff, a: Tally, b: Tally) -> DiffDoc:
     rows += [row("changed", x, y) for x, y in diff.changed]
     rows.sort(key=lambda r: (r.source, r.metric, r.group, r.by, r.place))
     return DiffDoc(
-        schema="ledger.diff/1",
+        schema="ledger.diff/2",
         incident=a.incident,
+        title=title,
         from_as_of=a.as_of,
         from_known_at=a.known_at,
         to_as_of=b.as_of,
@@ -424,6 +724,12 @@ def write_json(doc: object, out: TextIO) -> None:
     out.write("\n")
 
 
+def write_json_line(row: object, out: TextIO) -> None:
+    """One row as one line of JSON (JSON Lines: `changes --follow`)."""
+    out.write(json.dumps(converter.unstructure(row), ensure_ascii=False, separators=(",", ":")))
+    out.write("\n")
+
+
 #: The rows each document's CSV holds: one CSV has one shape, so a tally's CSV holds its
 #: entries only (spans and checks are in its JSON).
 CSV_ROWS: Final[dict[type, tuple[str, type]]] = {
@@ -431,7 +737,26 @@ CSV_ROWS: Final[dict[type, tuple[str, type]]] = {
     TimelineDoc: ("points", PointRow),
     HistoryDoc: ("entries", ChangeRow),
     ChangesDoc: ("entries", ChangeRow),
+    IncidentsDoc: ("incidents", IncidentRow),
+    SourcesDoc: ("sources", SourceRow),
+    TermsDoc: ("terms", TermRow),
+    ReportsDoc: ("reports", ReportRow),
+    ReportDoc: ("versions", VersionRow),
 }
+
+
+#: A diff's CSV: a row per change, with the figures before and after it.
+DIFF_CSV: Final = (
+    "incident",
+    "change",
+    "source",
+    "metric",
+    "group",
+    "by",
+    "place",
+    "before",
+    "after",
+)
 
 
 def write_csv(doc: object, out: TextIO) -> None:
@@ -449,13 +774,14 @@ def write_csv(doc: object, out: TextIO) -> None:
 
 def _write_diff_csv(doc: DiffDoc, out: TextIO) -> None:
     writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(["change", "source", "metric", "group", "by", "place", "before", "after"])
+    writer.writerow(DIFF_CSV)
     for row in doc.changes:
         before = "" if row.before is None else row.before.figure
         after = "" if row.after is None else row.after.figure
         writer.writerow(
-            [row.change, row.source, row.metric, row.group, row.by, row.place, before, after]
-        )
+            [doc.incident, row.change, row.source, row.metric, row.group, row.by, row.place,
+             before, after]
+        )  # fmt: skip
 
 
 def _cell(value: object) -> str:
@@ -472,18 +798,29 @@ def _cell(value: object) -> str:
 # Tables for people.
 
 
-def when(value: dt.datetime | dt.date | None, *, none: str = "now") -> str:
+def when(value: dt.datetime | dt.date | None, *, none: str = "now", tz: dt.tzinfo = dt.UTC) -> str:
+    """A time for people in the display zone: `2025-03-08 14:00Z`, `2025-03-08 17:00+03:00`."""
     if value is None:
         return none
     if isinstance(value, dt.datetime):
-        value = value.astimezone(dt.UTC)
+        value = value.astimezone(tz)
         seconds = ":%S" if value.second or value.microsecond else ""
-        return value.strftime(f"%Y-%m-%d %H:%M{seconds}Z")
+        offset = value.utcoffset()
+        zone = "Z" if tz is dt.UTC or offset is None else value.isoformat()[-6:]
+        return value.strftime(f"%Y-%m-%d %H:%M{seconds}") + zone
     return value.isoformat()
 
 
-def _knows(known_at: dt.datetime | None) -> str:
-    return "knows it now" if known_at is None else f"knew it at {when(known_at)}"
+def window_start(since: dt.datetime | None, *, tz: dt.tzinfo = dt.UTC) -> str:
+    """Where a `since < t` window starts, for people: a day's start reads as that day's."""
+    if since is None:
+        return "from the start"
+    started = day_started(since, tz)
+    return f"after {when(since, tz=tz)}" if started is None else f"from {when(started, tz=tz)}"
+
+
+def _knows(known_at: dt.datetime | None, tz: dt.tzinfo = dt.UTC) -> str:
+    return "knows it now" if known_at is None else f"knew it at {when(known_at, tz=tz)}"
 
 
 def _bound(value: int | None) -> str:
@@ -542,10 +879,67 @@ def _numeric(text: str) -> bool:
     return text.replace(",", "").isdigit() or text in ("", "open", "-")
 
 
-def tally_table(doc: TallyDoc) -> str:
+def age(reported_at: dt.datetime, now: dt.datetime) -> str:
+    """How old a figure is at `now`, to the two largest units: `3h`, `2d 4h`, `25m`."""
+    minutes = max(int((now - reported_at).total_seconds() // 60), 0)
+    days, rest = divmod(minutes, 24 * 60)
+    hours, minutes = divmod(rest, 60)
+    if days:
+        return f"{days}d {hours}h" if hours else f"{days}d"
+    if hours:
+        return f"{hours}h {minutes}m" if minutes else f"{hours}h"
+    return f"{minutes}m"
+
+
+def _across(doc: TallyDoc, *, tz: dt.tzinfo, now: dt.datetime) -> list[str]:
+    """Each key that several sources report: the span, then each source's figure, its age
+    and the figures it conflicts with (that cannot describe the same count)."""
+    shared = [s for s in doc.spans if len(s.sources) > 1]
+    since = (
+        ""
+        if doc.compared_since is None
+        else f"; only figures reported {window_start(doc.compared_since, tz=tz)}"
+    )
+    if not shared:
+        if since:
+            after = window_start(doc.compared_since, tz=tz)
+            return ["", f"Across sources: no key has figures of two sources reported {after}."]
+        return []
+    out = ["", f"Across sources (compared, never added; ages at {when(now, tz=tz)}{since}):"]
+    entries = {(e.source, e.metric, e.group, e.by, e.place): e for e in doc.entries}
+    for s in shared:
+        pairs = len(s.conflicts)
+        verdict = "agree" if s.agree else f"{pairs} conflict{'' if pairs == 1 else 's'}"
+        out.append(
+            f"  {s.metric}/{s.group}/{s.by}/{s.place}: {_bound(s.low)} to {_bound(s.high)} "
+            f"from {len(s.sources)} sources, {verdict}"
+        )
+        rows = []
+        for source in s.sources:
+            entry = entries[source, s.metric, s.group, s.by, s.place]
+            against = [
+                f"{c.other} {c.other_figure}" if c.source == source else f"{c.source} {c.figure}"
+                for c in s.conflicts
+                if source in (c.source, c.other)
+            ]
+            rows.append(
+                [
+                    f"    {source}",
+                    str(entry.figure),
+                    f"{age(entry.reported_at, now)} old",
+                    f"conflicts with {', '.join(against)}" if against else "",
+                ]
+            )
+        out.append(table(["", "", "", ""], rows).split("\n", 1)[1])
+    return out
+
+
+def tally_table(doc: TallyDoc, *, tz: dt.tzinfo = dt.UTC, now: dt.datetime | None = None) -> str:
+    """`now` is when figures' ages are taken (default: the tally's `as_of`, else now)."""
+    now = now or doc.as_of or dt.datetime.now(dt.UTC)
     out = [
-        f"Tally of {doc.incident}: as reported by {when(doc.as_of)}, as the ledger "
-        f"{_knows(doc.known_at)}"
+        f"Tally of {doc.incident}: as reported by {when(doc.as_of, tz=tz)}, as the ledger "
+        f"{_knows(doc.known_at, tz)}"
         + ("" if doc.occurred_by is None else f", deaths occurring by {doc.occurred_by}"),
         "",
     ]
@@ -577,7 +971,7 @@ def tally_table(doc: TallyDoc) -> str:
                     str(e.figure),
                     _bound(e.low),
                     _bound(e.high),
-                    when(e.reported_at),
+                    when(e.reported_at, tz=tz),
                     e.report_id,
                     e.version,
                 ]
@@ -585,15 +979,7 @@ def tally_table(doc: TallyDoc) -> str:
             ),
         )
     )
-    shared = [s for s in doc.spans if len(s.sources) > 1]
-    if shared:
-        out += ["", "Across sources (compared, never added):"]
-        for s in shared:
-            verdict = "agree" if s.agree else f"disagree: {', '.join(s.disagreeing)}"
-            out.append(
-                f"  {s.metric}/{s.group}/{s.by}/{s.place}: {_bound(s.low)} to {_bound(s.high)} "
-                f"from {', '.join(s.sources)} ({verdict})"
-            )
+    out += _across(doc, tz=tz, now=now)
     if doc.checks:
         out += ["", "Parts within wholes, per source:"]
         for c in doc.checks:
@@ -605,16 +991,16 @@ def tally_table(doc: TallyDoc) -> str:
     return "\n".join(out)
 
 
-def timeline_table(doc: TimelineDoc) -> str:
+def timeline_table(doc: TimelineDoc, *, tz: dt.tzinfo = dt.UTC) -> str:
     head = (
         f"Timeline of {doc.incident}, {doc.metric}/{doc.group}/{doc.by}/{doc.place}, as the "
-        f"ledger {_knows(doc.known_at)}"
+        f"ledger {_knows(doc.known_at, tz)}"
     )
     if not doc.points:
         return f"{head}\n\nNo figures for this key."
     rows = (
         [
-            when(p.at),
+            when(p.at, tz=tz),
             p.source,
             p.change,
             "-" if p.figure is None else str(p.figure),
@@ -630,7 +1016,7 @@ def timeline_table(doc: TimelineDoc) -> str:
         [
             head,
             "",
-            table(["AT", "SOURCE", "CHANGE", "FIGURE", "LOW", "HIGH", "REPORT", "V", ""], rows),
+            table(["AT", "SOURCE", "CHANGE", "FIGURE", "LOW", "HIGH", "REPORT", "V", "NOTE"], rows),
         ]
     )
 
@@ -639,7 +1025,9 @@ def _fields(row: ChangeRow) -> str:
     return "; ".join(f"{f.field}: {f.before} -> {f.after}" for f in row.fields)
 
 
-def changes_table(entries: Sequence[ChangeRow], *, title: str, with_report: bool) -> str:
+def changes_table(
+    entries: Sequence[ChangeRow], *, title: str, with_report: bool, tz: dt.tzinfo = dt.UTC
+) -> str:
     if not entries:
         return f"{title}\n\nNo changes."
     headers = [
@@ -662,11 +1050,11 @@ def changes_table(entries: Sequence[ChangeRow], *, title: str, with_report: bool
         rows.append(
             [
                 r.position,
-                when(r.recorded_at),
+                when(r.recorded_at, tz=tz),
                 r.actor,
                 *([r.report_id] if with_report else []),
                 r.change,
-                when(r.reported_at),
+                when(r.reported_at, tz=tz),
                 "-" if r.version is None else r.version,
                 "-" if r.before is None else str(r.before),
                 "-" if r.after is None else str(r.after),
@@ -676,11 +1064,11 @@ def changes_table(entries: Sequence[ChangeRow], *, title: str, with_report: bool
     return "\n".join([title, "", table(headers, rows)])
 
 
-def diff_table(doc: DiffDoc) -> str:
+def diff_table(doc: DiffDoc, *, tz: dt.tzinfo = dt.UTC) -> str:
     head = (
-        f"Tally of {doc.incident} from (as of {when(doc.from_as_of)}, known at "
-        f"{when(doc.from_known_at)}) to (as of {when(doc.to_as_of)}, known at "
-        f"{when(doc.to_known_at)})"
+        f"Tally of {doc.incident} from (as of {when(doc.from_as_of, tz=tz)}, known at "
+        f"{when(doc.from_known_at, tz=tz)}) to (as of {when(doc.to_as_of, tz=tz)}, known at "
+        f"{when(doc.to_known_at, tz=tz)})"
     )
     if not doc.changes:
         return f"{head}\n\nNo differences."
@@ -699,3 +1087,83 @@ def diff_table(doc: DiffDoc) -> str:
     )
     headers = ["CHANGE", "SOURCE", "METRIC", "GROUP", "BY", "PLACE", "BEFORE", "AFTER"]
     return "\n".join([head, "", table(headers, rows)])
+
+
+def incidents_table(doc: IncidentsDoc) -> str:
+    if not doc.incidents:
+        return "No incidents: open one with `ledger incident open`."
+    rows = (
+        [i.incident, i.title, ", ".join(i.places) or "-", when(i.started_on, none="-"), i.reports]
+        for i in doc.incidents
+    )
+    return table(["INCIDENT", "TITLE", "PLACES", "STARTED", "REPORTS"], rows)
+
+
+def sources_table(doc: SourcesDoc) -> str:
+    if not doc.sources:
+        return "No sources: register one with `ledger source add`."
+    rows = ([s.source, s.name, s.kind.value, s.url or "", s.notes or ""] for s in doc.sources)
+    return table(["SOURCE", "NAME", "KIND", "URL", "NOTES"], rows)
+
+
+def terms_table(doc: TermsDoc) -> str:
+    rows = (
+        [t.dimension.value, t.term, t.parent or "-", "default" if t.default else "added"]
+        for t in doc.terms
+    )
+    return table(["DIMENSION", "TERM", "PARENT", "FROM"], rows)
+
+
+def reports_table(doc: ReportsDoc, *, tz: dt.tzinfo = dt.UTC) -> str:
+    head = f"Reports of {doc.incident}: {doc.title}"
+    if not doc.reports:
+        return f"{head}\n\nNo reports."
+    rows = (
+        [
+            r.report_id,
+            r.source_name,
+            f"{r.metric}/{r.group}/{r.by}/{r.place}",
+            str(r.figure),
+            when(r.reported_at, tz=tz),
+            r.versions,
+            r.status.value,
+            r.via or "",
+        ]
+        for r in doc.reports
+    )
+    headers = ["REPORT", "SOURCE", "KEY", "FIGURE", "REPORTED", "VERSIONS", "STATUS", "VIA"]
+    return "\n".join([head, "", table(headers, rows)])
+
+
+def report_table(doc: ReportDoc, *, tz: dt.tzinfo = dt.UTC) -> str:
+    status = doc.status.value + (
+        "" if doc.retracted_at is None else f" at {when(doc.retracted_at, tz=tz)}"
+    )
+    out = [
+        f"Report {doc.report_id}",
+        "",
+        f"  incident  {doc.incident}: {doc.title}",
+        f"  source    {doc.source}: {doc.source_name}",
+        f"  counts    {doc.metric}, group {doc.group}, by {doc.by}, place {doc.place}",
+        f"  status    {status}",
+    ]
+    for v in doc.versions:
+        period = (
+            ""
+            if v.period_start is None and v.period_end is None
+            else f", covering {when(v.period_start, none='...')} to "
+            f"{when(v.period_end, none='...')}"
+        )
+        out += [
+            "",
+            f"Version {v.version}: {v.figure} (reported {when(v.reported_at, tz=tz)}{period})",
+        ]
+        details = [
+            ("via", v.via),
+            ("citation", v.citation),
+            ("quote", None if v.quote is None else f"\u201c{v.quote}\u201d"),
+            ("verified", v.verification.value),
+            ("notes", v.notes),
+        ]
+        out += [f"  {name:<9} {value}" for name, value in details if value]
+    return "\n".join(out)

@@ -75,6 +75,8 @@ class Span:
     highest: tuple[str, ...]
     #: Sources whose figure cannot describe the same count as some other source's.
     disagreeing: tuple[str, ...]
+    #: Each pair of entries whose figures cannot describe the same count, by source.
+    conflicts: tuple[tuple[TallyEntry, TallyEntry], ...] = ()
 
     @property
     def agree(self) -> bool:
@@ -87,6 +89,14 @@ class Span:
         this is what to plot or rank by."""
         bests = [e.figure.best for e in self.entries if e.figure.best is not None]
         return (min(bests), max(bests)) if bests else None
+
+    def conflicting(self, source: str) -> tuple[TallyEntry, ...]:
+        """The entries of other sources whose figures conflict with `source`'s."""
+        return tuple(
+            b if a.source == source else a
+            for a, b in self.conflicts
+            if source in (a.source, b.source)
+        )
 
 
 @attrs.frozen(kw_only=True, slots=True)
@@ -151,6 +161,15 @@ class Tally:
     ) -> Span | None:
         key = Key(metric=metric, group=group, by=by, place=place)
         return next((s for s in self.spans if s.key == key), None)
+
+    def compared(self, *, since: dt.datetime | None) -> tuple[Span, ...]:
+        """The spans across sources of only the figures reported after `since` (all, if
+        None): a stale figure left standing by a source that stopped counting is not
+        weighed against this morning's."""
+        if since is None:
+            return self.spans
+        rows = [((e.source, *_terms(e.key)), e) for e in self.entries if e.reported_at > since]
+        return _spans(rows)
 
 
 def compute_tally(
@@ -219,6 +238,10 @@ def _key(metric: str, group: str, by: str, place: str) -> Key:
     return Key(metric=metric, group=group, by=by, place=place)
 
 
+def _terms(key: Key) -> tuple[str, str, str, str]:
+    return (key.metric, key.group, key.by, key.place)
+
+
 def _spans(rows: list[tuple[_Slot, TallyEntry]]) -> tuple[Span, ...]:
     """Per key, the entries of every source; `rows` are (slot, entry), as compute_tally
     made them."""
@@ -246,13 +269,13 @@ def _spans(rows: list[tuple[_Slot, TallyEntry]]) -> tuple[Span, ...]:
         low = min(e.figure.low for e in group)
         highs = [e.figure.high for e in group]
         high = None if None in highs else max(h for h in highs if h is not None)
-        disagreeing = {
-            source
-            for a in group
-            for b in group
-            if a is not b and not a.figure.overlaps(b.figure)
-            for source in (a.source, b.source)
-        }
+        conflicts = tuple(
+            (a, b)
+            for i, a in enumerate(group)
+            for b in group[i + 1 :]
+            if not a.figure.overlaps(b.figure)
+        )
+        disagreeing = {source for pair in conflicts for source in (pair[0].source, pair[1].source)}
         spans.append(
             Span(
                 key=group[0].key,
@@ -262,6 +285,7 @@ def _spans(rows: list[tuple[_Slot, TallyEntry]]) -> tuple[Span, ...]:
                 lowest=tuple(e.source for e in group if e.figure.low == low),
                 highest=tuple(e.source for e in group if e.figure.high == high),
                 disagreeing=tuple(sorted(disagreeing)),
+                conflicts=conflicts,
             ),
         )
     return tuple(spans)

@@ -12,6 +12,7 @@ from ledger.figures import Figure
 from ledger.model import ReportState
 from ledger.projections.reports import ReportTrack
 from ledger.projections.tally import Key
+from ledger.values import Provenance
 
 
 @attrs.frozen(kw_only=True, slots=True)
@@ -21,6 +22,8 @@ class TimelinePoint:
     `change` says what moved it: "filed" (a new report took over), "revised" (the same
     report's next version), or "retracted" (nothing stands any more: `figure` is None).
     `corrected` marks a version the ledger later corrected; its figure is the corrected one.
+    `provenance` is that version's (where it was seen, the citation, the quote); None when
+    retracted.
     """
 
     at: dt.datetime
@@ -30,6 +33,7 @@ class TimelinePoint:
     version: int | None
     change: str
     corrected: bool
+    provenance: Provenance | None = None
 
 
 @attrs.frozen(kw_only=True, slots=True)
@@ -105,6 +109,7 @@ def compute_timeline(
                     version=index,
                     change=change,
                     corrected=index in corrected,
+                    provenance=report.versions[index].provenance,
                 ),
             )
             previous = current
