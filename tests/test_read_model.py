@@ -25,6 +25,7 @@ from ledger import (
     ProjectionError,
     SQLiteStore,
     StoreError,
+    ValidationError,
 )
 from ledger.codec import EVENTS
 from ledger.events import GLOBAL_STREAM, ReportRevised
@@ -298,3 +299,26 @@ def test_an_event_appended_without_its_state_is_folded_from_the_tables_in_its_la
     store.append([new], now=dt.datetime.now(dt.UTC))
     assert store.check_read_model() is None
     assert Ledger(store, actor="reader").report("r-fr").latest.figure.low > 1_500
+
+
+@pytest.mark.parametrize(
+    "reported_at",
+    [dt.datetime(2062, 11, 30, 10, tzinfo=dt.UTC), dt.datetime(1, 1, 1, tzinfo=dt.UTC)],
+)
+def test_a_reported_time_no_source_could_have_given_is_refused(reported_at: dt.datetime) -> None:
+    now = dt.datetime(2026, 11, 30, 9, tzinfo=dt.UTC)
+    ledger = Ledger.in_memory(actor="desk", clock=lambda: now)
+    ledger.register_source("snhr", name="SNHR", kind="monitor")
+    ledger.open_incident("coast", title="Coast")
+    head = ledger.position
+    with pytest.raises(ValidationError) as caught:
+        ledger.file_report(
+            "coast", source="snhr", metric="killed", figure="5", reported_at=reported_at
+        )
+    assert caught.value.field == "reported_at"
+    assert ledger.position == head
+    # Within the allowance for clocks that disagree, a time just ahead is taken.
+    ledger.file_report(
+        "coast", source="snhr", metric="killed", figure="5",
+        reported_at=now + dt.timedelta(minutes=9),
+    )  # fmt: skip

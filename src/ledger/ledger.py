@@ -413,7 +413,8 @@ class Ledger(Queries, Commands):
         streams = {event.stream for event in events if isinstance(event, Event)}
         for stream in streams:  # up to date once; the check reads them as they are
             self._folds.current() if stream == GLOBAL_STREAM else self._folds.incident(stream)
-        scratch = self._folds.state().fork()
+        now = self._now() if now is None else now
+        scratch = self._folds.state(now=now).fork()
         folds: list[tuple[ReportState | None, ReportState] | None] = []
         for i, event in enumerate(events):
             try:
@@ -452,7 +453,7 @@ class Ledger(Queries, Commands):
         # Checking read each stream the batch touches up to its version now; the store
         # refuses the batch if any moved on since (another writer), and nothing is lost.
         expected = {stream: self._folds.version(stream) for stream in streams}
-        records = self.store.append(new, now=self._now() if now is None else now, expected=expected)
+        records = self.store.append(new, now=now, expected=expected)
         return self._folded(records, new, folds)
 
     def _now(self) -> dt.datetime:
@@ -511,7 +512,7 @@ class Ledger(Queries, Commands):
         appending it (`check`, then `apply`, as `append` does) when the caller must say which
         event is wrong, as an import names the line. Nothing done to it reaches the ledger."""
         with self._lock:
-            return self._folds.state().fork()
+            return self._folds.state(now=self._now()).fork()
 
 
 def _sequence(field: str, value: object) -> list[Any]:

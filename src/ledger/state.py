@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterator, MutableMapping
-from typing import Any, TypeVar
+from typing import Any, Final, TypeVar
 
 from ledger.errors import (
     AlreadyExistsError,
@@ -34,6 +34,12 @@ from ledger.events import (
 from ledger.figures import Language
 from ledger.model import ReportState, ReportStatus, corrected, fold_report
 from ledger.taxonomy import DEFAULT_TAXONOMY, Dimension, Taxonomy
+
+#: How far a reported time may run ahead of the instant the ledger records it: clocks of
+#: sources, desks and servers disagree by minutes, not by more.
+CLOCK_SKEW: Final = dt.timedelta(minutes=10)
+#: No casualty report the ledger keeps predates this; an earlier time is a data-entry slip.
+EARLIEST_REPORTED: Final = dt.datetime(1900, 1, 1, tzinfo=dt.UTC)
 
 V = TypeVar("V")
 
@@ -89,6 +95,7 @@ class LedgerState:
         reports: MutableMapping[str, ReportState] | None = None,
         taxonomy: Taxonomy = DEFAULT_TAXONOMY,
         language: Language = Language.EN,
+        now: dt.datetime | None = None,
     ) -> None:
         self.incidents: MutableMapping[str, IncidentOpened] = {} if incidents is None else incidents
         self.sources: MutableMapping[str, SourceRegistered] = {} if sources is None else sources
@@ -96,6 +103,9 @@ class LedgerState:
         self.taxonomy = taxonomy
         #: The ledger's default language for figures given as text (issue 15).
         self.language = language
+        #: The instant events are being recorded at: no source can have said anything
+        #: later (beyond `CLOCK_SKEW`). None checks no reported time against a clock.
+        self.now = now
 
     def fork(self) -> LedgerState:
         """A scratch state over this one: changes to it never reach this one."""
@@ -105,6 +115,7 @@ class LedgerState:
             reports=_Overlay(self.reports),
             taxonomy=self.taxonomy,
             language=self.language,
+            now=self.now,
         )
 
     # Lookups that name the offending field when they fail.
@@ -131,6 +142,7 @@ class LedgerState:
 
     def check(self, event: Event) -> None:  # noqa: C901, PLR0912 - one case per event type
         """Raise a typed error if `event` may not follow the events applied so far."""
+        self._check_reported_time(event)
         match event:
             case IncidentOpened():
                 if event.incident in self.incidents:
@@ -158,6 +170,29 @@ class LedgerState:
                     raise ReportStateError(event.report_id, "voided already", "void")
             case _:
                 raise ValidationError("event", f"{type(event).__name__} is not a ledger event")
+
+    def _check_reported_time(self, event: Event) -> None:
+        """A reported time the ledger can believe: not before `EARLIEST_REPORTED`, and not
+        after the instant of recording by more than `CLOCK_SKEW` (a year typo, 2062 for
+        2026, would otherwise stand as the newest figure for decades)."""
+        when = getattr(event, "reported_at", None)
+        if not isinstance(when, dt.datetime):
+            return
+        if when < EARLIEST_REPORTED:
+            raise ValidationError(
+                "reported_at",
+                f"{when.isoformat()} is before {EARLIEST_REPORTED.date()}, the earliest "
+                "reported time the ledger takes (docs/concepts.md)",
+                value=when,
+            )
+        if self.now is not None and when > self.now + CLOCK_SKEW:
+            raise ValidationError(
+                "reported_at",
+                f"{when.isoformat()} is later than now ({self.now.isoformat(timespec='minutes')}"
+                f") by more than the {CLOCK_SKEW.seconds // 60} minutes allowed for clocks that "
+                "disagree: a source cannot have said it yet (a typo in the year?)",
+                value=when,
+            )
 
     def _check_filed(self, event: ReportFiled) -> None:
         self.incident(event.incident)

@@ -15,6 +15,7 @@ themselves are folds of the log, the only source of truth.
 from __future__ import annotations
 
 import collections
+import datetime as dt
 from collections.abc import Iterator, MutableMapping
 from typing import Any, Final
 
@@ -219,7 +220,7 @@ class Folds:
         """The incident of a report one of the held folds holds."""
         return self._homes.get(report_id)
 
-    def state(self) -> LedgerState:
+    def state(self, *, now: dt.datetime | None = None) -> LedgerState:
         """The state commands are checked against, reading through these folds as they are
         held (see `incident`): bring the streams a batch touches up to date first."""
         ledgerwide = self.current()
@@ -229,6 +230,7 @@ class Folds:
             reports=_Reports(self),
             taxonomy=ledgerwide.taxonomy,
             language=self._language,
+            now=now,
         )
 
 
