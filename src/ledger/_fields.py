@@ -14,7 +14,7 @@ import attrs
 
 from ledger.errors import ValidationError
 
-_ID_RE: Final = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}$")
+_ID_RE: Final = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}")
 #: Generous, but bounded: a quote is a sentence or a paragraph, not a document.
 MAX_TEXT: Final = 20_000
 
@@ -26,7 +26,7 @@ def is_id(value: object) -> bool:
 
 def check_id(field: str, value: object) -> str:
     """Identifiers (incidents, sources, reports) are short, so they stay usable in URLs and CLIs."""
-    if not isinstance(value, str) or not _ID_RE.match(value):
+    if not isinstance(value, str) or not _ID_RE.fullmatch(value):
         raise ValidationError(
             field,
             "must be 1-128 letters, digits, '_', '.', ':' or '-', starting with a letter or digit",

@@ -190,12 +190,12 @@ def _parse(text: str) -> tuple[FigureKind, int, int | None]:  # noqa: C901, PLR0
         return FigureKind.VAGUE, low, high
     if norm.startswith("-") and _NUMBER_RE.fullmatch(norm[1:].strip()):
         raise FigureError("figure", f"{text!r}: a count cannot be negative", value=text)
-    if m := _RANGE_RE.match(norm) or _FROM_RANGE_RE.match(norm):
+    if m := _RANGE_RE.fullmatch(norm) or _FROM_RANGE_RE.fullmatch(norm):
         low, high = _count(m["a"], text), _count(m["b"], text)
         if low > high:
             raise FigureError("figure", f"{text!r}: low {low} is above high {high}", value=text)
         return FigureKind.RANGE, low, high
-    if m := _PLUS_RE.match(norm):
+    if m := _PLUS_RE.fullmatch(norm):
         return (FigureKind.AT_LEAST, *_bounds_of(FigureKind.AT_LEAST, _count(m["n"], text), text))
     for symbol, kind in _SYMBOLS.items():
         if norm.startswith(symbol):
