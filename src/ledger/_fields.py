@@ -69,7 +69,19 @@ def utc(name: str, value: object) -> dt.datetime:
         raise ValidationError(
             name, "must be timezone-aware (a naive datetime has no clock)", value=value
         )
-    return value.astimezone(dt.UTC)
+    try:
+        return value.astimezone(dt.UTC)
+    except OverflowError:
+        # 0001-01-01T00:00+05:00 is a moment before year 1 in UTC: no datetime holds it.
+        raise ValidationError(
+            name, "is outside the years 1 to 9999 once converted to UTC", value=value
+        ) from None
+
+
+def end_of_day(day: dt.date) -> dt.datetime:
+    """The last instant of `day`, UTC: what a bare date means on either clock. Built without
+    arithmetic, so the calendar's last day has an end like any other."""
+    return dt.datetime.combine(day, dt.time.max, tzinfo=dt.UTC)
 
 
 def id_field() -> Any:

@@ -27,6 +27,8 @@ import cattrs
 from cattrs.errors import AttributeValidationNote, IterableValidationNote
 
 from ledger import commands
+from ledger._fields import check_text
+from ledger._lines import load_line, utf8_lines
 from ledger.codec import EVENTS, EventRegistry, converter, describe_value
 from ledger.errors import (
     ConcurrencyError,
@@ -267,6 +269,7 @@ def import_lines(
     `"reason"` is stored with its events; `reason` is the default for lines without one.
     Blank lines are skipped but counted, so numbers match the file's.
     """
+    check_text("reason", reason)
     parsed = _parse_lines(lines, progress)
     counts: dict[str, int] = {}
     for _, kind, _line in parsed:
@@ -305,10 +308,7 @@ def _parse_lines(lines: Iterable[str], progress: Progress | None) -> list[tuple[
 
 
 def _parse_line(number: int, text: str) -> tuple[str, _Line]:
-    try:
-        raw = json.loads(text)
-    except ValueError as exc:
-        raise LineError(number, None, f"not a JSON object ({exc})") from None
+    raw = load_line(number, text)
     if not isinstance(raw, dict):
         raise LineError(number, None, f"expected a JSON object, got {describe_value(raw)}")
     if raw.get("format") == EXPORT_FORMAT:
@@ -383,6 +383,7 @@ def _check_lines(
         if kind in _NEEDS_REASON and (why is None or not why.strip()):
             raise LineError(number, "reason", f"is required: a {kind} must say why")
         try:
+            check_text("reason", why)
             for event in line.events(state):
                 state.check(event)
                 state.apply(event)
@@ -551,8 +552,8 @@ def _rereadable(source: str | os.PathLike[str] | Iterable[str]) -> Callable[[], 
         path = Path(source)
 
         def reopen() -> Iterator[str]:
-            with path.open(encoding="utf-8-sig") as file:
-                yield from file
+            with path.open("rb") as file:
+                yield from utf8_lines(file)
 
         return reopen
     held = list(source)
@@ -625,10 +626,7 @@ def _records(
 
 
 def _read_header(number: int, text: str) -> Digest:
-    try:
-        raw = json.loads(text)
-    except ValueError as exc:
-        raise LineError(number, None, f"not a JSON object ({exc})") from None
+    raw = load_line(number, text)
     if not isinstance(raw, dict) or raw.get("format") != EXPORT_FORMAT:
         raise LineError(
             number,
@@ -650,10 +648,7 @@ def _read_header(number: int, text: str) -> Digest:
 
 
 def _read_record(number: int, text: str) -> ExportedRecord:
-    try:
-        raw = json.loads(text)
-    except ValueError as exc:
-        raise LineError(number, None, f"not a JSON object ({exc})") from None
+    raw = load_line(number, text)
     if not isinstance(raw, dict):
         raise LineError(number, None, f"expected a JSON object, got {describe_value(raw)}")
     return _structure_line(number, raw, ExportedRecord)

@@ -17,7 +17,7 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any, Final, Self, TypeVar
 
 from ledger import commands
-from ledger._fields import check_id, check_text, utc
+from ledger._fields import check_id, check_text, end_of_day, utc
 from ledger.codec import EVENTS, EventRegistry
 from ledger.errors import UnknownIncidentError, UnknownReportError, ValidationError
 from ledger.events import (
@@ -56,8 +56,7 @@ def _instant(name: str, value: dt.datetime | dt.date | None) -> dt.datetime | No
     if isinstance(value, dt.datetime):
         return utc(name, value)
     if isinstance(value, dt.date):
-        midnight = dt.datetime.combine(value + dt.timedelta(days=1), dt.time(), tzinfo=dt.UTC)
-        return midnight - dt.timedelta(microseconds=1)
+        return end_of_day(value)
     raise ValidationError(name, "must be a datetime, a date or None", value=value)
 
 

@@ -17,6 +17,8 @@ from typing import TextIO
 
 import attrs
 
+from ledger._fields import end_of_day, utc
+from ledger._lines import utf8_lines
 from ledger.cli import output
 from ledger.cli.progress import Meter
 from ledger.errors import StoreError, ValidationError
@@ -107,7 +109,7 @@ def instant(option: str, text: str | None) -> dt.datetime | None:
         day = dt.date.fromisoformat(text)
     except ValueError:
         return zoned(option, text)
-    return dt.datetime.combine(day, dt.time.max, tzinfo=dt.UTC)
+    return end_of_day(day)
 
 
 def zoned(option: str, text: str | None) -> dt.datetime:
@@ -125,7 +127,7 @@ def zoned(option: str, text: str | None) -> dt.datetime:
             f"{text!r} has no time zone: add one (2025-03-08T14:00Z, or +03:00)",
             value=text,
         )
-    return value.astimezone(dt.UTC)
+    return utc(option, value)
 
 
 def day(option: str, text: str | None) -> dt.date | None:
@@ -436,12 +438,14 @@ def reindex(_: argparse.Namespace, ctx: Context) -> int:
 
 
 @contextlib.contextmanager
-def _reading(name: str) -> Iterator[TextIO]:
+def _reading(name: str) -> Iterator[Iterator[str]]:
+    """The file's lines (stdin's for "-"), decoded so that a byte that is not UTF-8 is an
+    error naming its line and column, not a traceback."""
     if name == "-":
-        yield sys.stdin
+        yield utf8_lines(sys.stdin.buffer)
         return
-    with Path(name).open(encoding="utf-8-sig") as file:
-        yield file
+    with Path(name).open("rb") as file:
+        yield utf8_lines(file)
 
 
 def export(args: argparse.Namespace, ctx: Context) -> int:
@@ -488,7 +492,9 @@ def restore(args: argparse.Namespace, ctx: Context) -> int:
     # and closing the SQLite file checkpoints it to disk.
     with ctx.ledger(create=True, durable=False) as ledger:
         meter = ctx.meter("restore")
-        source: str | list[str] = list(sys.stdin) if args.file == "-" else args.file
+        source: str | list[str] = (
+            list(utf8_lines(sys.stdin.buffer)) if args.file == "-" else args.file
+        )
         try:
             head = restore_log(ledger, source, progress=meter)
         finally:
