@@ -357,7 +357,8 @@ def _problem(position: int, kind: ProblemKind, detail: str) -> IntegrityProblem:
 
 def _hash_at(record: Record, position: int, previous: str) -> str:
     """The record's hash had it been written at `position` after a record hashed `previous`."""
-    if not _HASH_RE.fullmatch(previous):  # a stored hash mangled into something that is none
+    # A stored hash mangled into something that is none, or into something that is not text.
+    if not isinstance(previous, str) or not _HASH_RE.fullmatch(previous):
         return ""
     return chain_hash(
         previous,
