@@ -15,9 +15,11 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+from pathlib import Path
 from typing import TYPE_CHECKING, Final
 
-from ledger.errors import MissingDependencyError
+from ledger._files import replacing
+from ledger.errors import MissingDependencyError, ValidationError
 from ledger.projections.timeline import Timeline, TimelinePoint
 
 #: Markers for what moved a source's line.
@@ -27,6 +29,7 @@ _CORRECTED: Final = "*"
 if TYPE_CHECKING:  # matplotlib is an optional extra: only the type checker may need it here
     from matplotlib.artist import Artist
     from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
 
 
 def plot_timeline(
@@ -79,7 +82,7 @@ def plot_timeline(
 
     if not timeline.points:
         ax.text(0.5, 0.5, "no figures for this key", transform=ax.transAxes, ha="center")
-        figure.savefig(path)
+        _save(figure, path)
         return
 
     times = [p.at for p in timeline.points]
@@ -109,7 +112,20 @@ def plot_timeline(
         fontsize=8,
         frameon=False,
     )
-    figure.savefig(path)
+    _save(figure, path)
+
+
+def _save(figure: Figure, path: str | os.PathLike[str]) -> None:
+    """Save through `ledger._files.replacing`: never through a planted symlink, never half a
+    picture under the name of a whole one. The format is the name's suffix, PNG without one."""
+    kind = Path(path).suffix.lstrip(".").lower() or "png"
+    known = figure.canvas.get_supported_filetypes()
+    if kind not in known:
+        raise ValidationError(
+            "path", f"cannot draw a {kind!r} file; name one of {', '.join(sorted(known))}"
+        )
+    with replacing(path, binary=True) as file:
+        figure.savefig(file, format=kind)
 
 
 def _colour(index: int) -> str:

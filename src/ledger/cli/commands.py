@@ -18,6 +18,7 @@ from typing import TextIO
 import attrs
 
 from ledger._fields import end_of_day, utc
+from ledger._files import creating, replacing
 from ledger._lines import utf8_lines
 from ledger.cli import output
 from ledger.cli.progress import Meter
@@ -68,9 +69,30 @@ class Context:
         the read model must be rebuilt, which shows progress on a terminal.
 
         Only `init`, `import` and `restore` create a missing SQLite file: a query or a
-        command aimed at a mistyped path must not leave an empty ledger behind.
+        command aimed at a mistyped path must not leave an empty ledger behind. Nor may a
+        command that fails: a new file is built under a private name and takes its own
+        name only when the command succeeds (`ledger._files.creating`).
         """
-        store = self._store(create=create, durable=durable)
+        if create and not _is_url(self.db) and not Path(self.db).exists():
+            try:
+                with creating(self.db) as building, self._open(building, durable=durable) as ledger:
+                    yield ledger
+            except FileExistsError:
+                raise StoreError(
+                    f"{self.db!r} was created by another process while this command ran; "
+                    "it is left as that process made it, and nothing was written to it"
+                ) from None
+            return
+        with self._open(None, durable=durable) as ledger:
+            yield ledger
+
+    @contextlib.contextmanager
+    def _open(self, path: Path | None, *, durable: bool) -> Iterator[Ledger]:
+        """The ledger at `path`, or at `db` if None."""
+        if path is None:
+            store = self._store(create=False, durable=durable)
+        else:
+            store = SQLiteStore(path, durable=durable)
         meter = self.meter("rebuilding the read model")
         try:
             ledger = Ledger(
@@ -464,16 +486,9 @@ def export(args: argparse.Namespace, ctx: Context) -> int:
         if args.file == "-":
             head = export_log(ledger, ctx.stdout, progress=meter)
         else:
-            # Written beside the target and renamed into place: a half-written backup never
-            # sits under the name of a finished one.
-            target = Path(args.file)
-            partial = target.with_name(f".{target.name}.partial")
-            try:
-                with partial.open("w", encoding="utf-8") as out:
-                    head = export_log(ledger, out, progress=meter)
-                partial.replace(target)
-            finally:
-                partial.unlink(missing_ok=True)
+            # A half-written backup never sits under the name of a finished one.
+            with replacing(args.file) as out:
+                head = export_log(ledger, out, progress=meter)
     meter.finish()
     where = "" if args.file == "-" else f" to {args.file}"
     ctx.stderr.write(f"exported {head.position} records{where}; digest {head}\n")
