@@ -150,6 +150,21 @@ class StoreError(LedgerError):
     """The store cannot be opened or used (foreign file, newer schema, closed store)."""
 
 
+class DamagedLedgerError(StoreError):
+    """The stored log is not one the ledger could have written, from `position` on: a record
+    that cannot be read, or events that do not replay (a gap, a revision of a report never
+    filed). A file copied with `cp` while a writer was busy ends up like this; `ledger backup`
+    makes a consistent copy. `ledger verify` reports what it finds."""
+
+    def __init__(self, where: str, position: object, detail: str) -> None:
+        self.position = position
+        self.detail = detail
+        super().__init__(
+            f"{where}: the ledger is damaged at position {position}: {detail}; "
+            "`ledger verify` reports what it finds"
+        )
+
+
 class IntegrityError(LedgerError):
     """Verification found the log altered: `position` is the first bad one, `kind` says how.
 

@@ -228,6 +228,10 @@ def build_parser() -> argparse.ArgumentParser:  # noqa: PLR0915 - one block per 
 
     command("reindex", commands.reindex, "rebuild the read model beside the log from the log")
 
+    p = command("backup", commands.backup, "copy a live SQLite ledger consistently, and verify "
+                "the copy")  # fmt: skip
+    p.add_argument("path", help="the new file (it must not exist)")
+
     p = command("export", commands.export, "write the whole log as JSON Lines (a backup)")
     p.add_argument("file", nargs="?", default="-", help="where to (default: stdout)")
 

@@ -20,6 +20,7 @@ import attrs
 from ledger._fields import end_of_day, utc
 from ledger._files import creating, replacing
 from ledger._lines import utf8_lines
+from ledger.backup import backup_sqlite
 from ledger.cli import output
 from ledger.cli.progress import Meter
 from ledger.errors import StoreError, ValidationError
@@ -478,6 +479,17 @@ def _reading(name: str) -> Iterator[Iterator[str]]:
         return
     with Path(name).open("rb") as file:
         yield utf8_lines(file)
+
+
+def backup(args: argparse.Namespace, ctx: Context) -> int:
+    if _is_url(ctx.db):
+        raise StoreError(
+            "ledger backup copies SQLite files; back a PostgreSQL ledger up with pg_dump, "
+            "or with `ledger export`"
+        )
+    digest = backup_sqlite(ctx.db, args.path)
+    _say(ctx, f"backed up {digest.position} records to {args.path}; verified, digest {digest}")
+    return 0
 
 
 def export(args: argparse.Namespace, ctx: Context) -> int:

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Final, TypeVar
 
 from ledger.codec import format_time, parse_time
-from ledger.errors import LedgerError, StoreError
+from ledger.errors import DamagedLedgerError, LedgerError, StoreError
 from ledger.log import (
     EMPTY_HEAD,
     Checkpoint,
@@ -473,10 +473,7 @@ class SQLiteStore:
             raise self._damaged(row[0], exc) from exc
 
     def _damaged(self, position: object, exc: Exception | str) -> StoreError:
-        return StoreError(
-            f"{self.path!r}: the ledger is damaged at position {position!r}: {exc}; "
-            "`ledger verify` reports what it finds"
-        )
+        return DamagedLedgerError(repr(self.path), position, str(exc))
 
     def stream_version(self, stream: str) -> int:
         with self._lock:
