@@ -117,18 +117,19 @@ def torn(pristine: Path, how: str, position: int) -> Path:
 
 
 @pytest.mark.parametrize("how", ["record missing", "record from elsewhere"])
-def test_a_torn_file_is_named_as_damaged_on_open(pristine: Path, how: str) -> None:
+def test_a_torn_file_is_named_as_damaged_when_read(pristine: Path, how: str) -> None:
     with Ledger.open(pristine) as ledger:
         filed = [e.position for e in ledger.events() if e.event.__class__.__name__ == "ReportFiled"]
     path = torn(pristine, how, filed[0])
-    # A missing record is a gap at its own position; a filing replaced by an older event
-    # replays, and the report's revision right after it is the first event that cannot.
-    position = filed[0] if how == "record missing" else filed[0] + 1
-    with pytest.raises(DamagedLedgerError) as caught:
-        Ledger.open(path)
+    # Opening reads the head and the read model's position only; the first question that
+    # folds the incident's stream meets the report's revision, right after the filing that
+    # is missing (or was replaced by an older event): the first event that does not replay.
+    position = filed[0] + 1
+    with Ledger.open(path) as ledger, pytest.raises(DamagedLedgerError) as caught:
+        ledger.tally("syria-coast-2025-03")
     assert caught.value.position == position
     assert isinstance(caught.value, StoreError)
-    status, _, err = run("--db", str(path), "tally", "gaza-north")
+    status, _, err = run("--db", str(path), "tally", "syria-coast-2025-03")
     assert status == 1
     assert f"damaged at position {position}" in err
-    count("backup: torn files named as damaged on open")
+    count("backup: torn files named as damaged when read")
