@@ -18,7 +18,7 @@ from typing import TextIO
 import attrs
 
 from ledger._fields import end_of_day, utc
-from ledger._files import creating, replacing
+from ledger._files import creating, replacing, sync_sqlite
 from ledger._lines import utf8_lines
 from ledger.backup import backup_sqlite
 from ledger.cli import output
@@ -525,8 +525,8 @@ def import_(args: argparse.Namespace, ctx: Context) -> int:
 
 
 def restore(args: argparse.Namespace, ctx: Context) -> int:
-    # Per-commit fsync buys nothing here: an interrupted restore is discarded, not resumed,
-    # and closing the SQLite file checkpoints it to disk.
+    # Per-commit fsync buys nothing here: an interrupted restore is discarded, not resumed.
+    # What is restored is made durable once, at the end, before the command says so.
     with ctx.ledger(create=True, durable=False) as ledger:
         meter = ctx.meter("restore")
         source: str | list[str] = (
@@ -536,5 +536,7 @@ def restore(args: argparse.Namespace, ctx: Context) -> int:
             head = restore_log(ledger, source, progress=meter)
         finally:
             meter.finish()
+        if isinstance(ledger.store, SQLiteStore):
+            sync_sqlite(ledger.store.path)
     _say(ctx, f"restored {head.position} records into {ctx.where}; verified, digest {head}")
     return 0
