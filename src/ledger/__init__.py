@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any, Final
 if TYPE_CHECKING:
     from ledger.errors import (
         AlreadyExistsError,
+        ClockSkewError,
         CodecError,
         ConcurrencyError,
         DamagedLedgerError,
@@ -121,6 +122,7 @@ if TYPE_CHECKING:
 #: Each public name and the module that defines it.
 _HOMES: Final = {
     "AlreadyExistsError": "ledger.errors",
+    "ClockSkewError": "ledger.errors",
     "Checkpoint": "ledger.log",
     "CodecError": "ledger.errors",
     "ConcurrencyError": "ledger.errors",
@@ -196,6 +198,7 @@ __all__ = [
     "DEFAULT_TAXONOMY",
     "AlreadyExistsError",
     "Checkpoint",
+    "ClockSkewError",
     "CodecError",
     "ConcurrencyError",
     "DamagedLedgerError",

@@ -6,6 +6,8 @@ user exactly what to fix without parsing the message.
 
 from __future__ import annotations
 
+import datetime as dt
+
 
 class LedgerError(Exception):
     """Base of every error raised by the ledger."""
@@ -85,6 +87,25 @@ class ConcurrencyError(LedgerError):
         self.actual = actual
         super().__init__(
             f"stream {stream!r} is at version {actual}, the writer expected {expected}",
+        )
+
+
+class ClockSkewError(LedgerError):
+    """The writer's clock is further behind the log's head than `ledger.clock.CLOCK_TOLERANCE`.
+
+    Either this clock is wrong, or the head was recorded by a clock far ahead: fix whichever
+    it is (NTP). `now` is the writer's time, `head` the head's recorded time; nothing was
+    written.
+    """
+
+    def __init__(self, *, now: dt.datetime, head: dt.datetime, tolerance: dt.timedelta) -> None:
+        self.now = now
+        self.head = head
+        self.tolerance = tolerance
+        super().__init__(
+            f"this writer's clock says {now.isoformat()}, {head - now} behind the log's head, "
+            f"recorded at {head.isoformat()} (the tolerance is {tolerance}): this clock, or "
+            "the clock of the writer before it, is wrong; fix it, then write again"
         )
 
 

@@ -29,6 +29,7 @@ from cattrs.errors import AttributeValidationNote, IterableValidationNote
 from ledger import commands
 from ledger._fields import check_text
 from ledger._lines import load_line, utf8_lines
+from ledger.clock import check_not_future
 from ledger.codec import EVENTS, EventRegistry, converter, describe_value
 from ledger.errors import (
     ConcurrencyError,
@@ -670,6 +671,10 @@ def _check_record(
         )
     if last is not None and row.recorded_at < last:
         raise LineError(number, "recorded_at", "is earlier than the record before it")
+    try:
+        check_not_future(row.recorded_at)
+    except ValueError as exc:
+        raise LineError(number, "recorded_at", str(exc)) from None
 
 
 def _check_body(number: int, row: ExportedRecord, body: bytes, registry: EventRegistry) -> None:
