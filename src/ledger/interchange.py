@@ -28,6 +28,7 @@ from cattrs.errors import AttributeValidationNote, IterableValidationNote
 
 from ledger import commands
 from ledger._fields import check_text
+from ledger._import_key import imported, key_ids
 from ledger._lines import load_line, utf8_lines
 from ledger.clock import check_not_future
 from ledger.codec import EVENTS, EventRegistry, converter, describe_value
@@ -249,11 +250,16 @@ _NEEDS_REASON: Final = ("correction", "void")
 
 @attrs.frozen(kw_only=True, slots=True)
 class ImportSummary:
-    """What an import appended: how many lines of each type, and the stored events."""
+    """What an import appended: how many lines of each type, and the stored events.
+
+    `repeated` is True when an import under the same `key` had been committed before: then
+    nothing was appended, and `events` are those the earlier run stored.
+    """
 
     lines: int
     counts: dict[str, int]
     events: tuple[StoredEvent, ...]
+    repeated: bool = False
 
 
 def import_lines(
@@ -263,18 +269,27 @@ def import_lines(
     actor: str | None = None,
     reason: str | None = None,
     progress: Progress | None = None,
+    key: str | None = None,
 ) -> ImportSummary:
     """Check every line, then append all of them as one batch; on any error, nothing.
 
     A bad line raises `LineError` naming its number (from 1) and field. Each line's own
     `"reason"` is stored with its events; `reason` is the default for lines without one.
     Blank lines are skipped but counted, so numbers match the file's.
+
+    With a `key` (a name for this import, or `content_key(lines)`), the events' ids derive
+    from it, so an import under a key committed before appends nothing and returns the
+    earlier run's events with `repeated` set (see `ledger._import_key`).
     """
     check_text("reason", reason)
+    if key is not None:
+        check_text("key", key, required=True)
     parsed = _parse_lines(lines, progress)
     counts: dict[str, int] = {}
     for _, kind, _line in parsed:
         counts[kind] = counts.get(kind, 0) + 1
+    if key is not None and (done := imported(ledger.store, key, _reader(ledger))) is not None:
+        return ImportSummary(lines=len(parsed), counts=counts, events=done.events, repeated=True)
 
     def attempt() -> list[StoredEvent]:
         events, reasons = _check_lines(parsed, ledger.scratch(), reason, progress=progress)
@@ -282,8 +297,9 @@ def import_lines(
             return []
         if progress is not None:
             progress("appending", len(events), None)
+        ids = None if key is None else key_ids(key, len(events))
         try:
-            return ledger.append(events, actor=actor, reasons=reasons)
+            return ledger.append(events, actor=actor, reasons=reasons, event_ids=ids)
         except ConcurrencyError:
             raise
         except LedgerError:
@@ -296,6 +312,10 @@ def import_lines(
     if progress is not None:
         progress("appended", len(stored), len(stored))
     return ImportSummary(lines=len(parsed), counts=counts, events=tuple(stored))
+
+
+def _reader(ledger: Ledger) -> Callable[[int], Iterable[StoredEvent]]:
+    return lambda after: ledger.events(after=after)
 
 
 def _parse_lines(lines: Iterable[str], progress: Progress | None) -> list[tuple[int, str, _Line]]:

@@ -11,7 +11,7 @@ import contextlib
 import datetime as dt
 import os
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import TextIO
 
@@ -19,12 +19,13 @@ import attrs
 
 from ledger._fields import end_of_day, utc
 from ledger._files import creating, replacing, sync_sqlite
+from ledger._import_key import content_key, imported
 from ledger._lines import utf8_lines
 from ledger.backup import backup_sqlite
 from ledger.cli import output
 from ledger.cli.progress import Meter
 from ledger.errors import StoreError, ValidationError
-from ledger.interchange import export_log, import_lines, restore_log
+from ledger.interchange import ImportSummary, export_log, import_lines, restore_log
 from ledger.ledger import Ledger
 from ledger.log import Store
 from ledger.stores.sqlite import SQLiteStore
@@ -507,21 +508,100 @@ def export(args: argparse.Namespace, ctx: Context) -> int:
     return 0
 
 
+class Interrupted(KeyboardInterrupt):
+    """Ctrl-C, with what it interrupted: `ledger.cli.main` prints the message."""
+
+
+def _key(args: argparse.Namespace) -> tuple[str, list[str] | None]:
+    """The import's key, and the lines if they had to be held to compute it (stdin's)."""
+    if args.key is not None:
+        return args.key, None
+    if args.file == "-":
+        held = list(utf8_lines(sys.stdin.buffer))
+        return content_key(held), held
+    with Path(args.file).open("rb") as file:
+        return content_key(utf8_lines(file)), None
+
+
 def import_(args: argparse.Namespace, ctx: Context) -> int:
-    meter = ctx.meter("import")
-    with ctx.ledger(create=True) as ledger, _reading(args.file) as lines:
-        try:
-            summary = import_lines(ledger, lines, reason=args.reason, progress=meter)
-        finally:
-            meter.finish()
-        position = ledger.position
-    counts = ", ".join(f"{n} {kind}{'' if n == 1 else 's'}" for kind, n in summary.counts.items())
-    _say(
-        ctx,
-        f"imported {summary.lines} lines ({counts or 'nothing'}) as {len(summary.events)} "
-        f"events; the log is at position {position}",
-    )
+    """Import a file; Ctrl-C reports truthfully whether the import had been committed.
+
+    The batch may be committed a moment before Ctrl-C lands, or Ctrl-C may land while the
+    ledger closes: the import's key, from which its event ids derive, tells which.
+    """
+    done: _Outcome | None = None
+    try:
+        key, held = _key(args)
+        with ctx.ledger(create=True) as ledger, _reading(args.file) as lines:
+            done = _import_or_find(ctx, ledger, held or lines, key=key, reason=args.reason)
+    except Interrupted:
+        raise
+    except KeyboardInterrupt:
+        # After the commit, while the ledger closed: the import stands, unless it was
+        # building a new file, which a command that did not finish never leaves behind.
+        if done is None or not (_is_url(ctx.db) or Path(ctx.db).exists()):
+            raise Interrupted("interrupted; nothing was imported") from None
+        done = attrs.evolve(done, interrupted=True)
+    summary, first, last = done.summary, done.first, done.last
+    if done.interrupted:
+        ctx.stderr.write(
+            f"ledger: interrupted, but the import had been committed: {len(summary.events)} "
+            f"events at positions {first}-{last}; running it again changes nothing\n"
+        )
+    elif summary.repeated:
+        _say(
+            ctx,
+            f"already imported: these {summary.lines} lines are the {len(summary.events)} "
+            f"events at positions {first}-{last} (import key {key}); nothing was appended",
+        )
+    else:
+        counts = ", ".join(
+            f"{n} {kind}{'' if n == 1 else 's'}" for kind, n in summary.counts.items()
+        )
+        _say(
+            ctx,
+            f"imported {summary.lines} lines ({counts or 'nothing'}) as {len(summary.events)} "
+            f"events; the log is at position {done.head}",
+        )
     return 0
+
+
+@attrs.frozen(kw_only=True)
+class _Outcome:
+    """What an import did: its summary, where the log's head was, and whether Ctrl-C
+    interrupted it after its commit."""
+
+    summary: ImportSummary
+    head: int
+    interrupted: bool = False
+
+    @property
+    def first(self) -> int:
+        return self.summary.events[0].position if self.summary.events else self.head
+
+    @property
+    def last(self) -> int:
+        return self.summary.events[-1].position if self.summary.events else self.head
+
+
+def _import_or_find(
+    ctx: Context, ledger: Ledger, lines: Iterable[str], *, key: str, reason: str | None
+) -> _Outcome:
+    """Import `lines`; after Ctrl-C, the import as committed, or `Interrupted` if it was not."""
+    meter = ctx.meter("import")
+    try:
+        summary = import_lines(ledger, lines, reason=reason, progress=meter, key=key)
+    except KeyboardInterrupt:
+        meter.finish()
+        found = imported(ledger.store, key, lambda after: ledger.events(after=after))
+        if found is None:
+            raise Interrupted("interrupted; nothing was imported") from None
+        summary = ImportSummary(lines=0, counts={}, events=found.events)
+        return _Outcome(summary=summary, head=found.last, interrupted=True)
+    finally:
+        meter.finish()
+    head = summary.events[-1].position if summary.events else ledger.store.head().position
+    return _Outcome(summary=summary, head=head)
 
 
 def restore(args: argparse.Namespace, ctx: Context) -> int:
