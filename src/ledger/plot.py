@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Final
 
@@ -85,10 +86,11 @@ def plot_timeline(
         _save(figure, path)
         return
 
+    _check_drawable(timeline.points)
     times = [p.at for p in timeline.points]
     start, last = min(times), max(times)
     pad = max((last - start) * 0.25, dt.timedelta(hours=12))
-    end = max(until or last + pad, last + dt.timedelta(minutes=1))
+    end = max(until or _shifted(last, pad), _shifted(last, dt.timedelta(minutes=1)))
     finite = [v for p in timeline.points if p.figure for v in (p.figure.low, p.figure.high) if v]
     top = max([*finite, 10]) * 1.25
 
@@ -98,7 +100,7 @@ def plot_timeline(
             ax, timeline.series(source), end=end, top=top, colour=_colour(index), index=index
         )
 
-    ax.set_xlim(_x(start - pad / 2), _x(end))
+    ax.set_xlim(_x(_shifted(start, -pad / 2)), _x(end))
     ax.set_ylim(0, top)
     locator = mdates.AutoDateLocator(tz=dt.UTC, minticks=3, maxticks=8)  # type: ignore[no-untyped-call]
     ax.xaxis.set_major_locator(locator)
@@ -113,6 +115,30 @@ def plot_timeline(
         frameon=False,
     )
     _save(figure, path)
+
+
+#: The span of reported times a plot draws: matplotlib's date axis fails near the ends of
+#: the calendar (its ticks round past year 9999), so the axis stops well inside them.
+DRAWABLE: Final = (dt.datetime(100, 1, 1, tzinfo=dt.UTC), dt.datetime(9000, 1, 1, tzinfo=dt.UTC))
+
+
+def _check_drawable(points: Sequence[TimelinePoint]) -> None:
+    low, high = DRAWABLE
+    for point in points:
+        if not low <= point.at <= high:
+            raise ValidationError(
+                "timeline",
+                f"has a figure reported at {point.at.isoformat()}, outside the years "
+                f"{low.year} to {high.year} that a plot can draw",
+            )
+
+
+def _shifted(when: dt.datetime, by: dt.timedelta) -> dt.datetime:
+    """`when + by`, stopping at the ends of `DRAWABLE`."""
+    low, high = DRAWABLE
+    if by >= dt.timedelta(0):
+        return when + by if by <= high - when else high
+    return when + by if by >= low - when else low
 
 
 def _save(figure: Figure, path: str | os.PathLike[str]) -> None:

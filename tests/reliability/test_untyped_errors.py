@@ -215,3 +215,35 @@ def test_a_reported_time_at_the_first_hour_still_works(ledger: Ledger) -> None:
         "gaza-north", source="snhr", metric="killed", figure="3", reported_at=hours(0)
     )
     assert ledger.report(rid).incident == "gaza-north"
+
+
+@pytest.mark.parametrize(
+    "when", [dt.datetime(9999, 12, 31, 23, 59, tzinfo=dt.UTC), dt.datetime(1, 1, 1, tzinfo=dt.UTC)]
+)
+def test_a_plot_of_figures_at_the_ends_of_the_calendar_is_refused_by_name(
+    tmp_path: Path, when: dt.datetime, capsys: pytest.CaptureFixture[str]
+) -> None:
+    pytest.importorskip("matplotlib")
+    db = str(tmp_path / "l.db")
+    with Ledger.open(db, actor="editor") as ledger:
+        populate(ledger, rounds=1)
+        ledger.file_report(
+            "gaza-north", source="snhr", metric="killed", figure="3", reported_at=when
+        )
+    png = tmp_path / "t.png"
+    args = ["--db", db, "timeline", "gaza-north", "--metric", "killed", "--plot", str(png)]
+    assert main(args) == 1
+    assert "timeline: has a figure reported at" in capsys.readouterr().err
+    assert not png.exists()
+
+
+def test_a_plot_in_a_format_nobody_draws_is_refused_by_name(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    pytest.importorskip("matplotlib")
+    db = str(tmp_path / "l.db")
+    with Ledger.open(db, actor="editor") as ledger:
+        populate(ledger, rounds=1)
+    args = ["--db", db, "timeline", "gaza-north", "--metric", "killed", "--plot", "t.docx"]
+    assert main(args) == 1
+    assert "cannot draw a 'docx' file" in capsys.readouterr().err
