@@ -672,7 +672,13 @@ def _read_record(number: int, text: str) -> ExportedRecord:
     raw = load_line(number, text)
     if not isinstance(raw, dict):
         raise LineError(number, None, f"expected a JSON object, got {describe_value(raw)}")
-    return _structure_line(number, raw, ExportedRecord)
+    row = _structure_line(number, raw, ExportedRecord)
+    for name in ("stream", "event_id", "body"):  # hashed as UTF-8: a lone surrogate is none
+        try:
+            getattr(row, name).encode()
+        except UnicodeEncodeError:
+            raise LineError(number, name, "must be valid Unicode text") from None
+    return row
 
 
 def _check_record(

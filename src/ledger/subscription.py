@@ -43,8 +43,15 @@ class NotifyingStore(Protocol):
 
 
 def _seconds(value: object) -> bool:
-    """Whether `value` is a number of seconds (NaN is one, and fails the comparisons after)."""
-    return isinstance(value, int | float) and not isinstance(value, bool)
+    """Whether `value` is a number of seconds that time arithmetic can take (NaN passes
+    here and fails the comparisons after; 10**400 is no float at all)."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return False
+    try:
+        float(value)
+    except OverflowError:
+        return False
+    return True
 
 
 class Subscription:

@@ -247,3 +247,25 @@ def test_a_plot_in_a_format_nobody_draws_is_refused_by_name(
     args = ["--db", db, "timeline", "gaza-north", "--metric", "killed", "--plot", "t.docx"]
     assert main(args) == 1
     assert "cannot draw a 'docx' file" in capsys.readouterr().err
+
+
+def test_subscribe_refuses_a_timeout_too_large_for_a_clock(ledger: Ledger) -> None:
+    with pytest.raises(ValidationError, match="idle_timeout"):
+        ledger.subscribe(idle_timeout=10**400)
+    with pytest.raises(ValidationError, match="poll_interval"):
+        ledger.subscribe(poll_interval=10**400)
+
+
+@pytest.mark.parametrize("field", ["body", "stream", "event_id"])
+def test_a_lone_surrogate_in_an_export_names_its_line_and_field(ledger: Ledger, field: str) -> None:
+    out = io.StringIO()
+    export_log(ledger, out)
+    lines = out.getvalue().splitlines()
+    row = json.loads(lines[2])
+    row[field] = "\ud800"
+    lines[2] = json.dumps(row)
+    target = Ledger.in_memory()
+    with pytest.raises(LineError) as caught:
+        restore_log(target, lines)
+    assert (caught.value.line, caught.value.field) == (3, field)
+    assert target.digest().position == 0
