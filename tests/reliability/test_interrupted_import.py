@@ -128,12 +128,23 @@ def test_sigint_at_random_moments_never_imports_a_file_twice(tmp_path: Path) -> 
     rng = random.Random(17)  # noqa: S311 - when to interrupt, not a secret
     said_committed = 0
     env = {**os.environ, "PYTHONPATH": str(REPO_ROOT / "src")}
-    for _ in range(INTERRUPTS):
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "ledger.cli", "--db", str(db), "import", str(source)],
+
+    def start(target: Path) -> subprocess.Popen[str]:
+        return subprocess.Popen(
+            [sys.executable, "-m", "ledger.cli", "--db", str(target), "import", str(source)],
             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
         )  # fmt: skip
-        time.sleep(rng.uniform(0.2, 1.6))  # while starting, reading, checking, appending
+
+    # How long a whole run takes here, into a scratch ledger: the interrupts land anywhere
+    # from start-up to the last moments, after the commit.
+    began = time.monotonic()
+    scratch = start(tmp_path / "scratch.db")
+    scratch.communicate(timeout=600)
+    assert scratch.returncode == 0
+    whole = time.monotonic() - began
+    for _ in range(INTERRUPTS):
+        proc = start(db)
+        time.sleep(rng.uniform(0.2, 1.05) * whole)
         proc.send_signal(signal.SIGINT)
         _, err = proc.communicate(timeout=300)
         if proc.returncode == -signal.SIGINT:
