@@ -31,10 +31,10 @@ from ledger import (
     ValidationError,
     import_lines,
 )
+from ledger._lines import utf8_lines
 from ledger.cli import main
 from ledger.cli.output import ChangeRow, age
 from ledger.taxonomy import terms_of
-from ledger.textfiles import utf8_lines
 
 ROOT = Path(__file__).resolve().parents[1]
 SEED = ROOT / "examples" / "syria_coast_2025.jsonl"

@@ -293,8 +293,9 @@ def _append_batches(url: str, schema: str, writer: int, batches: int) -> None:
     store = PostgresStore(url, schema=schema)
     try:
         for i in range(batches):
-            # Each process's clock is its own; recorded_at must still never run backwards.
-            now = T0 + dt.timedelta(seconds=(writer - 1) * 3600 + i)
+            # Each process's clock is its own (minutes apart, within `ledger.clock`'s
+            # tolerance); recorded_at must still never run backwards.
+            now = T0 + dt.timedelta(seconds=(writer - 1) * 120 + i)
             store.append(
                 [rec(f"{writer}-{i}-a", f"w{writer}"), rec(f"{writer}-{i}-b", "shared")], now=now
             )

@@ -13,8 +13,10 @@ from typing import TYPE_CHECKING, Any, Final
 if TYPE_CHECKING:
     from ledger.errors import (
         AlreadyExistsError,
+        ClockSkewError,
         CodecError,
         ConcurrencyError,
+        DamagedLedgerError,
         DuplicateEventError,
         FigureError,
         IntegrityError,
@@ -119,9 +121,11 @@ if TYPE_CHECKING:
 #: Each public name and the module that defines it.
 _HOMES: Final = {
     "AlreadyExistsError": "ledger.errors",
+    "ClockSkewError": "ledger.errors",
     "Checkpoint": "ledger.log",
     "CodecError": "ledger.errors",
     "ConcurrencyError": "ledger.errors",
+    "DamagedLedgerError": "ledger.errors",
     "DEFAULT_TAXONOMY": "ledger.taxonomy",
     "Digest": "ledger.verify",
     "Dimension": "ledger.taxonomy",
@@ -196,8 +200,10 @@ __all__ = [
     "DEFAULT_TAXONOMY",
     "AlreadyExistsError",
     "Checkpoint",
+    "ClockSkewError",
     "CodecError",
     "ConcurrencyError",
+    "DamagedLedgerError",
     "Digest",
     "Dimension",
     "DuplicateEventError",

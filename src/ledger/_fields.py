@@ -14,7 +14,7 @@ import attrs
 
 from ledger.errors import ValidationError
 
-_ID_RE: Final = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}$")
+_ID_RE: Final = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}")
 #: Generous, but bounded: a quote is a sentence or a paragraph, not a document.
 MAX_TEXT: Final = 20_000
 
@@ -26,7 +26,7 @@ def is_id(value: object) -> bool:
 
 def check_id(field: str, value: object) -> str:
     """Identifiers (incidents, sources, reports) are short, so they stay usable in URLs and CLIs."""
-    if not isinstance(value, str) or not _ID_RE.match(value):
+    if not isinstance(value, str) or not _ID_RE.fullmatch(value):
         raise ValidationError(
             field,
             "must be 1-128 letters, digits, '_', '.', ':' or '-', starting with a letter or digit",
@@ -69,7 +69,19 @@ def utc(name: str, value: object) -> dt.datetime:
         raise ValidationError(
             name, "must be timezone-aware (a naive datetime has no clock)", value=value
         )
-    return value.astimezone(dt.UTC)
+    try:
+        return value.astimezone(dt.UTC)
+    except OverflowError:
+        # 0001-01-01T00:00+05:00 is a moment before year 1 in UTC: no datetime holds it.
+        raise ValidationError(
+            name, "is outside the years 1 to 9999 once converted to UTC", value=value
+        ) from None
+
+
+def end_of_day(day: dt.date) -> dt.datetime:
+    """The last instant of `day`, UTC: what a bare date means on either clock. Built without
+    arithmetic, so the calendar's last day has an end like any other."""
+    return dt.datetime.combine(day, dt.time.max, tzinfo=dt.UTC)
 
 
 def id_field() -> Any:

@@ -147,7 +147,10 @@ def _time(value: object, _: type) -> dt.datetime:
         else:
             if parsed.utcoffset() is None:
                 raise _RefusedError(f"{value!r} has no time zone; add one, as in 2025-03-08T14:00Z")
-            return parsed.astimezone(dt.UTC)
+            try:
+                return parsed.astimezone(dt.UTC)
+            except OverflowError:
+                raise _RefusedError(f"{value!r} is outside the years 1 to 9999 in UTC") from None
     example = "such as 2025-03-08T14:00Z"
     raise _RefusedError(
         f"expected an ISO 8601 time with a zone, {example}, got {describe_value(value)}"
@@ -379,7 +382,7 @@ def load_body(body: bytes | str, *, position: int | None = None) -> object:
     """Parse a stored body's JSON; a failure is a `CodecError` naming the position."""
     try:
         return _loads(body)
-    except (ValueError, UnicodeDecodeError) as exc:
+    except (ValueError, UnicodeDecodeError, RecursionError) as exc:
         raise CodecError(f"the stored body is not JSON ({exc})", position=position) from exc
 
 

@@ -6,6 +6,7 @@ user exactly what to fix without parsing the message.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
 
 
@@ -128,6 +129,25 @@ class ConcurrencyError(LedgerError):
         )
 
 
+class ClockSkewError(LedgerError):
+    """The writer's clock is further behind the log's head than `ledger.clock.CLOCK_TOLERANCE`.
+
+    Either this clock is wrong, or the head was recorded by a clock far ahead: fix whichever
+    it is (NTP). `now` is the writer's time, `head` the head's recorded time; nothing was
+    written.
+    """
+
+    def __init__(self, *, now: dt.datetime, head: dt.datetime, tolerance: dt.timedelta) -> None:
+        self.now = now
+        self.head = head
+        self.tolerance = tolerance
+        super().__init__(
+            f"this writer's clock says {now.isoformat()}, {head - now} behind the log's head, "
+            f"recorded at {head.isoformat()} (the tolerance is {tolerance}): this clock, or "
+            "the clock of the writer before it, is wrong; fix it, then write again"
+        )
+
+
 class DuplicateEventError(LedgerError):
     """An event id is reused for different content, or a retried batch only partly matches."""
 
@@ -188,6 +208,21 @@ class MissingDependencyError(LedgerError):
 
 class StoreError(LedgerError):
     """The store cannot be opened or used (foreign file, newer schema, closed store)."""
+
+
+class DamagedLedgerError(StoreError):
+    """The stored log is not one the ledger could have written, from `position` on: a record
+    that cannot be read, or events that do not replay (a gap, a revision of a report never
+    filed). A file copied with `cp` while a writer was busy ends up like this; `ledger backup`
+    makes a consistent copy. `ledger verify` reports what it finds."""
+
+    def __init__(self, where: str, position: object, detail: str) -> None:
+        self.position = position
+        self.detail = detail
+        super().__init__(
+            f"{where}: the ledger is damaged at position {position}: {detail}; "
+            "`ledger verify` reports what it finds"
+        )
 
 
 class IntegrityError(LedgerError):

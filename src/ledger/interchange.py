@@ -27,7 +27,10 @@ import cattrs
 from cattrs.errors import AttributeValidationNote, IterableValidationNote
 
 from ledger import commands
-from ledger._fields import is_id
+from ledger._fields import check_text, is_id
+from ledger._import_key import imported, key_ids
+from ledger._lines import load_line, utf8_lines
+from ledger.clock import check_not_future
 from ledger.codec import EVENTS, DecodedBody, EventRegistry, converter, describe_value
 from ledger.errors import (
     IntegrityError,
@@ -38,6 +41,7 @@ from ledger.errors import (
 )
 from ledger.events import (
     Event,
+    StoredEvent,
 )
 from ledger.figures import Figure, Language
 from ledger.ledger import Ledger
@@ -264,6 +268,9 @@ class ImportSummary:
     counts: dict[str, int]
     #: The positions of the events appended, in order (empty if the file held nothing new).
     positions: range
+    #: True when an import under the same `key` had been committed before: then nothing was
+    #: appended, and `positions` are those of the earlier run's events.
+    repeated: bool = False
 
 
 #: Lines checked and appended together: an import holds one such batch in memory at a time.
@@ -278,6 +285,7 @@ def import_lines(
     reason: str | None = None,
     progress: Progress | None = None,
     batch: int = IMPORT_BATCH,
+    key: str | None = None,
 ) -> ImportSummary:
     """Check and append every line, in one transaction; on any error, nothing is written.
 
@@ -286,25 +294,45 @@ def import_lines(
     `LineError` naming its number (from 1) and field. Each line's own `"reason"` is stored
     with its events; `reason` is the default for lines without one. Blank lines are
     skipped but counted, so numbers match the file's.
+
+    With a `key` (a name for this import, or `content_key(lines)`), the events' ids derive
+    from it, so an import under a key committed before appends nothing and says so, with
+    the earlier run's positions and `repeated` set (see `ledger._import_key`).
     """
+    check_text("reason", reason)
+    if key is not None:
+        check_text("key", key, required=True)
     counts: dict[str, int] = {}
     first = last = 0
-    read = 0
+    read = appended = 0
     with ledger.transaction():
+        done = None if key is None else imported(ledger.store, key, _reader(ledger))
         for read, block in _blocks(lines, batch):
             parsed = [(number, *_parse_line(number, text)) for number, text in block]
             for _, kind, _line in parsed:
                 counts[kind] = counts.get(kind, 0) + 1
+            if done is not None:
+                continue  # committed before: only counted, to say what the file held
             events, reasons = _check_lines(parsed, ledger.scratch(), reason)
             if events:
-                stored = ledger.append(events, actor=actor, reasons=reasons)
+                ids = None if key is None else key_ids(key, len(events), start=appended + 1)
+                stored = ledger.append(events, actor=actor, reasons=reasons, event_ids=ids)
+                appended += len(stored)
                 first, last = first or stored[0].position, stored[-1].position
             if progress is not None:
                 progress("lines", read, None)
     if progress is not None:
         progress("lines", read, read)
+    if done is not None:
+        return ImportSummary(
+            lines=read, counts=counts, positions=range(done.first, done.last + 1), repeated=True
+        )
     positions = range(first, last + 1) if first else range(0)
     return ImportSummary(lines=read, counts=counts, positions=positions)
+
+
+def _reader(ledger: Ledger) -> Callable[[int], Iterable[StoredEvent]]:
+    return lambda after: ledger.events(after=after)
 
 
 def _blocks(lines: Iterable[str], size: int) -> Iterator[tuple[int, list[tuple[int, str]]]]:
@@ -323,10 +351,7 @@ def _blocks(lines: Iterable[str], size: int) -> Iterator[tuple[int, list[tuple[i
 
 
 def _parse_line(number: int, text: str) -> tuple[str, _Line]:
-    try:
-        raw = json.loads(text)
-    except ValueError as exc:
-        raise LineError(number, None, f"not a JSON object ({exc})") from None
+    raw = load_line(number, text)
     if not isinstance(raw, dict):
         raise LineError(number, None, f"expected a JSON object, got {describe_value(raw)}")
     if raw.get("format") == EXPORT_FORMAT:
@@ -401,6 +426,7 @@ def _check_lines(
         if kind in _NEEDS_REASON and (why is None or not why.strip()):
             raise LineError(number, "reason", f"is required: a {kind} must say why")
         try:
+            check_text("reason", why)
             for event in line.events(state):
                 state.check(event)
                 state.apply(event)
@@ -589,8 +615,8 @@ def _rereadable(source: str | os.PathLike[str] | Iterable[str]) -> Callable[[], 
         path = Path(source)
 
         def reopen() -> Iterator[str]:
-            with path.open(encoding="utf-8-sig") as file:
-                yield from file
+            with path.open("rb") as file:
+                yield from utf8_lines(file)
 
         return reopen
     held = list(source)
@@ -664,10 +690,7 @@ def _records(
 
 
 def _read_header(number: int, text: str) -> Digest:
-    try:
-        raw = json.loads(text)
-    except ValueError as exc:
-        raise LineError(number, None, f"not a JSON object ({exc})") from None
+    raw = load_line(number, text)
     if not isinstance(raw, dict) or raw.get("format") != EXPORT_FORMAT:
         raise LineError(
             number,
@@ -689,13 +712,16 @@ def _read_header(number: int, text: str) -> Digest:
 
 
 def _read_record(number: int, text: str) -> ExportedRecord:
-    try:
-        raw = json.loads(text)
-    except ValueError as exc:
-        raise LineError(number, None, f"not a JSON object ({exc})") from None
+    raw = load_line(number, text)
     if not isinstance(raw, dict):
         raise LineError(number, None, f"expected a JSON object, got {describe_value(raw)}")
-    return _structure_line(number, raw, ExportedRecord)
+    row = _structure_line(number, raw, ExportedRecord)
+    for name in ("stream", "event_id", "body"):  # hashed as UTF-8: a lone surrogate is none
+        try:
+            getattr(row, name).encode()
+        except UnicodeEncodeError:
+            raise LineError(number, name, "must be valid Unicode text") from None
+    return row
 
 
 def _check_record(
@@ -717,6 +743,10 @@ def _check_record(
         )
     if last is not None and row.recorded_at < last:
         raise LineError(number, "recorded_at", "is earlier than the record before it")
+    try:
+        check_not_future(row.recorded_at)
+    except ValueError as exc:
+        raise LineError(number, "recorded_at", str(exc)) from None
 
 
 def _check_body(

@@ -16,6 +16,7 @@ from typing import Final, Protocol
 
 import attrs
 
+from ledger.clock import recorded_time
 from ledger.codec import EVENTS, DecodedBody, EventRegistry, format_time
 from ledger.errors import ConcurrencyError, DuplicateEventError
 from ledger.events import Event, StoredEvent
@@ -192,9 +193,10 @@ def link(
 ) -> list[Record]:
     """Number, time-stamp and chain a batch after `head`: the part of append every store shares.
 
-    The whole batch shares one `recorded_at`, never earlier than the head's.
+    The whole batch shares one `recorded_at`, never earlier than the head's; a `now` too far
+    behind the head is refused (`ledger.clock`).
     """
-    recorded_at = now if head.recorded_at is None else max(now, head.recorded_at)
+    recorded_at = recorded_time(now, head.recorded_at)
     versions: dict[str, int] = {}
     batch: list[Record] = []
     previous, position = head.hash, head.position

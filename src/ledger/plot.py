@@ -32,6 +32,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Final
 
+from ledger._files import replacing
 from ledger.errors import MissingDependencyError, ValidationError
 from ledger.figures import Figure as Count
 from ledger.projections.timeline import Timeline, TimelinePoint
@@ -129,6 +130,7 @@ def plot_timeline(
     _frame(ax, figure, timeline, title=title, end=end, tz=tz, own=own)
 
     points = [p for p in timeline.points if p.at <= end]
+    _check_drawable(points, end)
     if not points:
         ax.text(0.5, 0.5, "no figures for this key", transform=ax.transAxes, ha="center")
         ax.set_yticks([])
@@ -170,13 +172,38 @@ _STABLE: Final = {".svg": {"Date": None}, ".pdf": {"CreationDate": None}}
 
 
 def _save(figure: Figure, path: str | os.PathLike[str] | None) -> None:
+    """Save through `ledger._files.replacing`: never through a planted symlink, never half a
+    picture under the name of a whole one. The format is the name's suffix, PNG without one."""
     if path is None:
         return
     from matplotlib import rc_context  # noqa: PLC0415 - plot_timeline checked the import
 
-    metadata = _STABLE.get(Path(path).suffix.lower())
-    with rc_context({"svg.hashsalt": "incident-ledger"}):
-        figure.savefig(path, metadata=metadata)
+    suffix = Path(path).suffix.lower()
+    kind = suffix.lstrip(".") or "png"
+    known = figure.canvas.get_supported_filetypes()
+    if kind not in known:
+        raise ValidationError(
+            "path", f"cannot draw a {kind!r} file; name one of {', '.join(sorted(known))}"
+        )
+    metadata = _STABLE.get(suffix)
+    with rc_context({"svg.hashsalt": "incident-ledger"}), replacing(path, binary=True) as file:
+        figure.savefig(file, format=kind, metadata=metadata)
+
+
+#: The span of reported times a plot draws: matplotlib's date axis fails near the ends of
+#: the calendar (its ticks round past year 9999), so the axis stops well inside them.
+DRAWABLE: Final = (dt.datetime(100, 1, 1, tzinfo=dt.UTC), dt.datetime(9000, 1, 1, tzinfo=dt.UTC))
+
+
+def _check_drawable(points: Sequence[TimelinePoint], end: dt.datetime) -> None:
+    low, high = DRAWABLE
+    for at in (*(point.at for point in points), end):
+        if not low <= at <= high:
+            raise ValidationError(
+                "timeline",
+                f"reaches {at.isoformat()}, outside the years {low.year} to {high.year} that "
+                "a plot can draw",
+            )
 
 
 def _words(term: str) -> str:

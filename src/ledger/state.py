@@ -12,6 +12,7 @@ import datetime as dt
 from collections.abc import Iterator, MutableMapping
 from typing import Any, Final, TypeVar
 
+from ledger.clock import CLOCK_TOLERANCE
 from ledger.errors import (
     AlreadyExistsError,
     ReportStateError,
@@ -35,9 +36,6 @@ from ledger.figures import Language
 from ledger.model import ReportState, ReportStatus, corrected, fold_report
 from ledger.taxonomy import DEFAULT_TAXONOMY, Dimension, Taxonomy
 
-#: How far a reported time may run ahead of the instant the ledger records it: clocks of
-#: sources, desks and servers disagree by minutes, not by more.
-CLOCK_SKEW: Final = dt.timedelta(minutes=10)
 #: No casualty report the ledger keeps predates this; an earlier time is a data-entry slip.
 EARLIEST_REPORTED: Final = dt.datetime(1900, 1, 1, tzinfo=dt.UTC)
 
@@ -104,7 +102,7 @@ class LedgerState:
         #: The ledger's default language for figures given as text (issue 15).
         self.language = language
         #: The instant events are being recorded at: no source can have said anything
-        #: later (beyond `CLOCK_SKEW`). None checks no reported time against a clock.
+        #: later (beyond `CLOCK_TOLERANCE`). None checks no reported time against a clock.
         self.now = now
 
     def fork(self) -> LedgerState:
@@ -173,7 +171,7 @@ class LedgerState:
 
     def _check_reported_time(self, event: Event) -> None:
         """A reported time the ledger can believe: not before `EARLIEST_REPORTED`, and not
-        after the instant of recording by more than `CLOCK_SKEW` (a year typo, 2062 for
+        after the instant of recording by more than `CLOCK_TOLERANCE` (a year typo, 2062 for
         2026, would otherwise stand as the newest figure for decades)."""
         when = getattr(event, "reported_at", None)
         if not isinstance(when, dt.datetime):
@@ -185,12 +183,13 @@ class LedgerState:
                 "reported time the ledger takes (docs/concepts.md)",
                 value=when,
             )
-        if self.now is not None and when > self.now + CLOCK_SKEW:
+        if self.now is not None and when > self.now + CLOCK_TOLERANCE:
             raise ValidationError(
                 "reported_at",
-                f"{when.isoformat()} is later than now ({self.now.isoformat(timespec='minutes')}"
-                f") by more than the {CLOCK_SKEW.seconds // 60} minutes allowed for clocks that "
-                "disagree: a source cannot have said it yet (a typo in the year?)",
+                f"{when.isoformat()} is later than now "
+                f"({self.now.isoformat(timespec='minutes')}) by more than the "
+                f"{CLOCK_TOLERANCE.seconds // 60} minutes allowed for clocks that disagree: a "
+                "source cannot have said it yet (a typo in the year?)",
                 value=when,
             )
 

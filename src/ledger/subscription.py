@@ -42,6 +42,18 @@ class NotifyingStore(Protocol):
     def listen(self) -> Listener: ...
 
 
+def _seconds(value: object) -> bool:
+    """Whether `value` is a number of seconds that time arithmetic can take (NaN passes
+    here and fails the comparisons after; 10**400 is no float at all)."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return False
+    try:
+        float(value)
+    except OverflowError:
+        return False
+    return True
+
+
 class Subscription:
     """An iterator over stored events after a position: first those in the log, then, waiting
     as needed, each one appended later, in position order and each exactly once.
@@ -61,12 +73,18 @@ class Subscription:
         stop: threading.Event | None = None,
         idle_timeout: float | None = None,
     ) -> None:
-        if after < 0:
-            raise ValidationError("after", "must be a position, 0 or more", value=after)
-        if not poll_interval > 0:
-            raise ValidationError("poll_interval", "must be more than 0", value=poll_interval)
-        if idle_timeout is not None and not idle_timeout >= 0:
-            raise ValidationError("idle_timeout", "must be 0 or more", value=idle_timeout)
+        if isinstance(after, bool) or not isinstance(after, int) or not 0 <= after < 2**63:
+            raise ValidationError(
+                "after", "must be a log position, a whole number >= 0", value=after
+            )
+        if not _seconds(poll_interval) or not poll_interval > 0:
+            raise ValidationError(
+                "poll_interval", "must be seconds, more than 0", value=poll_interval
+            )
+        if idle_timeout is not None and (not _seconds(idle_timeout) or not idle_timeout >= 0):
+            raise ValidationError("idle_timeout", "must be seconds, 0 or more", value=idle_timeout)
+        if stop is not None and not isinstance(stop, threading.Event):
+            raise ValidationError("stop", "must be a threading.Event or None", value=stop)
         self._store = store
         self._registry = registry
         self._position = after

@@ -18,7 +18,7 @@ import attrs
 from ledger.errors import AlreadyExistsError, UnknownTermError, ValidationError
 
 ROOT: Final = "all"
-_TERM_RE: Final = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,63}$")
+_TERM_RE: Final = re.compile(r"[a-z0-9][a-z0-9_.-]{0,63}")
 
 
 class Dimension(enum.Enum):
@@ -32,7 +32,7 @@ class Dimension(enum.Enum):
 
 def check_term(field: str, term: object) -> str:
     """A term is a short lowercase slug, so that it reads the same in files, URLs and SQL."""
-    if not isinstance(term, str) or not _TERM_RE.match(term):
+    if not isinstance(term, str) or not _TERM_RE.fullmatch(term):
         raise ValidationError(
             field,
             "must be a lowercase slug of letters, digits, '_', '.' or '-' (at most 64)",

@@ -70,13 +70,25 @@ def cut(
     if isinstance(value, dt.datetime):
         return utc(name, value)
     if isinstance(value, dt.date):
-        day = value if side is Side.END else value - dt.timedelta(days=1)
-        try:
-            following = dt.datetime.combine(day + dt.timedelta(days=1), dt.time(), tzinfo=tz)
-        except OverflowError:
-            return dt.datetime.max.replace(tzinfo=dt.UTC)  # the last day there is
-        return (following - _TICK).astimezone(dt.UTC)
+        return _day_bound(value, side, tz)
     raise ValidationError(name, "must be a datetime, a date or None", value=value)
+
+
+#: The ends of the calendar, in UTC.
+_FIRST: Final = dt.datetime.min.replace(tzinfo=dt.UTC)
+_LAST: Final = dt.datetime.max.replace(tzinfo=dt.UTC)
+
+
+def _day_bound(day: dt.date, side: Side, tz: dt.tzinfo) -> dt.datetime:
+    """The instant before `day` begins in `tz` (for `Side.START`) or its last (`Side.END`)."""
+    try:
+        if side is Side.START:
+            return (dt.datetime.combine(day, dt.time(), tzinfo=tz) - _TICK).astimezone(dt.UTC)
+        following = dt.datetime.combine(day + dt.timedelta(days=1), dt.time(), tzinfo=tz)
+        return (following - _TICK).astimezone(dt.UTC)
+    except OverflowError:
+        # A day at an end of the calendar: its bound is that end, where no event lies.
+        return _FIRST if side is Side.START else _LAST
 
 
 def day_started(since: dt.datetime, tz: dt.tzinfo = dt.UTC) -> dt.datetime | None:
@@ -143,4 +155,4 @@ def _zoned(name: str, text: str) -> dt.datetime:
         raise ValidationError(
             name, f"{text!r} has no time zone: add one (2025-03-08T14:00Z, or +03:00)", value=text
         )
-    return value.astimezone(dt.UTC)
+    return utc(name, value)

@@ -26,7 +26,7 @@ from ledger.codec import EVENTS, EventRegistry
 from ledger.errors import CodecError, IntegrityError, StoreError, ValidationError
 from ledger.log import GENESIS_HASH, Record, Store, chain_hash
 
-_HASH_RE: Final = re.compile(r"^[0-9a-f]{64}$")
+_HASH_RE: Final = re.compile(r"[0-9a-f]{64}")
 
 
 def _check_position(_: object, attribute: attrs.Attribute[int], value: object) -> None:
@@ -35,7 +35,7 @@ def _check_position(_: object, attribute: attrs.Attribute[int], value: object) -
 
 
 def _check_hash(_: object, attribute: attrs.Attribute[str], value: object) -> None:
-    if not isinstance(value, str) or not _HASH_RE.match(value):
+    if not isinstance(value, str) or not _HASH_RE.fullmatch(value):
         raise ValidationError(attribute.name, "must be 64 lowercase hex digits", value=value)
 
 
@@ -357,7 +357,8 @@ def _problem(position: int, kind: ProblemKind, detail: str) -> IntegrityProblem:
 
 def _hash_at(record: Record, position: int, previous: str) -> str:
     """The record's hash had it been written at `position` after a record hashed `previous`."""
-    if not _HASH_RE.match(previous):  # a stored hash mangled into something that is none
+    # A stored hash mangled into something that is none, or into something that is not text.
+    if not isinstance(previous, str) or not _HASH_RE.fullmatch(previous):
         return ""
     return chain_hash(
         previous,

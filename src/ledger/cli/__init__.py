@@ -291,6 +291,10 @@ def build_parser() -> argparse.ArgumentParser:  # noqa: PLR0915 - one block per 
 
     command("reindex", commands.reindex, "rebuild the read model beside the log from the log")
 
+    p = command("backup", commands.backup, "copy a live SQLite ledger consistently, and verify "
+                "the copy")  # fmt: skip
+    p.add_argument("path", help="the new file (it must not exist)")
+
     p = command("export", commands.export, "write the whole log as JSON Lines (a backup)")
     p.add_argument("file", nargs="?", default="-", help="where to (default: stdout)")
 
@@ -298,6 +302,11 @@ def build_parser() -> argparse.ArgumentParser:  # noqa: PLR0915 - one block per 
                 "from JSON Lines, all or nothing")  # fmt: skip
     p.add_argument("file", help="a .jsonl file, or - for stdin")
     p.add_argument("--reason", help="the reason for lines that give none")
+    p.add_argument(
+        "--key",
+        help="what makes a re-run of this import recognisable, so that it appends nothing "
+        "(default: the digest of the file's content)",
+    )
 
     p = command("restore", commands.restore, "load an export into an empty ledger and verify it")
     p.add_argument("file", help="an export, or - for stdin")
@@ -340,8 +349,8 @@ def main(
     except OSError as exc:
         # A file that cannot be read or written is bad input, not a crash.
         err.write(f"ledger: error: {_one_line(str(exc))}\n")
-    except KeyboardInterrupt:
-        err.write("ledger: interrupted\n")
+    except KeyboardInterrupt as exc:
+        err.write(f"ledger: {exc or 'interrupted'}\n")
         return 130
     return 1
 

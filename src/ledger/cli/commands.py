@@ -11,29 +11,32 @@ import contextlib
 import datetime as dt
 import os
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import TextIO
 
 import attrs
 
 from ledger import lookups, times
+from ledger._files import creating, replacing, sync_sqlite
+from ledger._import_key import content_key, imported
+from ledger._lines import utf8_lines
+from ledger.backup import backup_sqlite
 from ledger.cli import output
 from ledger.cli.progress import Meter
 from ledger.errors import AlreadyExistsError, StoreError, ValidationError
 from ledger.events import REPORT_EVENTS
 from ledger.figures import Figure
-from ledger.interchange import export_log, import_lines, restore_log
+from ledger.interchange import ImportSummary, export_log, import_lines, restore_log
 from ledger.ledger import Ledger
 from ledger.log import Store
 from ledger.projections.audit import HistoryEntry
 from ledger.projections.timeline import Timeline
 from ledger.stores.sqlite import SQLiteStore
 from ledger.taxonomy import Dimension, terms_of
-from ledger.textfiles import utf8_lines
 from ledger.times import Side
 from ledger.values import Period, Provenance, Verification
-from ledger.verify import Digest
+from ledger.verify import Digest, verify_log
 
 DEFAULT_DB = "ledger.db"
 
@@ -89,9 +92,30 @@ class Context:
         the read model must be rebuilt, which shows progress on a terminal.
 
         Only `init`, `import` and `restore` create a missing SQLite file: a query or a
-        command aimed at a mistyped path must not leave an empty ledger behind.
+        command aimed at a mistyped path must not leave an empty ledger behind. Nor may a
+        command that fails: a new file is built under a private name and takes its own
+        name only when the command succeeds (`ledger._files.creating`).
         """
-        store = self._store(create=create, durable=durable)
+        if create and not _is_url(self.db) and not Path(self.db).exists():
+            try:
+                with creating(self.db) as building, self._open(building, durable=durable) as ledger:
+                    yield ledger
+            except FileExistsError:
+                raise StoreError(
+                    f"{self.db!r} was created by another process while this command ran; "
+                    "it is left as that process made it, and nothing was written to it"
+                ) from None
+            return
+        with self._open(None, durable=durable) as ledger:
+            yield ledger
+
+    @contextlib.contextmanager
+    def _open(self, path: Path | None, *, durable: bool) -> Iterator[Ledger]:
+        """The ledger at `path`, or at `db` if None."""
+        if path is None:
+            store = self._store(create=False, durable=durable)
+        else:
+            store = SQLiteStore(path, durable=durable)
         meter = self.meter("rebuilding the read model")
         try:
             ledger = Ledger(
@@ -107,6 +131,15 @@ class Context:
             meter.finish()
         with ledger:
             yield ledger
+
+    @contextlib.contextmanager
+    def bare_store(self) -> Iterator[Store]:
+        """The store at `db`, not replayed: for checks that must work on a damaged file."""
+        store = self._store(create=False, durable=True)
+        try:
+            yield store
+        finally:
+            store.close()
 
     def _store(self, *, create: bool, durable: bool) -> Store:
         if _is_url(self.db):
@@ -558,8 +591,9 @@ def show(args: argparse.Namespace, ctx: Context) -> int:
 
 def verify(args: argparse.Namespace, ctx: Context) -> int:
     against = None if args.against is None else Digest.parse(args.against)
-    with ctx.ledger() as ledger:
-        found = ledger.verify(against=against)
+    # The chain is walked in the store itself: a file too damaged to replay is still verified.
+    with ctx.bare_store() as store:
+        found = verify_log(store, against=against)
     problem = found.problem
     doc = output.verify_doc(found)
     if args.format == "json":
@@ -608,54 +642,144 @@ def _reading(name: str) -> Iterator[Iterator[str]]:
         yield utf8_lines(file)
 
 
+def backup(args: argparse.Namespace, ctx: Context) -> int:
+    if _is_url(ctx.db):
+        raise StoreError(
+            "ledger backup copies SQLite files; back a PostgreSQL ledger up with pg_dump, "
+            "or with `ledger export`"
+        )
+    digest = backup_sqlite(ctx.db, args.path)
+    _say(ctx, f"backed up {digest.position} records to {args.path}; verified, digest {digest}")
+    return 0
+
+
 def export(args: argparse.Namespace, ctx: Context) -> int:
     meter = ctx.meter("export")
     with ctx.ledger() as ledger:
         if args.file == "-":
             head = export_log(ledger, ctx.stdout, progress=meter)
         else:
-            # Written beside the target and renamed into place: a half-written backup never
-            # sits under the name of a finished one.
-            target = Path(args.file)
-            partial = target.with_name(f".{target.name}.partial")
-            try:
-                with partial.open("w", encoding="utf-8") as out:
-                    head = export_log(ledger, out, progress=meter)
-                partial.replace(target)
-            finally:
-                partial.unlink(missing_ok=True)
+            # A half-written backup never sits under the name of a finished one.
+            with replacing(args.file) as out:
+                head = export_log(ledger, out, progress=meter)
     meter.finish()
     where = "" if args.file == "-" else f" to {args.file}"
     ctx.stderr.write(f"exported {head.position} records{where}; digest {head}\n")
     return 0
 
 
+class Interrupted(KeyboardInterrupt):
+    """Ctrl-C, with what it interrupted: `ledger.cli.main` prints the message."""
+
+
+def _key(args: argparse.Namespace) -> tuple[str, list[str] | None]:
+    """The import's key, and the lines if they had to be held to compute it (stdin's)."""
+    if args.key is not None:
+        return args.key, None
+    if args.file == "-":
+        held = list(utf8_lines(sys.stdin.buffer))
+        return content_key(held), held
+    with Path(args.file).open("rb") as file:
+        return content_key(utf8_lines(file)), None
+
+
 def import_(args: argparse.Namespace, ctx: Context) -> int:
-    meter = ctx.meter("import")
-    with ctx.ledger(create=True) as ledger, _reading(args.file) as lines:
-        try:
-            summary = import_lines(ledger, lines, reason=args.reason, progress=meter)
-        finally:
-            meter.finish()
-        position = ledger.position
-    counts = ", ".join(f"{n} {kind}{'' if n == 1 else 's'}" for kind, n in summary.counts.items())
-    _say(
-        ctx,
-        f"imported {summary.lines} lines ({counts or 'nothing'}) as {len(summary.positions)} "
-        f"events; the log is at position {position}",
-    )
+    """Import a file; Ctrl-C reports truthfully whether the import had been committed.
+
+    The batch may be committed a moment before Ctrl-C lands, or Ctrl-C may land while the
+    ledger closes: the import's key, from which its event ids derive, tells which.
+    """
+    done: _Outcome | None = None
+    try:
+        key, held = _key(args)
+        with ctx.ledger(create=True) as ledger, _reading(args.file) as lines:
+            done = _import_or_find(ctx, ledger, held or lines, key=key, reason=args.reason)
+    except Interrupted:
+        raise
+    except KeyboardInterrupt:
+        # After the commit, while the ledger closed: the import stands, unless it was
+        # building a new file, which a command that did not finish never leaves behind.
+        if done is None or not (_is_url(ctx.db) or Path(ctx.db).exists()):
+            raise Interrupted("interrupted; nothing was imported") from None
+        done = attrs.evolve(done, interrupted=True)
+    summary, first, last = done.summary, done.first, done.last
+    if done.interrupted:
+        ctx.stderr.write(
+            f"ledger: interrupted, but the import had been committed: {len(summary.positions)} "
+            f"events at positions {first}-{last}; running it again changes nothing\n"
+        )
+    elif summary.repeated:
+        _say(
+            ctx,
+            f"already imported: these {summary.lines} lines are the {len(summary.positions)} "
+            f"events at positions {first}-{last} (import key {key}); nothing was appended",
+        )
+    else:
+        counts = ", ".join(
+            f"{n} {kind}{'' if n == 1 else 's'}" for kind, n in summary.counts.items()
+        )
+        _say(
+            ctx,
+            f"imported {summary.lines} lines ({counts or 'nothing'}) as {len(summary.positions)} "
+            f"events; the log is at position {done.head}",
+        )
     return 0
 
 
+@attrs.frozen(kw_only=True)
+class _Outcome:
+    """What an import did: its summary, where the log's head was, and whether Ctrl-C
+    interrupted it after its commit."""
+
+    summary: ImportSummary
+    head: int
+    interrupted: bool = False
+
+    @property
+    def first(self) -> int:
+        positions = self.summary.positions
+        return positions[0] if positions else self.head
+
+    @property
+    def last(self) -> int:
+        positions = self.summary.positions
+        return positions[-1] if positions else self.head
+
+
+def _import_or_find(
+    ctx: Context, ledger: Ledger, lines: Iterable[str], *, key: str, reason: str | None
+) -> _Outcome:
+    """Import `lines`; after Ctrl-C, the import as committed, or `Interrupted` if it was not."""
+    meter = ctx.meter("import")
+    try:
+        summary = import_lines(ledger, lines, reason=reason, progress=meter, key=key)
+    except KeyboardInterrupt:
+        meter.finish()
+        found = imported(ledger.store, key, lambda after: ledger.events(after=after))
+        if found is None:
+            raise Interrupted("interrupted; nothing was imported") from None
+        positions = range(found.first, found.last + 1)
+        summary = ImportSummary(lines=0, counts={}, positions=positions)
+        return _Outcome(summary=summary, head=found.last, interrupted=True)
+    finally:
+        meter.finish()
+    head = summary.positions[-1] if summary.positions else ledger.store.head().position
+    return _Outcome(summary=summary, head=head)
+
+
 def restore(args: argparse.Namespace, ctx: Context) -> int:
-    # Per-commit fsync buys nothing here: an interrupted restore is discarded, not resumed,
-    # and closing the SQLite file checkpoints it to disk.
+    # Per-commit fsync buys nothing here: an interrupted restore is discarded, not resumed.
+    # What is restored is made durable once, at the end, before the command says so.
     with ctx.ledger(create=True, durable=False) as ledger:
         meter = ctx.meter("restore")
-        source: str | list[str] = list(sys.stdin) if args.file == "-" else args.file
+        source: str | list[str] = (
+            list(utf8_lines(sys.stdin.buffer)) if args.file == "-" else args.file
+        )
         try:
             head = restore_log(ledger, source, progress=meter)
         finally:
             meter.finish()
+        if isinstance(ledger.store, SQLiteStore):
+            sync_sqlite(ledger.store.path)
     _say(ctx, f"restored {head.position} records into {ctx.where}; verified, digest {head}")
     return 0

@@ -15,6 +15,7 @@ themselves are folds of the log, the only source of truth.
 from __future__ import annotations
 
 import collections
+import contextlib
 import datetime as dt
 from collections.abc import Iterator, MutableMapping
 from typing import Any, Final
@@ -23,7 +24,13 @@ import attrs
 
 from ledger._fields import is_id
 from ledger.codec import EVENTS, EventRegistry, load_body
-from ledger.errors import ProjectionError
+from ledger.errors import (
+    CodecError,
+    DamagedLedgerError,
+    LedgerError,
+    ProjectionError,
+    StoreError,
+)
 from ledger.events import (
     GLOBAL_STREAM,
     REPORT_EVENTS,
@@ -115,7 +122,8 @@ class Folds:
         fold = self.ledgerwide
         if self.store.stream_version(GLOBAL_STREAM) != fold.version:
             for record in self.store.read(stream=GLOBAL_STREAM, after=fold.position):
-                fold.fold(decode_record(record, self._registry))
+                with _replaying(self.store, record.position):
+                    fold.fold(decode_record(record, self._registry))
         return fold
 
     def incident(self, incident: str, *, fresh: bool = True) -> IncidentFold:
@@ -139,11 +147,12 @@ class Folds:
             for record in self.store.read(stream=incident, after=fold.position):
                 raw = load_body(record.body, position=record.position)
                 quick = revision(raw)
-                if quick is not None and revise(record.position, record.recorded_at, *quick):
-                    fold.position, fold.version = record.position, record.version
-                    continue
-                body = self._registry.decode_raw(raw, position=record.position)
-                fold.fold(stored_event(record, body))
+                with _replaying(self.store, record.position):
+                    if quick is not None and revise(record.position, record.recorded_at, *quick):
+                        fold.position, fold.version = record.position, record.version
+                        continue
+                    body = self._registry.decode_raw(raw, position=record.position)
+                    fold.fold(stored_event(record, body))
                 if isinstance(body.event, ReportFiled):
                     self._homes[body.event.report_id] = incident
             self._held += fold.version - before
@@ -232,6 +241,19 @@ class Folds:
             language=self._language,
             now=now,
         )
+
+
+@contextlib.contextmanager
+def _replaying(store: Store, position: int) -> Iterator[None]:
+    """Folding the stored event at `position`: a domain error there means the log holds
+    events no ledger appended (a torn copy, an edit), and says so, naming the position."""
+    try:
+        yield
+    except (StoreError, CodecError):
+        raise  # they name the record already
+    except LedgerError as exc:
+        where = repr(getattr(store, "path", type(store).__name__))
+        raise DamagedLedgerError(where, position, f"its events do not replay: {exc}") from exc
 
 
 class _ReadOnly(MutableMapping[str, Any]):

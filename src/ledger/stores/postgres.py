@@ -46,8 +46,8 @@ from ledger.log import (
     link,
     retried_positions,
 )
+from ledger.stores._schema_names import schema_name
 
-DEFAULT_SCHEMA: Final = "ledger"
 _PAGE: Final = 2_000
 #: Seconds to wait for a server that does not answer, unless the address says otherwise.
 _CONNECT_TIMEOUT: Final = 10
@@ -175,9 +175,7 @@ class PostgresStore:
     def __init__(self, address: str, *, schema: str | None = None) -> None:
         conninfo, url_schema = split_schema(address)
         self.address = redact(address)
-        self.schema = schema or url_schema or DEFAULT_SCHEMA
-        if len(self.schema.encode()) > _NAME_LIMIT or "\x00" in self.schema:
-            raise StoreError(f"schema name {self.schema!r} is not a valid PostgreSQL name")
+        self.schema = schema_name(schema if schema is not None else url_schema)
         self._conninfo = conninfo
         self.channel = channel_name(self.schema)
         self._append_key = _lock_key(self.schema, "append")

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Final, TypeVar
 
 from ledger.codec import format_time, parse_time
-from ledger.errors import LedgerError, StoreError
+from ledger.errors import DamagedLedgerError, LedgerError, StoreError
 from ledger.log import (
     EMPTY_HEAD,
     Checkpoint,
@@ -350,7 +350,7 @@ class SQLiteStore:
             return EMPTY_HEAD, dict.fromkeys(streams, 0)
         versions = {streams[0]: int(row[3] or 0)}
         versions.update((stream, self._stream_version(stream)) for stream in streams[1:])
-        return Head(position=row[0], hash=row[1], recorded_at=parse_time(row[2])), versions
+        return self._head_of(row), versions
 
     def _insert(self, batch: Sequence[Record]) -> None:
         self._conn.executemany(
@@ -458,7 +458,7 @@ class SQLiteStore:
                 try:
                     record = _record(row)
                 except (ValueError, TypeError) as exc:
-                    raise StoreError(f"{self.path!r}: record {row[0]!r} is corrupt: {exc}") from exc
+                    raise self._damaged(row[0], exc) from exc
                 yield record
             if len(rows) < _PAGE:
                 return
@@ -479,7 +479,20 @@ class SQLiteStore:
         ).fetchone()
         if row is None:
             return EMPTY_HEAD
-        return Head(position=row[0], hash=row[1], recorded_at=parse_time(row[2]))
+        return self._head_of(row)
+
+    def _head_of(self, row: tuple[int, str, str]) -> Head:
+        """The head in a row of (position, hash, recorded_at); a damaged one is a StoreError
+        naming its position, never the ValueError of a time that does not parse."""
+        if type(row[1]) is not str:
+            raise self._damaged(row[0], f"its hash is stored as {type(row[1]).__name__}, not text")
+        try:
+            return Head(position=row[0], hash=row[1], recorded_at=parse_time(row[2]))
+        except (ValueError, TypeError) as exc:
+            raise self._damaged(row[0], exc) from exc
+
+    def _damaged(self, position: object, exc: Exception | str) -> StoreError:
+        return DamagedLedgerError(repr(self.path), position, str(exc))
 
     def stream_version(self, stream: str) -> int:
         with self._lock:
@@ -595,6 +608,8 @@ def _address(path: str, *, read_only: bool) -> str:
 
 
 def _record(row: tuple[int, str, int, str, str, bytes, str]) -> Record:
+    if type(row[6]) is not str:  # a hash that is not text would break the next link
+        raise TypeError(f"its hash is stored as {type(row[6]).__name__}, not text")
     return Record(
         position=row[0],
         stream=row[1],

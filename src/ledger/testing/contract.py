@@ -25,6 +25,7 @@ from hypothesis import strategies as st
 
 from ledger import (
     AlreadyExistsError,
+    ClockSkewError,
     ConcurrencyError,
     DuplicateEventError,
     Ledger,
@@ -33,6 +34,7 @@ from ledger import (
     SourceRegistered,
     StoreError,
 )
+from ledger.clock import CLOCK_TOLERANCE
 from ledger.codec import EVENTS
 from ledger.figures import Figure
 from ledger.log import EMPTY_HEAD, GENESIS_HASH, Checkpoint, NewRecord, Record, Store, chain_hash
@@ -124,11 +126,25 @@ def test_read_windows_and_streams(make_store: StoreFactory) -> None:
 def test_recorded_at_never_runs_backwards(make_store: StoreFactory) -> None:
     store = make_store()
     store.append([rec("a")], now=T0)
-    store.append([rec("b"), rec("c")], now=T0 - dt.timedelta(hours=1))  # a clock stepped back
+    # A clock stepped back, within the tolerance (`ledger.clock`): recorded at the head's time.
+    store.append([rec("b"), rec("c")], now=T0 - CLOCK_TOLERANCE)
     store.append([rec("d")], now=T0 + dt.timedelta(seconds=1))
     times = [r.recorded_at for r in store.read()]
     assert times == [T0, T0, T0, T0 + dt.timedelta(seconds=1)]
     assert all(t.tzinfo is not None for t in times)
+
+
+def test_a_clock_far_behind_the_head_is_refused_and_writes_nothing(
+    make_store: StoreFactory,
+) -> None:
+    store = make_store()
+    store.append([rec("a")], now=T0)
+    head = store.head()
+    behind = T0 - CLOCK_TOLERANCE - dt.timedelta(microseconds=1)
+    with pytest.raises(ClockSkewError) as info:
+        store.append([rec("b")], now=behind)
+    assert (info.value.now, info.value.head) == (behind, T0)
+    assert store.head() == head
 
 
 def test_a_stale_expected_version_is_rejected_and_writes_nothing(make_store: StoreFactory) -> None:
@@ -245,7 +261,8 @@ batches = st.lists(
 )
 
 
-@given(batches=batches, steps=st.lists(st.integers(-3600, 3600), min_size=8, max_size=8))
+# Clocks step back too, but never in all further than `ledger.clock`'s tolerance (8 x 60 s).
+@given(batches=batches, steps=st.lists(st.integers(-60, 3600), min_size=8, max_size=8))
 def test_append_then_read_returns_the_same_records_in_order(
     make_store: StoreFactory, batches: list[list[tuple[str, bytes]]], steps: list[int]
 ) -> None:
@@ -386,7 +403,8 @@ def test_a_report_id_is_taken_once_across_incidents(make_store: StoreFactory) ->
     event = EVENTS.decode(body).event
     again = NewRecord(event_id="again", stream="b", body=body, event=event, actor="contract")
     with pytest.raises(AlreadyExistsError):
-        store.append([again], now=T0)  # the store itself refuses it, in its transaction
+        # The store itself refuses it, in its transaction.
+        store.append([again], now=dt.datetime.now(dt.UTC))
     assert store.head() == head
     assert store.check_read_model() is None
 
@@ -400,7 +418,8 @@ def test_a_batch_without_its_events_leaves_the_read_model_behind(
     late = SourceRegistered(source="late", name="Late", kind=SourceKind.MEDIA)
     body = EVENTS.encode(late, event_id="late", actor="old", reason=None)
     # As a library version without the read model appends: bytes only.
-    store.append([NewRecord(event_id="late", stream=late.stream, body=body)], now=T0)
+    new = NewRecord(event_id="late", stream=late.stream, body=body)
+    store.append([new], now=dt.datetime.now(dt.UTC))
     assert store.read_model_head() == reflected
     assert store.check_read_model() is not None
     store.rebuild_read_model()
