@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import itertools
+import json
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
@@ -25,6 +26,7 @@ from ledger.events import (
     TaxonomyExtended,
 )
 from ledger.figures import Figure
+from ledger.interchange import import_lines
 from ledger.projections.reports import ReportIndex, ReportIndexProjection
 from ledger.projections.tally import Tally
 from ledger.taxonomy import DEFAULT_TAXONOMY, Dimension
@@ -155,3 +157,43 @@ def rebuild(path: Path) -> None:
 
 def as_of(ledger: Ledger, incident: str, when: dt.datetime) -> Tally:
     return ledger.tally(incident, as_of=when)
+
+
+def jsonl(workload: Workload) -> Iterator[str]:
+    """The workload as the JSON Lines a desk would import: set-up lines, then each event."""
+    for source in SOURCES:
+        yield json.dumps({"type": "source", "source": source, "name": source.upper(),
+                          "kind": "monitor"})  # fmt: skip
+    for dimension, terms in (("metric", METRICS), ("group", GROUPS), ("by", BYS)):
+        known = DEFAULT_TAXONOMY.terms(Dimension(dimension))
+        for term in terms:
+            if term not in known:
+                yield json.dumps({"type": "term", "dimension": dimension, "term": term})
+    for incident in workload.incidents:
+        yield json.dumps({"type": "incident", "incident": incident, "title": incident,
+                          "places": list(workload.places[incident])})  # fmt: skip
+    for op in workload.ops:
+        yield json.dumps(_line(op))
+
+
+def _line(op: Op) -> dict[str, object]:
+    when = op.reported_at.isoformat()
+    provenance = {} if op.via is None else {"provenance": {"via": op.via}}
+    if op.kind == "filed":
+        return {"type": "report", "report_id": op.report_id, "incident": op.incident,
+                "source": op.source, "metric": op.metric, "group": op.group, "by": op.by,
+                "place": op.place, "figure": op.figure, "reported_at": when,
+                **provenance}  # fmt: skip
+    if op.kind == "revised":
+        return {"type": "revision", "report_id": op.report_id, "figure": op.figure,
+                "reported_at": when, **provenance}  # fmt: skip
+    if op.kind == "corrected":
+        return {"type": "correction", "report_id": op.report_id, "version": op.version,
+                "figure": op.figure, "reason": "bench"}  # fmt: skip
+    return {"type": "retraction", "report_id": op.report_id, "reported_at": when, **provenance}
+
+
+def import_file(path: Path, lines: Path) -> int:
+    """Import a JSON Lines file into a new ledger, as `ledger import` does; events appended."""
+    with Ledger.open(path, actor="bench") as ledger, lines.open(encoding="utf-8") as text:
+        return len(import_lines(ledger, text).positions)

@@ -68,6 +68,10 @@ def child(which: str, path: Path, events: int, batch: int, queries: int) -> None
         }
         result["seconds"] = _timed(replays[side])
         result.update(baseline_mib=baseline, peak_mib=_rss_mib())
+    elif which == "import-ours":
+        lines = path.with_suffix(".jsonl")
+        result["seconds"] = _timed(lambda: ours.import_file(path, lines))
+        result.update(baseline_mib=baseline, peak_mib=_rss_mib())
     elif which == "rebuild-ours":
         result["seconds"] = _timed(lambda: ours.rebuild(path))
         result.update(baseline_mib=baseline, peak_mib=_rss_mib())
@@ -161,6 +165,16 @@ def run(events: int, singles: int, queries: int, batch: int, directory: Path) ->
     rebuilt["events_per_s"] = len(ops) / rebuilt["seconds"]
     figures["rebuild"] = rebuilt
 
+    # Import of the workload as JSON Lines into a new file, in a fresh process.
+    lines = directory / "import.jsonl"
+    with lines.open("w", encoding="utf-8") as out:
+        out.writelines(line + "\n" for line in ours.jsonl(load))
+    imported = _in_child("import-ours", directory / "import.db", events, batch, queries)
+    imported["events_per_s"] = len(ops) / imported["seconds"]
+    figures["import"] = imported
+    lines.unlink()
+    print(f"import done ({time.perf_counter() - started:.0f} s)", file=sys.stderr)
+
     # The cold first answer: fresh processes, on this log and on one a tenth as long whose
     # incidents are as long (so the incident asked about is the same size in both).
     small = max(1, events // 10)
@@ -236,6 +250,7 @@ TARGETS = {
     "single": "ours >= 1.0x peer (1.5x the goal)",
     "as_of": "ours >= 100x faster than peer, median <= 10 ms",
     "rebuild": "read model from the whole log, events/s against the peer's full replay",
+    "import": "JSON Lines of the whole workload, peak memory <= 300 MiB",
 }
 
 
@@ -280,6 +295,14 @@ def report(f: Figures) -> str:
             "read model rebuild, events/s",
             f"{f['rebuild']['events_per_s']:,.0f}", f"{r['peer']['events_per_s']:,.0f}",
             f"{f['rebuild']['events_per_s'] / r['peer']['events_per_s']:.2f}x", "-",
+        ),
+        (
+            "JSON Lines import into a new file, events/s",
+            f"{f['import']['events_per_s']:,.0f}", "-", "-", "-",
+        ),
+        (
+            "JSON Lines import, peak MiB above baseline",
+            f"{f['import']['peak_mib'] - f['import']['baseline_mib']:,.0f}", "-", "-", "-",
         ),
         (
             "custom projection full replay, events/s",
