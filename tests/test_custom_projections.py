@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import attrs
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -88,11 +89,34 @@ def test_a_checkpoint_of_another_version_is_ignored(tmp_path: Path) -> None:
     with seeded(Ledger.open(tmp_path / "l.db", durable=False)) as ledger:
         file(ledger, "a")
         planted = b'{"applied":0,"per_source":{"planted":9}}'
+        head = ledger.store.head()
         ledger.store.save_checkpoint(
-            Checkpoint(name=Bumped.name, version=1, position=ledger.position, state=planted)
+            Checkpoint(
+                name=Bumped.name, version=1, position=head.position, state=planted, hash=head.hash
+            )
         )
         assert ledger.runner(ReportsPerSource()).resume().per_source == {"planted": 9}
         assert ledger.runner(Bumped()).resume().per_source == {"a": 1}  # replayed instead
+
+
+@pytest.mark.parametrize("how", ["past the head", "another log's record", "no hash"])
+def test_a_checkpoint_the_log_does_not_hold_means_a_replay(tmp_path: Path, how: str) -> None:
+    # A checkpoint that resumed past events the log does not hold would skip real ones.
+    with seeded(Ledger.open(tmp_path / "l.db", durable=False)) as ledger:
+        file(ledger, "a")
+        runner = ledger.runner(ReportsPerSource())
+        runner.replay()
+        made = runner.checkpoint()
+        planted = b'{"applied":0,"per_source":{"planted":9}}'
+        bad = {
+            "past the head": attrs.evolve(made, position=made.position + 5, state=planted),
+            "another log's record": attrs.evolve(made, hash="0f" * 32, state=planted),
+            "no hash": attrs.evolve(made, hash=None, state=planted),
+        }[how]
+        ledger.store.save_checkpoint(bad)
+        assert ledger.runner(ReportsPerSource()).resume().per_source == {"a": 1}
+        ledger.store.save_checkpoint(attrs.evolve(made, state=planted))  # bound: taken
+        assert ledger.runner(ReportsPerSource()).resume().per_source == {"planted": 9}
 
 
 def test_a_corrupt_checkpoint_means_a_replay(tmp_path: Path) -> None:

@@ -8,12 +8,15 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import TYPE_CHECKING
 
+import attrs
+
 from ledger import commands
-from ledger._fields import check_text
-from ledger.events import Event, ReportFiled, StoredEvent
+from ledger._fields import check_text, is_id
+from ledger.errors import AlreadyExistsError
+from ledger.events import Event, IncidentOpened, ReportFiled, StoredEvent
 from ledger.figures import Figure, Language
 from ledger.projections.folds import Folds
 from ledger.state import LedgerState
@@ -28,6 +31,10 @@ class Commands:
     _folds: Folds
 
     if TYPE_CHECKING:
+
+        def events(
+            self, *, after: int = 0, until: int | None = None, incident: str | None = None
+        ) -> Iterator[StoredEvent]: ...
 
         def append(
             self,
@@ -50,6 +57,19 @@ class Commands:
         with self._lock:
             return self.append(build(self._folds.state()), actor=actor, reason=reason)[-1]
 
+    def _again(self, held: Event, wanted: Event, field: str, key: str) -> StoredEvent:
+        """The stored event that `wanted` repeats; an `AlreadyExistsError` naming each field
+        that differs if it is not a repeat."""
+        if held != wanted:
+            differences = "; ".join(
+                f"{a.name} is {getattr(held, a.name)!r}, not {getattr(wanted, a.name)!r}"
+                for a in attrs.fields(type(held))
+                if getattr(held, a.name) != getattr(wanted, a.name)
+            )
+            raise AlreadyExistsError(field, key, detail=f"with other fields ({differences})")
+        stream = wanted.stream
+        return next(e for e in self.events(incident=stream) if e.event == held)
+
     def open_incident(
         self,
         incident: str,
@@ -60,7 +80,18 @@ class Commands:
         actor: str | None = None,
         reason: str | None = None,
     ) -> StoredEvent:
-        """Open an incident. Places new to the taxonomy are added under "all" in the same batch."""
+        """Open an incident. Places new to the taxonomy are added under "all" in the same batch.
+
+        Opening an incident again with the same fields changes nothing and returns its opening,
+        so a notebook's set-up cell can run twice; with other fields it is an
+        `AlreadyExistsError` that shows the difference."""
+        with self._lock:
+            held = self._folds.incident(incident).opened if is_id(incident) else None
+            if held is not None:
+                wanted = IncidentOpened(
+                    incident=incident, title=title, places=places, started_on=started_on
+                )
+                return self._again(held, wanted, "incident", incident)
         return self._command(
             lambda state: commands.open_incident(
                 state, incident, title=title, places=places, started_on=started_on
@@ -81,6 +112,16 @@ class Commands:
         reason: str | None = None,
         language: Language | str | None = None,
     ) -> StoredEvent:
+        """Register a source; registering it again with the same fields changes nothing and
+        returns its registration, with others it is an `AlreadyExistsError` that shows the
+        difference."""
+        with self._lock:
+            held = self._folds.current().sources.get(source) if is_id(source) else None
+            if held is not None:
+                wanted = commands.register_source(
+                    source, name=name, kind=kind, url=url, notes=notes, language=language
+                )[0]
+                return self._again(held, wanted, "source", source)
         return self._command(
             lambda _: commands.register_source(
                 source, name=name, kind=kind, url=url, notes=notes, language=language

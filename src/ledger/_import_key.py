@@ -9,6 +9,7 @@ file carries, such as a wire story's id) or the digest of the file's content.
 from __future__ import annotations
 
 import hashlib
+import json
 from collections.abc import Callable, Iterable
 
 import attrs
@@ -38,6 +39,26 @@ def key_ids(key: str, n: int, *, start: int = 1) -> list[str]:
     check_text("key", key, required=True)
     tag = hashlib.sha256(key.encode("utf-8", errors="surrogatepass")).hexdigest()[:32]
     return [f"import-{tag}-{i}" for i in range(start, start + n)]
+
+
+def line_tag(raw: object) -> str:
+    """A line's own name, from its content (keys sorted, spacing ignored): its events' ids
+    are this and `-1`, `-2`, ...; an import with `skip_known` skips a line whose first id
+    the log holds."""
+    canonical = json.dumps(raw, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    digest = hashlib.sha256(canonical.encode("utf-8", errors="surrogatepass")).hexdigest()
+    return f"line-{digest[:32]}"
+
+
+def line_ids(tags: list[str], origins: list[int]) -> list[str]:
+    """The event ids of events that came from the lines `tags` names (`origins[i]` is the
+    index of event i's line), each line's numbered from 1."""
+    ids: list[str] = []
+    seen: dict[int, int] = {}
+    for origin in origins:
+        seen[origin] = seen.get(origin, 0) + 1
+        ids.append(f"{tags[origin]}-{seen[origin]}")
+    return ids
 
 
 @attrs.frozen(kw_only=True, slots=True)

@@ -16,7 +16,7 @@ from ledger.codec import EventRegistry
 from ledger.errors import UnknownIncidentError, UnknownReportError, ValidationError
 from ledger.events import IncidentOpened, SourceRegistered, StoredEvent
 from ledger.log import Store, decode_record
-from ledger.model import ReportState
+from ledger.model import ReportState, ReportStatus
 from ledger.projections.audit import HistoryEntry, TallyDiff, diff_tallies, report_history
 from ledger.projections.folds import Folds, IncidentFold
 from ledger.projections.tally import Key, Tally, compute_tally
@@ -109,6 +109,31 @@ class Queries:
                 else [self._folds.incident(i) for i in self.store.incident_ids()]
             )
             return [track.state for fold in folds for track in fold.index.tracks.values()]
+
+    def standing_report(
+        self,
+        incident: str,
+        *,
+        source: str,
+        metric: str,
+        group: str = ROOT,
+        by: str = ROOT,
+        place: str = ROOT,
+    ) -> ReportState | None:
+        """The live report that stands now for this source and key, if any: the one a new
+        filing for the same source and key would supersede in the tally (revise it instead
+        when the source changed its own figure)."""
+        with self._lock:
+            index = self._opened(incident).index
+            key = (metric, group, by, place)
+            live = [
+                (track.state.latest.reported_at, track.filed_at, track.state)
+                for track in index.tracks.values()
+                if track.state.source == source
+                and track.state.key == key
+                and track.state.status is ReportStatus.LIVE
+            ]
+            return max(live, key=lambda found: found[:2])[2] if live else None
 
     # Answers (see ledger.projections and docs/concepts.md).
 

@@ -28,7 +28,7 @@ from cattrs.errors import AttributeValidationNote, IterableValidationNote
 
 from ledger import commands
 from ledger._fields import check_text, is_id
-from ledger._import_key import imported, key_ids
+from ledger._import_key import imported, key_ids, line_ids, line_tag
 from ledger._lines import load_line, utf8_lines
 from ledger.clock import check_not_future
 from ledger.codec import EVENTS, DecodedBody, EventRegistry, converter, describe_value
@@ -271,6 +271,8 @@ class ImportSummary:
     #: True when an import under the same `key` had been committed before: then nothing was
     #: appended, and `positions` are those of the earlier run's events.
     repeated: bool = False
+    #: With `skip_known`, the lines already in the ledger, which were not appended again.
+    skipped: int = 0
 
 
 #: Lines checked and appended together: an import holds one such batch in memory at a time.
@@ -286,6 +288,7 @@ def import_lines(
     progress: Progress | None = None,
     batch: int = IMPORT_BATCH,
     key: str | None = None,
+    skip_known: bool = False,
 ) -> ImportSummary:
     """Check and append every line, in one transaction; on any error, nothing is written.
 
@@ -298,10 +301,13 @@ def import_lines(
     With a `key` (a name for this import, or `content_key(lines)`), the events' ids derive
     from it, so an import under a key committed before appends nothing and says so, with
     the earlier run's positions and `repeated` set (see `ledger._import_key`).
+
+    With `skip_known`, each line's events get ids derived from the line's content, so a line
+    an import of this kind appended before is skipped, and counted in `skipped`: a daily feed
+    that grew can be imported again, and only its new lines are appended.
     """
-    check_text("reason", reason)
-    if key is not None:
-        check_text("key", key, required=True)
+    _check_import_options(reason, key, skip_known=skip_known)
+    skipped = 0
     counts: dict[str, int] = {}
     first = last = 0
     read = appended = 0
@@ -313,9 +319,13 @@ def import_lines(
                 counts[kind] = counts.get(kind, 0) + 1
             if done is not None:
                 continue  # committed before: only counted, to say what the file held
-            events, reasons = _check_lines(parsed, ledger.scratch(), reason)
+            tags: list[str] = []
+            if skip_known:
+                parsed, tags = _unknown_lines(ledger, block, parsed)
+                skipped += len(block) - len(parsed)
+            events, reasons, origins = _check_lines(parsed, ledger.scratch(), reason)
             if events:
-                ids = None if key is None else key_ids(key, len(events), start=appended + 1)
+                ids = _event_ids(key, tags, origins, skip_known=skip_known, start=appended + 1)
                 stored = ledger.append(events, actor=actor, reasons=reasons, event_ids=ids)
                 appended += len(stored)
                 first, last = first or stored[0].position, stored[-1].position
@@ -328,7 +338,42 @@ def import_lines(
             lines=read, counts=counts, positions=range(done.first, done.last + 1), repeated=True
         )
     positions = range(first, last + 1) if first else range(0)
-    return ImportSummary(lines=read, counts=counts, positions=positions)
+    return ImportSummary(lines=read, counts=counts, positions=positions, skipped=skipped)
+
+
+def _check_import_options(reason: str | None, key: str | None, *, skip_known: bool) -> None:
+    check_text("reason", reason)
+    if key is not None:
+        check_text("key", key, required=True)
+        if skip_known:
+            raise ValidationError(
+                "skip_known", "names lines by their own content: give it or a key, not both"
+            )
+
+
+def _event_ids(
+    key: str | None, tags: list[str], origins: list[int], *, skip_known: bool, start: int
+) -> list[str] | None:
+    """The ids a batch of an import appends under: named by each line, by the import's key
+    (numbered on from `start`), or new ones (None)."""
+    if skip_known:
+        return line_ids(tags, origins)
+    return None if key is None else key_ids(key, len(origins), start=start)
+
+
+def _unknown_lines(
+    ledger: Ledger, block: Sequence[tuple[int, str]], parsed: list[tuple[int, str, _Line]]
+) -> tuple[list[tuple[int, str, _Line]], list[str]]:
+    """The lines of a block that no import with `skip_known` appended before, and their tags."""
+    tags = [line_tag(load_line(number, text)) for number, text in block]
+    held = ledger.store.find([f"{tag}-1" for tag in tags])
+    seen: set[str] = set()  # a line repeated within the block is the same line
+    keep = []
+    for i, tag in enumerate(tags):
+        if f"{tag}-1" not in held and tag not in seen:
+            keep.append(i)
+        seen.add(tag)
+    return [parsed[i] for i in keep], [tags[i] for i in keep]
 
 
 def _reader(ledger: Ledger) -> Callable[[int], Iterable[StoredEvent]]:
@@ -416,10 +461,14 @@ def _check_lines(
     default_reason: str | None,
     *,
     progress: Progress | None = None,
-) -> tuple[list[Event], list[str | None]]:
+) -> tuple[list[Event], list[str | None], list[int]]:
+    """Each line's events, checked in turn against `state`, with their reasons and the index
+    of the line (in `parsed`) each came from."""
     events: list[Event] = []
     reasons: list[str | None] = []
+    origins: list[int] = []
     for done, (number, kind, line) in enumerate(parsed, start=1):
+        index = done - 1
         if progress is not None and done % _EVERY == 0:
             progress("checking", done, len(parsed))
         why = default_reason if line.reason is None else line.reason
@@ -432,9 +481,10 @@ def _check_lines(
                 state.apply(event)
                 events.append(event)
                 reasons.append(why)
+                origins.append(index)
         except LedgerError as exc:
             raise LineError(number, getattr(exc, "field", None), _message(exc), error=exc) from exc
-    return events, reasons
+    return events, reasons, origins
 
 
 # Export and restore.

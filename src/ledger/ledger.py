@@ -13,16 +13,20 @@ import contextlib
 import datetime as dt
 import getpass
 import os
+import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
+from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Final, Self, TypeVar
+
+import attrs
 
 from ledger._commands import Commands
 from ledger._fields import check_id, check_text, utc
 from ledger._queries import Queries
-from ledger.codec import EVENTS, EventRegistry
+from ledger.codec import EVENTS, DecodedBody, EventRegistry
 from ledger.errors import (
     LedgerError,
     LineError,
@@ -49,6 +53,8 @@ if TYPE_CHECKING:  # the verifier is loaded by the commands that verify
     from ledger.verify import Digest, IntegrityReport
 
 Clock = Callable[[], dt.datetime]
+
+
 S = TypeVar("S")
 
 
@@ -196,16 +202,63 @@ class Ledger(Queries, Commands):
 
     # Integrity.
 
-    def verify(self, *, against: Digest | None = None) -> IntegrityReport:
+    def verify(self, *, against: Digest | None = None, deep: bool = False) -> IntegrityReport:
         """Walk the hash chain from genesis and report the first bad position, if any; then
         check the read model against the log.
 
         Never raises over what it finds; chain `.raise_for_problem()` to fail loudly. Pass a
         digest published earlier to prove the log still extends it (see `ledger.verify`).
+        `deep` also checks the schema's guards and replays every event under the domain
+        rules into a scratch ledger, so an impossible event under a sound chain is named.
         """
-        from ledger.verify import verify_log  # noqa: PLC0415
+        from ledger.verify import IntegrityProblem, ProblemKind, verify_log  # noqa: PLC0415
 
-        return verify_log(self.store, against=against, registry=self._registry)
+        report = verify_log(self.store, against=against, registry=self._registry, deep=deep)
+        if not deep or not report.ok:
+            return report
+        impossible = self._first_impossible()
+        if impossible is None:
+            return report
+        position, detail = impossible
+        problem = IntegrityProblem(position=position, kind=ProblemKind.IMPOSSIBLE, detail=detail)
+        return attrs.evolve(report, problem=problem)
+
+    def _first_impossible(self) -> tuple[int, str] | None:
+        """The first event that appending could not have written, checked as a restore checks
+        an export: each run of one recorded instant replayed into a scratch file."""
+        from ledger.stores.sqlite import SQLiteStore  # noqa: PLC0415
+
+        with tempfile.TemporaryDirectory(prefix="ledger-deep-") as directory:
+            scratch = Ledger(
+                SQLiteStore(Path(directory) / "replay.db", durable=False), actor="verify"
+            )
+            try:
+                run: list[tuple[Record, DecodedBody]] = []
+                for record in self.store.read():
+                    if run and record.recorded_at != run[0][0].recorded_at:
+                        scratch._replay(run)
+                        run = []
+                    run.append((record, self._registry.decode(record.body)))
+                if run:
+                    scratch._replay(run)
+            except LineError as exc:
+                return exc.line, str(exc.error or exc).removeprefix(f"line {exc.line}: ")
+            except LedgerError as exc:
+                return self.store.head().position, str(exc)
+            finally:
+                scratch.close()
+        return None
+
+    def _replay(self, run: Sequence[tuple[Record, DecodedBody]]) -> None:
+        self._append_checked(
+            [body.event for _, body in run],
+            [record.event_id for record, _ in run],
+            [record.body for record, _ in run],
+            [body.actor for _, body in run],
+            [body.reason for _, body in run],
+            now=run[0][0].recorded_at,
+            lines=[record.position for record, _ in run],
+        )
 
     def digest(self) -> Digest:
         """The store's head as a digest to publish; verify first if the log is not trusted."""
@@ -317,19 +370,22 @@ class Ledger(Queries, Commands):
         poll_interval: float = 1.0,
         stop: threading.Event | None = None,
         idle_timeout: float | None = None,
+        on_event: Callable[[StoredEvent, S], None] | None = None,
     ) -> ProjectionRunner[S]:
         """Keep `projection` live from a subscription, for a worker thread or process.
 
         Resumes from the projection's checkpoint (or replays), then folds each new event as
         any process appends it, checkpointing every `checkpoint_every` events and at the end.
         Blocks until `stop` is set or `idle_timeout` seconds pass with nothing new.
+        `on_event(event, state)` is called after each new event is folded, with the state
+        after it, for a tool's own reaction to each change.
         """
         runner = self.runner(projection)
         runner.resume()
         with self.subscribe(
             after=runner.position, poll_interval=poll_interval, stop=stop, idle_timeout=idle_timeout
         ) as subscription:
-            keep_live(runner, subscription, checkpoint_every=checkpoint_every)
+            keep_live(runner, subscription, checkpoint_every=checkpoint_every, on_event=on_event)
         return runner
 
     # Writing.

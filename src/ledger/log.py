@@ -83,6 +83,10 @@ class Checkpoint:
     version: int
     position: int
     state: bytes
+    #: The hash of the record at `position`, which binds the checkpoint to the log it was
+    #: folded from: a runner resumes from it only where the log still holds that record.
+    #: None for a checkpoint saved before release 5 (it is folded afresh).
+    hash: str | None = None
 
 
 class Store(Protocol):
@@ -142,6 +146,12 @@ class Store(Protocol):
 
     def rebuild_read_model(self, progress: Callable[[int, int], None] | None = None) -> None:
         """Derive the read model from the log afresh, in one transaction."""
+        ...
+
+    def check_schema(self) -> str | None:
+        """What is missing from the schema's guards, or None: the triggers that keep the log
+        append-only, the unique constraints on event ids, stream versions and report ids, and
+        the record of every migration."""
         ...
 
     def check_read_model(self) -> tuple[int, str] | None:

@@ -105,6 +105,12 @@ class ProblemKind(enum.StrEnum):
     #: The log is sound, but the read model beside it (docs/design.md) is not what the log
     #: gives: a table edited by hand, or written by other software. `ledger reindex` mends it.
     READ_MODEL = "read model"
+    #: A guard of the schema is gone (a trigger dropped, a unique constraint lost, a
+    #: migration unrecorded): the log may be intact, but no longer protects itself.
+    SCHEMA = "schema"
+    #: An event that no append could have written: it breaks a domain rule (a revision of
+    #: an unknown report, an id taken twice) under a chain that holds. Found by `deep`.
+    IMPOSSIBLE = "impossible"
 
 
 #: How many records after a broken link the diagnosis reads to tell a moved, inserted or
@@ -152,9 +158,16 @@ class IntegrityReport:
 
 
 def verify_log(
-    store: Store, *, against: Digest | None = None, registry: EventRegistry = EVENTS
+    store: Store,
+    *,
+    against: Digest | None = None,
+    registry: EventRegistry = EVENTS,
+    deep: bool = False,
 ) -> IntegrityReport:
-    """Walk the whole log from genesis; see the module docstring for what this proves."""
+    """Walk the whole log from genesis; see the module docstring for what this proves.
+
+    `deep` also checks the schema's guards (`Store.check_schema`); `Ledger.verify(deep=True)`
+    adds a replay of every event under the domain rules."""
     if against is not None and not isinstance(against, Digest):
         raise ValidationError("against", "must be a Digest (see Digest.parse)", value=against)
     walk = _Walk(registry, against)
@@ -174,13 +187,25 @@ def verify_log(
             f"position {against.position}",
         )
         return walk.report(problem)
+    return walk.report(_beside_the_chain(store, walk.position, deep=deep))
+
+
+def _beside_the_chain(store: Store, head: int, *, deep: bool) -> IntegrityProblem | None:
+    """What is wrong beside a sound chain: the schema's guards (if `deep`), the read model."""
+    if deep:
+        try:
+            guard = store.check_schema()
+        except StoreError as exc:
+            guard = f"cannot be checked: {exc}"
+        if guard is not None:
+            return _problem(head, ProblemKind.SCHEMA, guard)
     try:
         difference = store.check_read_model()
     except (StoreError, CodecError) as exc:
-        difference = (walk.position, f"cannot be checked: {exc}")
+        difference = (head, f"cannot be checked: {exc}")
     if difference is not None:
-        return walk.report(_problem(difference[0], ProblemKind.READ_MODEL, difference[1]))
-    return walk.report(None)
+        return _problem(difference[0], ProblemKind.READ_MODEL, difference[1])
+    return None
 
 
 class _Walk:

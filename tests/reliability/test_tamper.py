@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 
 from ledger import (
     CodecError,
+    DamagedLedgerError,
     Digest,
     IntegrityError,
     IntegrityReport,
@@ -294,7 +295,8 @@ def test_a_bad_body_under_a_forged_chain_is_caught(pristine: Pristine, data: st.
 
     path = tampered(pristine, rewrite)
     assert_caught(verify(path), p, ProblemKind.UNDECODABLE, ProblemKind.INCONSISTENT)
-    # Opening the ledger replays the log, so an undecodable body stops it with a typed error.
+    # The forged head no longer matches the read model, so opening rebuilds it from the log,
+    # and an undecodable body stops that with a typed error naming the position.
     if name not in {"another event id", "another stream"}:
-        with pytest.raises(CodecError, match=f"position {p}"):
+        with pytest.raises((CodecError, DamagedLedgerError), match=f"position {p}"):
             Ledger.open(path)

@@ -286,6 +286,11 @@ def build_parser() -> argparse.ArgumentParser:  # noqa: PLR0915 - one block per 
                 "exit 1 if either is broken",
                 parents=[small])  # fmt: skip
     p.add_argument("--against", metavar="DIGEST", help="a digest published earlier")
+    p.add_argument(
+        "--deep",
+        action="store_true",
+        help="also check the schema's guards and replay every event under the domain rules",
+    )
 
     command("digest", commands.digest, "the head digest to publish", parents=[small])
 
@@ -306,6 +311,12 @@ def build_parser() -> argparse.ArgumentParser:  # noqa: PLR0915 - one block per 
         "--key",
         help="what makes a re-run of this import recognisable, so that it appends nothing "
         "(default: the digest of the file's content)",
+    )
+    p.add_argument(
+        "--skip-known",
+        action="store_true",
+        help="name each line by its content and skip the lines the ledger already holds, "
+        "so a feed that grew can be imported again",
     )
 
     p = command("restore", commands.restore, "load an export into an empty ledger and verify it")

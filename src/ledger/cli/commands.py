@@ -269,6 +269,14 @@ def term_add(args: argparse.Namespace, ctx: Context) -> int:
 
 def report(args: argparse.Namespace, ctx: Context) -> int:
     with ctx.ledger() as ledger:
+        standing = ledger.standing_report(
+            args.incident,
+            source=args.source,
+            metric=args.metric,
+            group=args.group,
+            by=args.by,
+            place=args.place,
+        )
         report_id = ledger.file_report(
             args.incident,
             source=args.source,
@@ -283,8 +291,16 @@ def report(args: argparse.Namespace, ctx: Context) -> int:
             report_id=args.id,
             reason=args.reason,
         )
-    # The id alone, so that scripts can capture it: rid=$(ledger report ...)
+    # The id alone on stdout, so that scripts can capture it: rid=$(ledger report ...)
     _say(ctx, report_id)
+    if standing is not None:
+        latest = standing.latest
+        ctx.stderr.write(
+            f"ledger: note: {report_id} supersedes {standing.report_id} in the tally "
+            f"({args.source}'s {latest.figure}, reported {latest.reported_at:%Y-%m-%d %H:%M}Z)."
+            f" If {args.source} changed that figure, record it as a revision instead: "
+            f"ledger revise {standing.report_id} --figure ... --reported-at ...\n"
+        )
     return 0
 
 
@@ -593,7 +609,11 @@ def verify(args: argparse.Namespace, ctx: Context) -> int:
     against = None if args.against is None else Digest.parse(args.against)
     # The chain is walked in the store itself: a file too damaged to replay is still verified.
     with ctx.bare_store() as store:
-        found = verify_log(store, against=against)
+        found = verify_log(store, against=against, deep=args.deep)
+    if args.deep and found.ok:
+        # The domain replay needs a ledger, which a sound log always opens.
+        with ctx.ledger() as ledger:
+            found = ledger.verify(against=against, deep=True)
     problem = found.problem
     doc = output.verify_doc(found)
     if args.format == "json":
@@ -672,8 +692,13 @@ class Interrupted(KeyboardInterrupt):
     """Ctrl-C, with what it interrupted: `ledger.cli.main` prints the message."""
 
 
-def _key(args: argparse.Namespace) -> tuple[str, list[str] | None]:
-    """The import's key, and the lines if they had to be held to compute it (stdin's)."""
+def _key(args: argparse.Namespace) -> tuple[str | None, list[str] | None]:
+    """The import's key, and the lines if they had to be held to compute it (stdin's); no
+    key with --skip-known, where each line is named by its own content."""
+    if args.skip_known:
+        if args.key is not None:
+            raise ValidationError("--key", "names the whole file; --skip-known names each line")
+        return None, None
     if args.key is not None:
         return args.key, None
     if args.file == "-":
@@ -718,10 +743,13 @@ def import_(args: argparse.Namespace, ctx: Context) -> int:
         counts = ", ".join(
             f"{n} {kind}{'' if n == 1 else 's'}" for kind, n in summary.counts.items()
         )
+        skipped = (
+            f"; skipped {summary.skipped} lines the ledger already holds" if args.skip_known else ""
+        )
         _say(
             ctx,
             f"imported {summary.lines} lines ({counts or 'nothing'}) as {len(summary.positions)} "
-            f"events; the log is at position {done.head}",
+            f"events{skipped}; the log is at position {done.head}",
         )
     return 0
 
@@ -747,14 +775,21 @@ class _Outcome:
 
 
 def _import_or_find(
-    ctx: Context, ledger: Ledger, lines: Iterable[str], *, key: str, reason: str | None
+    ctx: Context, ledger: Ledger, lines: Iterable[str], *, key: str | None, reason: str | None
 ) -> _Outcome:
     """Import `lines`; after Ctrl-C, the import as committed, or `Interrupted` if it was not."""
     meter = ctx.meter("import")
     try:
-        summary = import_lines(ledger, lines, reason=reason, progress=meter, key=key)
+        summary = import_lines(
+            ledger, lines, reason=reason, progress=meter, key=key, skip_known=key is None
+        )
     except KeyboardInterrupt:
         meter.finish()
+        if key is None:
+            raise Interrupted(
+                "interrupted; whether or not the import had committed, running it again with "
+                "--skip-known appends only the lines the ledger does not hold"
+            ) from None
         found = imported(ledger.store, key, lambda after: ledger.events(after=after))
         if found is None:
             raise Interrupted("interrupted; nothing was imported") from None

@@ -14,7 +14,7 @@ from typing import Any, Generic, Protocol, TypeVar
 from ledger.codec import EVENTS, EventRegistry, converter
 from ledger.errors import CodecError, ProjectionError
 from ledger.events import StoredEvent
-from ledger.log import Checkpoint, Store, decode_record
+from ledger.log import GENESIS_HASH, Checkpoint, Store, decode_record
 
 S = TypeVar("S")
 
@@ -86,25 +86,44 @@ class ProjectionRunner(Generic[S]):
         self._registry = registry
         self.state: S = projection.initial()
         self.position = 0
+        #: The hash of the record at `position` (the genesis hash at 0).
+        self.hash = GENESIS_HASH
         #: The position of the checkpoint last loaded or saved; None if there was none.
         self.checkpointed: int | None = None
 
     def replay(self) -> S:
         """Forget everything and fold the whole log from the start."""
-        self.state, self.position = self.projection.initial(), 0
+        self.state, self.position, self.hash = self.projection.initial(), 0, GENESIS_HASH
         return self.catch_up()
 
     def resume(self) -> S:
-        """Continue from the stored checkpoint if it is of this version, else replay."""
+        """Continue from the stored checkpoint if it is of this version and the log still
+        holds the record it was folded up to, else replay.
+
+        A checkpoint whose record is gone or changed (a log restored shorter, a file copied
+        over, a checkpoint from another ledger) would make the runner skip real events."""
         checkpoint = self.store.load_checkpoint(self.projection.name)
-        if checkpoint is None or checkpoint.version != self.projection.version:
+        if (
+            checkpoint is None
+            or checkpoint.version != self.projection.version
+            or not self._bound(checkpoint)
+        ):
             return self.replay()
         try:
             self.state = self.projection.load(checkpoint.state)
         except CodecError:
             return self.replay()
         self.position = self.checkpointed = checkpoint.position
+        self.hash = checkpoint.hash or GENESIS_HASH
         return self.catch_up()
+
+    def _bound(self, checkpoint: Checkpoint) -> bool:
+        if checkpoint.position == 0:
+            return True
+        if checkpoint.hash is None:
+            return False  # saved before checkpoints carried a hash: fold afresh, once
+        found = list(self.store.read(after=checkpoint.position - 1, until=checkpoint.position))
+        return bool(found) and found[0].hash == checkpoint.hash
 
     def catch_up(self, until: int | None = None) -> S:
         """Fold the events stored since the last one seen (up to `until`, if given)."""
@@ -126,7 +145,7 @@ class ProjectionRunner(Generic[S]):
                 f"expected position {self.position + 1}, got {event.position}",
             )
         self.state = self.projection.apply(self.state, event)
-        self.position = event.position
+        self.position, self.hash = event.position, event.hash
         return self.state
 
     def checkpoint(self) -> Checkpoint:
@@ -136,6 +155,7 @@ class ProjectionRunner(Generic[S]):
             version=self.projection.version,
             position=self.position,
             state=self.projection.dump(self.state),
+            hash=self.hash if self.position else None,
         )
         self.store.save_checkpoint(checkpoint)
         self.checkpointed = self.position

@@ -26,7 +26,13 @@ from pathlib import Path
 from typing import Any, Final, Protocol
 
 from ledger.codec import EVENTS, EventRegistry, format_time, parse_time
-from ledger.errors import AlreadyExistsError, UnknownReportError
+from ledger.errors import (
+    AlreadyExistsError,
+    DamagedLedgerError,
+    LedgerError,
+    StoreError,
+    UnknownReportError,
+)
 from ledger.events import (
     REPORT_EVENTS,
     Event,
@@ -505,33 +511,53 @@ def rebuild(
     db.run("DELETE FROM {p}read_model")
     done = 0
     for stream in streams:
-        batch: list[Record] = []
-        news: list[NewRecord] = []
-        states: dict[str, ReportState] = {}
-        for record in read_stream(stream):
-            body = registry.decode(record.body, position=record.position)
-            event = body.event
-            after = None
-            if isinstance(event, REPORT_EVENTS):
-                after = states[event.report_id] = fold_report(states.get(event.report_id), event)
-            batch.append(record)
-            news.append(
-                NewRecord(
-                    event_id=record.event_id,
-                    stream=record.stream,
-                    body=record.body,
-                    event=event,
-                    actor=body.actor,
-                    reason=body.reason,
-                    report=after,
-                )
-            )
+        states: dict[str, ReportState] = {}  # the stream's reports, folded so far
+        batch = [_refolded(record, states, registry) for record in read_stream(stream)]
         if batch:
-            write(db, batch, news)
+            try:
+                write(db, [record for record, _ in batch], [new for _, new in batch])
+            except AlreadyExistsError as exc:  # an id another stream's report holds
+                raise DamagedLedgerError(
+                    "rebuilding the read model",
+                    batch[0][0].position,
+                    f"its events do not replay: {exc}",
+                ) from exc
         done += len(batch)
         if progress is not None:
             progress(done, head_.position)
     set_head(db, head_.position, head_.hash)
+
+
+def _refolded(
+    record: Record, states: dict[str, ReportState], registry: EventRegistry
+) -> tuple[Record, NewRecord]:
+    """A stored record as an appender would have handed it over: its event, and the report
+    after it, folded from `states` (its stream's reports so far), which it updates."""
+    try:
+        body = registry.decode(record.body, position=record.position)
+        event = body.event
+        after = None
+        if isinstance(event, ReportFiled) and event.report_id in states:
+            raise AlreadyExistsError("report_id", event.report_id)
+        if isinstance(event, REPORT_EVENTS):
+            after = states[event.report_id] = fold_report(states.get(event.report_id), event)
+    except StoreError:
+        raise
+    except LedgerError as exc:
+        # No appender could have written this: the file is damaged, and says where.
+        raise DamagedLedgerError(
+            "rebuilding the read model", record.position, f"its events do not replay: {exc}"
+        ) from exc
+    new = NewRecord(
+        event_id=record.event_id,
+        stream=record.stream,
+        body=record.body,
+        event=event,
+        actor=body.actor,
+        reason=body.reason,
+        report=after,
+    )
+    return record, new
 
 
 def first_difference(

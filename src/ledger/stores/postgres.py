@@ -111,12 +111,24 @@ MIGRATIONS: Final[tuple[tuple[int, str, tuple[str, ...]], ...]] = (
         # Created empty: the first ledger to open the schema builds them from the log.
         tuple(statement.replace("{p}", "{schema}.") for statement in _readmodel.DDL),
     ),
+    (
+        5,
+        "bind each checkpoint to the hash of the record it was folded up to",
+        ("ALTER TABLE {schema}.checkpoints ADD COLUMN hash TEXT",),
+    ),
 )
 SCHEMA_VERSION: Final = MIGRATIONS[-1][0]
 #: The migration that added the read model.
 _READ_MODEL: Final = 4
 
 _COLUMNS: Final = sql.SQL("position, stream, version, event_id, recorded_at, body, hash")
+#: The unique constraints the schema's guarantees rest on, which `check_schema` looks for.
+_UNIQUE: Final = (
+    ("events", frozenset({"position"})),
+    ("events", frozenset({"event_id"})),
+    ("events", frozenset({"stream", "version"})),
+    ("reports", frozenset({"report_id"})),
+)
 
 
 def redact(address: str) -> str:
@@ -479,21 +491,35 @@ class PostgresStore:
 
     def save_checkpoint(self, checkpoint: Checkpoint) -> None:
         query = sql.SQL(
-            "INSERT INTO {}.checkpoints (name, version, position, state) VALUES (%s, %s, %s, %s)"
+            "INSERT INTO {}.checkpoints (name, version, position, state, hash)"
+            " VALUES (%s, %s, %s, %s, %s)"
             " ON CONFLICT (name) DO UPDATE SET version = excluded.version,"
-            " position = excluded.position, state = excluded.state, saved_at = now()"
+            " position = excluded.position, state = excluded.state, hash = excluded.hash,"
+            " saved_at = now()"
         ).format(sql.Identifier(self.schema))
-        params = (checkpoint.name, checkpoint.version, checkpoint.position, checkpoint.state)
+        params = (
+            checkpoint.name,
+            checkpoint.version,
+            checkpoint.position,
+            checkpoint.state,
+            checkpoint.hash,
+        )
         self._guard("save_checkpoint", lambda conn: conn.execute(query, params))
 
     def load_checkpoint(self, name: str) -> Checkpoint | None:
         query = sql.SQL(
-            "SELECT version, position, state FROM {}.checkpoints WHERE name = %s"
+            "SELECT version, position, state, hash FROM {}.checkpoints WHERE name = %s"
         ).format(sql.Identifier(self.schema))
         row = self._guard("load_checkpoint", lambda conn: conn.execute(query, (name,)).fetchone())
         if row is None:
             return None
-        return Checkpoint(name=name, version=int(row[0]), position=int(row[1]), state=bytes(row[2]))
+        return Checkpoint(
+            name=name,
+            version=int(row[0]),
+            position=int(row[1]),
+            state=bytes(row[2]),
+            hash=None if row[3] is None else str(row[3]),
+        )
 
     @contextlib.contextmanager
     def transaction(self) -> Iterator[None]:
@@ -542,6 +568,53 @@ class PostgresStore:
                 _readmodel.rebuild(db, read_stream, streams, head, progress=progress)
 
         self._guard("rebuilding the read model", rebuild)
+
+    def check_schema(self) -> str | None:
+        def check(conn: psycopg.Connection[Any]) -> str | None:
+            triggers = {
+                str(row[0])
+                for row in conn.execute(
+                    "SELECT tgname FROM pg_catalog.pg_trigger t"
+                    " JOIN pg_catalog.pg_class c ON c.oid = t.tgrelid"
+                    " JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace"
+                    " WHERE n.nspname = %s AND c.relname = 'events' AND NOT t.tgisinternal"
+                    " AND t.tgenabled <> 'D'",
+                    (self.schema,),
+                )
+            }
+            for trigger in ("events_no_change", "events_no_truncate"):
+                if trigger not in triggers:
+                    return f"the trigger {trigger} is gone or disabled: the log can be changed"
+            unique = [
+                (str(row[0]), frozenset(row[1]))
+                for row in conn.execute(
+                    "SELECT c.relname, array_agg(a.attname::text)"
+                    " FROM pg_catalog.pg_constraint k"
+                    " JOIN pg_catalog.pg_class c ON c.oid = k.conrelid"
+                    " JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace"
+                    " JOIN pg_catalog.pg_attribute a"
+                    "   ON a.attrelid = c.oid AND a.attnum = ANY(k.conkey)"
+                    " WHERE n.nspname = %s AND k.contype IN ('p', 'u')"
+                    " GROUP BY k.oid, c.relname",
+                    (self.schema,),
+                )
+            ]
+            for table, columns in _UNIQUE:
+                if (table, columns) not in unique:
+                    return f"{table} has no unique constraint on ({', '.join(sorted(columns))})"
+            applied = sorted(
+                int(row[0])
+                for row in conn.execute(
+                    sql.SQL("SELECT version FROM {}.schema_migrations").format(
+                        sql.Identifier(self.schema)
+                    )
+                )
+            )
+            if applied != list(range(1, SCHEMA_VERSION + 1)):
+                return f"schema_migrations records {applied}, not 1 to {SCHEMA_VERSION}"
+            return None
+
+        return self._guard("checking the schema", check)
 
     def check_read_model(self) -> tuple[int, str] | None:
         def check(conn: psycopg.Connection[Any]) -> tuple[int, str] | None:

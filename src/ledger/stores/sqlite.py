@@ -92,12 +92,24 @@ MIGRATIONS: Final[tuple[tuple[int, str, tuple[str, ...]], ...]] = (
         # Created empty: the first ledger to open the file builds them from the log.
         tuple(statement.format(p="") for statement in _readmodel.DDL),
     ),
+    (
+        5,
+        "bind each checkpoint to the hash of the record it was folded up to",
+        ("ALTER TABLE checkpoints ADD COLUMN hash TEXT",),
+    ),
 )
 SCHEMA_VERSION: Final = MIGRATIONS[-1][0]
 #: The migration that added the read model.
 _READ_MODEL: Final = 4
 
 _COLUMNS: Final = "position, stream, version, event_id, recorded_at, body, hash"
+#: The unique constraints the schema's guarantees rest on, which `check_schema` looks for.
+_UNIQUE: Final = (
+    ("events", frozenset({"position"})),
+    ("events", frozenset({"event_id"})),
+    ("events", frozenset({"stream", "version"})),
+    ("reports", frozenset({"report_id"})),
+)
 
 
 class _NotNew(Exception):  # noqa: N818 - a signal between two methods, never seen outside
@@ -507,13 +519,14 @@ class SQLiteStore:
     def save_checkpoint(self, checkpoint: Checkpoint) -> None:
         with self._transaction():
             self._conn.execute(
-                "INSERT OR REPLACE INTO checkpoints VALUES (?, ?, ?, ?, ?)",
+                "INSERT OR REPLACE INTO checkpoints VALUES (?, ?, ?, ?, ?, ?)",
                 (
                     checkpoint.name,
                     checkpoint.version,
                     checkpoint.position,
                     checkpoint.state,
                     format_time(dt.datetime.now(dt.UTC)),
+                    checkpoint.hash,
                 ),
             )
 
@@ -521,12 +534,15 @@ class SQLiteStore:
         with self._lock:
             row = self._guard(
                 lambda: self._conn.execute(
-                    "SELECT version, position, state FROM checkpoints WHERE name = ?", (name,)
+                    "SELECT version, position, state, hash FROM checkpoints WHERE name = ?",
+                    (name,),
                 ).fetchone()
             )
         if row is None:
             return None
-        return Checkpoint(name=name, version=row[0], position=row[1], state=bytes(row[2]))
+        return Checkpoint(
+            name=name, version=row[0], position=row[1], state=bytes(row[2]), hash=row[3]
+        )
 
     # The read model.
 
@@ -564,6 +580,39 @@ class SQLiteStore:
             (stream,),
         ).fetchall()
         return [_record(row) for row in rows]
+
+    def check_schema(self) -> str | None:
+        with self._lock:
+            return self._guard(self._schema_problem)
+
+    def _schema_problem(self) -> str | None:
+        triggers = {
+            row[0]
+            for row in self._conn.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'events'"
+            )
+        }
+        for trigger in ("events_no_update", "events_no_delete"):
+            if trigger not in triggers:
+                return f"the trigger {trigger} is gone: the log can be changed in place"
+        for table, columns in _UNIQUE:
+            if columns not in self._unique_columns(table):
+                return f"{table} has no unique constraint on ({', '.join(sorted(columns))})"
+        applied = [row[0] for row in self._conn.execute("SELECT version FROM schema_migrations")]
+        if sorted(applied) != list(range(1, SCHEMA_VERSION + 1)):
+            return f"schema_migrations records {sorted(applied)}, not 1 to {SCHEMA_VERSION}"
+        return None
+
+    def _unique_columns(self, table: str) -> list[frozenset[str]]:
+        found = []
+        for index in self._conn.execute(f"PRAGMA index_list({table})"):  # our own names
+            if index[2]:  # unique
+                info = self._conn.execute(f"PRAGMA index_info({index[1]!r})")
+                found.append(frozenset(row[2] for row in info))
+        pk = frozenset(
+            row[1] for row in self._conn.execute(f"PRAGMA table_info({table})") if row[5]
+        )
+        return [*found, pk]
 
     def check_read_model(self) -> tuple[int, str] | None:
         with self._lock:

@@ -204,7 +204,7 @@ def test_reused_event_ids_are_refused(
 def test_checkpoints_are_kept_by_name_and_replaced(make_store: StoreFactory) -> None:
     store = make_store()
     assert store.load_checkpoint("tally") is None
-    first = Checkpoint(name="tally", version=1, position=3, state=b"\x00state")
+    first = Checkpoint(name="tally", version=1, position=3, state=b"\x00state", hash="ab" * 32)
     store.save_checkpoint(first)
     store.save_checkpoint(Checkpoint(name="other", version=7, position=1, state=b""))
     assert store.load_checkpoint("tally") == first
