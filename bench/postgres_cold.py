@@ -1,0 +1,70 @@
+"""The cold first answer on PostgreSQL: a fresh process opens a schema and answers one tally.
+
+    export LEDGER_BENCH_POSTGRES_URL=postgresql://127.0.0.1:5432/test
+    .venv/bin/python -m bench.postgres_cold [EVENTS]    # default 100,000
+
+Appends the generated workload (bench/workload.py) to a fresh schema, then times seven fresh
+processes that each open it and answer one as-of tally of one incident (interpreter start and
+imports included), and prints the median. The schema is dropped at the end. The figure in
+docs/performance.md came from this script.
+"""
+
+from __future__ import annotations
+
+import os
+import statistics
+import subprocess
+import sys
+import time
+
+import psycopg
+from psycopg import sql
+
+from bench import ours, workload
+from ledger import Ledger
+
+BASE = os.environ.get("LEDGER_BENCH_POSTGRES_URL", "postgresql://127.0.0.1:5432/test")
+SCHEMA = "bench_cold"
+RUNS = 7
+
+
+def _drop() -> None:
+    with psycopg.connect(BASE, autocommit=True) as conn:
+        conn.execute(sql.SQL("DROP SCHEMA IF EXISTS {} CASCADE").format(sql.Identifier(SCHEMA)))
+
+
+def main(argv: list[str]) -> int:
+    events = int(argv[0]) if argv else 100_000
+    url = f"{BASE}?schema={SCHEMA}"
+    _drop()
+    try:
+        load = workload.generate(events)
+        with Ledger.open(url, actor="bench") as ledger:
+            ledger.append(ours.setup_events(load))
+            start = time.perf_counter()
+            ours.append_batches(ledger, load.ops, 10_000)
+            rate = len(load.ops) / (time.perf_counter() - start)
+        when = workload.T0 + workload.SPAN / 2
+        code = (
+            "import datetime as dt; from ledger import Ledger; "
+            f"Ledger.open({url!r}).tally({load.incidents[0]!r}, "
+            f"as_of=dt.datetime.fromisoformat({when.isoformat()!r}))"
+        )
+        walls = []
+        for _ in range(RUNS):
+            start = time.perf_counter()
+            subprocess.run([sys.executable, "-c", code], check=True)  # noqa: S603 - ours
+            walls.append(time.perf_counter() - start)
+        print(
+            f"{len(load.ops):,} events, {len(load.incidents)} incidents; batch append {rate:,.0f}/s"
+        )
+        print(
+            f"cold first answer, median of {RUNS} fresh processes: {statistics.median(walls):.3f} s"
+        )
+    finally:
+        _drop()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1:]))
