@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from ledger import commands, lookups
 from ledger._fields import check_text
 from ledger.codec import EventRegistry
-from ledger.errors import UnknownIncidentError, UnknownReportError, ValidationError
+from ledger.errors import ProjectionError, UnknownIncidentError, UnknownReportError, ValidationError
 from ledger.events import IncidentOpened, SourceRegistered, StoredEvent
 from ledger.log import Store, decode_record
 from ledger.model import ReportState, ReportStatus
@@ -69,9 +69,25 @@ class Queries:
             return opened
 
     def incidents(self) -> list[IncidentOpened]:
-        """Every incident, in the order they were opened."""
+        """Every incident, in the order they were opened: each opening read from the log by
+        the position the read model gives, so listing them folds none."""
         with self._lock:
-            return [self.incident(incident) for incident in self.store.incident_ids()]
+            found = []
+            for incident, position in self.store.incident_openings():
+                held = self._folds.held(incident)
+                if held is not None and held.opened is not None:
+                    found.append(held.opened)
+                    continue
+                records = list(self.store.read(after=position - 1, until=position))
+                event = decode_record(records[0], self._registry).event if records else None
+                if not isinstance(event, IncidentOpened) or event.incident != incident:
+                    raise ProjectionError(
+                        "read model",
+                        f"its incidents table puts the opening of {incident!r} at position "
+                        f"{position}, which holds no such event: run `ledger reindex`",
+                    )
+                found.append(event)
+            return found
 
     def source(self, source: str) -> SourceRegistered:
         with self._lock:

@@ -167,6 +167,15 @@ class Store(Protocol):
         """Every incident's id, in the order they were opened."""
         ...
 
+    def incident_openings(self) -> list[tuple[str, int]]:
+        """Every incident's id and the position of its opening, in the order they were opened."""
+        ...
+
+    def report_counts(self) -> dict[str, int]:
+        """How many reports each incident holds, by the read model (incidents with none
+        are left out)."""
+        ...
+
 
 def chain_hash(
     previous: str,

@@ -555,7 +555,9 @@ def diff(args: argparse.Namespace, ctx: Context) -> int:
 
 def incidents(args: argparse.Namespace, ctx: Context) -> int:
     with ctx.ledger() as ledger:
-        found = [(i, len(ledger.reports(i.incident))) for i in ledger.incidents()]
+        # Counted by the read model: listing incidents must not fold every one of them.
+        counts = ledger.store.report_counts()
+        found = [(i, counts.get(i.incident, 0)) for i in ledger.incidents()]
     doc = output.incidents_doc(found)
     _emit(ctx, args.format, doc, output.incidents_table(doc))
     return 0

@@ -159,6 +159,10 @@ class Folds:
             self._evict(keep=incident)
         return fold
 
+    def held(self, incident: str) -> IncidentFold | None:
+        """The incident's fold if one is held, as it is."""
+        return self._incidents.get(incident)
+
     def version(self, stream: str) -> int:
         """The version of `stream` its fold has folded up to (0 for one not held)."""
         if stream == GLOBAL_STREAM:

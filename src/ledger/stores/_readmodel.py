@@ -206,8 +206,22 @@ def report_incident(db: Database, report_id: str) -> str | None:
     return str(found[0][0]) if found else None
 
 
+def report_counts(db: Database) -> dict[str, int]:
+    return {
+        str(row[0]): int(row[1])
+        for row in db.rows("SELECT incident, count(*) FROM {p}reports GROUP BY incident")
+    }
+
+
 def incident_ids(db: Database) -> list[str]:
-    return [str(row[0]) for row in db.rows("SELECT incident FROM {p}incidents ORDER BY position")]
+    return [incident for incident, _ in incident_openings(db)]
+
+
+def incident_openings(db: Database) -> list[tuple[str, int]]:
+    return [
+        (str(row[0]), int(row[1]))
+        for row in db.rows("SELECT incident, position FROM {p}incidents ORDER BY position")
+    ]
 
 
 def write(db: Database, records: Sequence[Record], news: Sequence[NewRecord]) -> None:

@@ -649,6 +649,12 @@ class PostgresStore:
     def incident_ids(self) -> list[str]:
         return self._guard("read model", lambda conn: _readmodel.incident_ids(self._db(conn)))
 
+    def incident_openings(self) -> list[tuple[str, int]]:
+        return self._guard("read model", lambda conn: _readmodel.incident_openings(self._db(conn)))
+
+    def report_counts(self) -> dict[str, int]:
+        return self._guard("read model", lambda conn: _readmodel.report_counts(self._db(conn)))
+
     def close(self) -> None:
         with self._lock:
             self._closed = True

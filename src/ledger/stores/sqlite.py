@@ -638,6 +638,14 @@ class SQLiteStore:
         with self._lock:
             return self._guard(lambda: _readmodel.incident_ids(self._db))
 
+    def incident_openings(self) -> list[tuple[str, int]]:
+        with self._lock:
+            return self._guard(lambda: _readmodel.incident_openings(self._db))
+
+    def report_counts(self) -> dict[str, int]:
+        with self._lock:
+            return self._guard(lambda: _readmodel.report_counts(self._db))
+
     def close(self) -> None:
         with self._lock:
             self._conn.close()

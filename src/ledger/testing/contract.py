@@ -385,6 +385,8 @@ def test_the_read_model_follows_every_append(make_store: StoreFactory) -> None:
     assert store.report_incident("r1") == "a"
     assert store.report_incident("nobody") is None
     assert store.incident_ids() == ["a", "b"]
+    assert store.report_counts() == {"a": 1}
+    assert [incident for incident, _ in store.incident_openings()] == ["a", "b"]
     assert store.check_read_model() is None
 
 
