@@ -90,7 +90,7 @@ class Checkpoint:
 
 
 class Store(Protocol):
-    """What every store keeps. The contract tests in tests/test_store_contract.py hold it."""
+    """What every store keeps. The contract suite, `ledger.testing.contract`, holds it."""
 
     def append(
         self,
