@@ -546,24 +546,31 @@ class PostgresStore:
     def read_model_head(self) -> Head | None:
         return self._guard("read model", lambda conn: _readmodel.head(self._db(conn)))
 
+    def _streams(
+        self, conn: psycopg.Connection[Any]
+    ) -> tuple[list[str], Callable[[str], list[Record]]]:
+        """Every stream, in the order each began, and a reader of one stream's records."""
+        streams = [
+            str(row[0])
+            for row in self._db(conn).rows(
+                "SELECT stream FROM {p}events WHERE version = 1 ORDER BY position"
+            )
+        ]
+        query = sql.SQL("SELECT {} FROM {}.events WHERE stream = %s ORDER BY version").format(
+            _COLUMNS, sql.Identifier(self.schema)
+        )
+
+        def read_stream(stream: str) -> list[Record]:
+            return [_record(row) for row in conn.execute(query, (stream,))]
+
+        return streams, read_stream
+
     def rebuild_read_model(self, progress: Callable[[int, int], None] | None = None) -> None:
         def rebuild(conn: psycopg.Connection[Any]) -> None:
             with conn.transaction():
                 conn.execute("SELECT pg_advisory_xact_lock(%s)", (self._append_key,))
                 db = self._db(conn)
-                streams = [
-                    str(row[0])
-                    for row in db.rows(
-                        "SELECT stream FROM {p}events WHERE version = 1 ORDER BY position"
-                    )
-                ]
-                query = sql.SQL(
-                    "SELECT {} FROM {}.events WHERE stream = %s ORDER BY version"
-                ).format(_COLUMNS, sql.Identifier(self.schema))
-
-                def read_stream(stream: str) -> list[Record]:
-                    return [_record(row) for row in conn.execute(query, (stream,))]
-
+                streams, read_stream = self._streams(conn)
                 head = _head(conn, self._sql_head)
                 _readmodel.rebuild(db, read_stream, streams, head, progress=progress)
 
@@ -623,19 +630,7 @@ class PostgresStore:
                 if not self._depth:  # inside `transaction()` its own view is consistent
                     conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
                 db = self._db(conn)
-                streams = [
-                    str(row[0])
-                    for row in db.rows(
-                        "SELECT stream FROM {p}events WHERE version = 1 ORDER BY position"
-                    )
-                ]
-                query = sql.SQL(
-                    "SELECT {} FROM {}.events WHERE stream = %s ORDER BY version"
-                ).format(_COLUMNS, sql.Identifier(self.schema))
-
-                def read_stream(stream: str) -> list[Record]:
-                    return [_record(row) for row in conn.execute(query, (stream,))]
-
+                streams, read_stream = self._streams(conn)
                 head = _head(conn, self._sql_head)
                 return _readmodel.first_difference(db, read_stream, streams, head)
 
