@@ -16,7 +16,7 @@ import attrs
 from ledger import commands
 from ledger._fields import check_text, is_id
 from ledger.errors import AlreadyExistsError
-from ledger.events import Event, IncidentOpened, ReportFiled, StoredEvent
+from ledger.events import Event, ReportFiled, StoredEvent
 from ledger.figures import Figure, Language
 from ledger.projections.folds import Folds
 from ledger.state import LedgerState
@@ -88,9 +88,10 @@ class Commands:
         with self._lock:
             held = self._folds.incident(incident).opened if is_id(incident) else None
             if held is not None:
-                wanted = IncidentOpened(
-                    incident=incident, title=title, places=places, started_on=started_on
-                )
+                # What opening it would append, as the command builds it: its last event.
+                wanted = commands.open_incident(
+                    self._folds.state(), incident, title=title, places=places, started_on=started_on
+                )[-1]
                 return self._again(held, wanted, "incident", incident)
         return self._command(
             lambda state: commands.open_incident(

@@ -631,9 +631,9 @@ def _append_runs(
         stored = ledger._append_checked(  # noqa: SLF001 - the facade's own check, kept bytes
             [b.event for b in bodies if b is not None],
             [item.record.event_id for item in run],
-            [item.record.body for item in run],
             [b.actor for b in bodies if b is not None],
             [b.reason for b in bodies if b is not None],
+            bodies=[item.record.body for item in run],
             now=run[0].recorded_at,
             lines=[item.line for item in run],
         )

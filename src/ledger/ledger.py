@@ -253,9 +253,9 @@ class Ledger(Queries, Commands):
         self._append_checked(
             [body.event for _, body in run],
             [record.event_id for record, _ in run],
-            [record.body for record, _ in run],
             [body.actor for _, body in run],
             [body.reason for _, body in run],
+            bodies=[record.body for record, _ in run],
             now=run[0][0].recorded_at,
             lines=[record.position for record, _ in run],
         )
@@ -436,32 +436,26 @@ class Ledger(Queries, Commands):
                 # A retried batch was checked when it was first appended; checking it again
                 # against a state that now includes it would refuse it as a duplicate.
                 new = [
-                    self._record(e, i, actor, r, None)
-                    for e, i, r in zip(events, ids, why, strict=True)
+                    self._record(e, i, actor, r) for e, i, r in zip(events, ids, why, strict=True)
                 ]
                 stored = self.store.append(new, now=self._now())
                 return [decode_record(record, self._registry) for record in stored]
-            bodies = [
-                self._registry.encode(event, event_id=event_id, actor=actor, reason=why_)
-                if isinstance(event, Event)
-                else b""  # refused by the check, which names it
-                for event, event_id, why_ in zip(events, ids, why, strict=True)
-            ]
-            return self._append_checked(events, ids, bodies, [actor] * len(events), why)
+            return self._append_checked(events, ids, [actor] * len(events), why)
 
     def _append_checked(
         self,
         events: Sequence[Event],
         ids: Sequence[str],
-        bodies: Sequence[bytes],
         actors: Sequence[str],
         reasons: Sequence[str | None],
         *,
+        bodies: Sequence[bytes] | None = None,
         now: dt.datetime | None = None,
         lines: Sequence[int] | None = None,
     ) -> list[StoredEvent]:
-        """Check each event against the state, then append them with these ids and bodies:
-        `append`'s way, and a restore's, which keeps each record's own bytes and time.
+        """Check each event against the state, then append them with these ids: `append`'s
+        way, encoding each checked event, and a restore's, which gives each record's own
+        `bodies` and time.
 
         Given the file `lines` the events came from, a check that fails raises `LineError`
         naming the event's line."""
@@ -493,17 +487,16 @@ class Ledger(Queries, Commands):
                 else None
             )
         new = [
-            NewRecord(
-                event_id=event_id,
-                stream=event.stream,
-                body=body,
-                event=event,
-                actor=actor,
-                reason=reason,
+            self._record(
+                event,
+                event_id,
+                actor,
+                reason,
+                body=None if bodies is None else bodies[i],
                 report=None if fold is None else fold[1],
             )
-            for event, event_id, body, actor, reason, fold in zip(
-                events, ids, bodies, actors, reasons, folds, strict=True
+            for i, (event, event_id, actor, reason, fold) in enumerate(
+                zip(events, ids, actors, reasons, folds, strict=True)
             )
         ]
         # Checking read each stream the batch touches up to its version now; the store
@@ -523,16 +516,22 @@ class Ledger(Queries, Commands):
         event_id: str,
         actor: str,
         reason: str | None,
-        fold: tuple[ReportState | None, ReportState] | None,
+        *,
+        body: bytes | None = None,
+        report: ReportState | None = None,
     ) -> NewRecord:
+        """The record an event is appended as: its body encoded here unless given (a
+        restore keeps the exported bytes), with what the store keeps its read model from."""
+        if body is None:
+            body = self._registry.encode(event, event_id=event_id, actor=actor, reason=reason)
         return NewRecord(
             event_id=event_id,
             stream=event.stream,
-            body=self._registry.encode(event, event_id=event_id, actor=actor, reason=reason),
+            body=body,
             event=event,
             actor=actor,
             reason=reason,
-            report=None if fold is None else fold[1],
+            report=report,
         )
 
     def _folded(

@@ -298,13 +298,6 @@ class _Reports:
         #: (report, version) -> that version's row, as the batch last changed it.
         self.versions: dict[tuple[str, int], tuple[object, ...]] = {}
         self.changes: list[tuple[object, ...]] = []
-        #: A batch shares one recorded time: its text is made once.
-        self._recorded: tuple[object, str] = (None, "")
-
-    def _recorded_text(self, record: Record) -> str:
-        if self._recorded[0] != record.recorded_at:
-            self._recorded = (record.recorded_at, format_time(record.recorded_at))
-        return self._recorded[1]
 
     def add(self, db: Database, record: Record, new: NewRecord, event: Event) -> None:
         assert isinstance(event, REPORT_EVENTS)  # noqa: S101 - `write` checked
@@ -320,7 +313,7 @@ class _Reports:
         self.spans[report_id] = (first, record.position)
         if isinstance(event, ReportFiled):
             self.filed.add(report_id)
-        recorded_at = self._recorded_text(record)
+        recorded_at = format_time(record.recorded_at)
         version = _changed_version(event, after)
         if version is None:  # a retraction or a void: effective at its own time, or none
             reported_at = (
