@@ -322,3 +322,28 @@ def test_a_reported_time_no_source_could_have_given_is_refused(reported_at: dt.d
         "coast", source="snhr", metric="killed", figure="5",
         reported_at=now + dt.timedelta(minutes=9),
     )  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    "edit",
+    [
+        "UPDATE reports SET last_position = 'x' WHERE report_id = 'coast-3'",
+        (
+            "INSERT INTO reports (report_id, incident, source, metric, grp, by_, place,"
+            " status, versions, figure, language, low, reported_at, filed_position,"
+            " last_position) VALUES ('ghost', 'coast', 'snhr', 'killed', 'all', 'all', 'all',"
+            " 'live', 1, '3', 'en', 3, 'then', 'not a position', 'x')"
+        ),
+    ],
+)
+def test_verify_names_a_table_edited_into_any_shape_without_raising(
+    tmp_path: Path, edit: str
+) -> None:
+    path = tmp_path / "l.db"
+    _two_incidents(path)
+    with sqlite3.connect(path) as conn:
+        conn.execute(edit)
+    with Ledger.open(path) as ledger:
+        report = ledger.verify()
+    assert report.problem is not None
+    assert report.problem.kind is ProblemKind.READ_MODEL

@@ -619,14 +619,27 @@ def _compare(table: str, actual: Database, expected: Database) -> tuple[int, str
     derived = sorted(expected.rows(query), key=_order)
     for stored, wanted in itertools.zip_longest(held, derived):
         if stored != wanted:
-            row = wanted if stored is None else stored
-            at = _POSITION.get(table)
-            position = int(row[at]) if at is not None else 0
-            return position, (
+            return _row_position(table, wanted, stored), (
                 f"table {table}: the read model holds {stored!r} where the log gives "
                 f"{wanted!r}; run `ledger reindex`"
             )
     return None
+
+
+def _row_position(
+    table: str, wanted: tuple[Any, ...] | None, stored: tuple[Any, ...] | None
+) -> int:
+    """The log position a differing row names: the derived row's, which has the table's
+    shape; a stored row may have been edited into any shape or value, so it is read warily,
+    and one that names none is placed at position 0."""
+    at = _POSITION[table]
+    for row in (wanted, stored):
+        if row is not None and at < len(row):
+            try:
+                return int(row[at])
+            except (TypeError, ValueError):
+                continue
+    return 0
 
 
 def _order(row: tuple[Any, ...]) -> tuple[str, ...]:
