@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import threading
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 from ledger import commands, lookups
 from ledger._fields import check_text
@@ -17,13 +18,15 @@ from ledger.errors import ProjectionError, UnknownIncidentError, UnknownReportEr
 from ledger.events import IncidentOpened, SourceRegistered, StoredEvent
 from ledger.log import Store, decode_record
 from ledger.model import ReportState, ReportStatus
-from ledger.projections.audit import HistoryEntry, TallyDiff, diff_tallies, report_history
 from ledger.projections.folds import Folds, IncidentFold
 from ledger.projections.tally import Key, Tally, compute_tally
-from ledger.projections.timeline import Timeline, compute_timeline
 from ledger.state import LedgerState
 from ledger.taxonomy import ROOT, Dimension, Taxonomy
 from ledger.times import Side, cut
+
+if TYPE_CHECKING:
+    from ledger.projections.audit import HistoryEntry, TallyDiff
+    from ledger.projections.timeline import Timeline
 
 START, END = Side.START, Side.END
 
@@ -198,6 +201,8 @@ class Queries:
         known_at: dt.datetime | dt.date | None = None,
     ) -> Timeline:
         """Each source's effective figure for one key over reported time."""
+        from ledger.projections.timeline import compute_timeline  # noqa: PLC0415 - off the path of `import ledger`
+
         known_at_t = cut("known_at", known_at, side=END)
         key = Key(metric=metric, group=group, by=by, place=place)
         with self._lock:
@@ -215,6 +220,8 @@ class Queries:
 
     def history(self, report_id: str) -> list[HistoryEntry]:
         """Every change to a report, oldest first: who, when on both clocks, why, and how."""
+        from ledger.projections.audit import report_history  # noqa: PLC0415 - off the path of `import ledger`
+
         with self._lock:
             fold, _ = self._report(report_id)
             return list(report_history(fold.index.tracks[report_id]))
@@ -239,6 +246,8 @@ class Queries:
         tallies: the changes between `tally(known_at=a)` and `tally(known_at=b)` are
         `changes(since=a, until=b)`.
         """
+        from ledger.projections.audit import report_history  # noqa: PLC0415 - off the path of `import ledger`
+
         if clock not in ("recorded", "reported"):
             raise ValidationError("clock", "must be 'recorded' or 'reported'", value=clock)
         since_t, until_t = cut("since", since, side=START), cut("until", until, side=END)
@@ -277,6 +286,8 @@ class Queries:
     @staticmethod
     def diff(a: Tally, b: Tally) -> TallyDiff:
         """What appeared, disappeared and changed from tally `a` to tally `b`."""
+        from ledger.projections.audit import diff_tallies  # noqa: PLC0415 - off the path of `import ledger`
+
         return diff_tallies(a, b)
 
 

@@ -13,7 +13,6 @@ import contextlib
 import datetime as dt
 import getpass
 import os
-import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -43,13 +42,12 @@ from ledger.figures import Language
 from ledger.log import NewRecord, Record, Store, decode_record
 from ledger.model import ReportState
 from ledger.projections.folds import DEFAULT_CACHE_EVENTS, Folds
-from ledger.projections.live import keep_live
-from ledger.projections.protocol import Projection, ProjectionRunner
 from ledger.state import LedgerState
-from ledger.subscription import Subscription
 from ledger.wording import language_of
 
 if TYPE_CHECKING:  # the verifier is loaded by the commands that verify
+    from ledger.projections.protocol import Projection, ProjectionRunner
+    from ledger.subscription import Subscription
     from ledger.verify import Digest, IntegrityReport
 
 Clock = Callable[[], dt.datetime]
@@ -226,6 +224,8 @@ class Ledger(Queries, Commands):
     def _first_impossible(self) -> tuple[int, str] | None:
         """The first event that appending could not have written, checked as a restore checks
         an export: each run of one recorded instant replayed into a scratch file."""
+        import tempfile  # noqa: PLC0415 - only a deep verify builds a scratch copy
+
         from ledger.stores.sqlite import SQLiteStore  # noqa: PLC0415
 
         with tempfile.TemporaryDirectory(prefix="ledger-deep-") as directory:
@@ -321,6 +321,8 @@ class Ledger(Queries, Commands):
 
     def runner(self, projection: Projection[S]) -> ProjectionRunner[S]:
         """A runner for `projection` over this ledger's store: replay, resume, checkpoint."""
+        from ledger.projections.protocol import ProjectionRunner  # noqa: PLC0415 - off the path of `import ledger`
+
         return ProjectionRunner(projection, self.store, registry=self._registry)
 
     def watch(self, projection: Projection[S], *, resume: bool = True) -> ProjectionRunner[S]:
@@ -353,6 +355,8 @@ class Ledger(Queries, Commands):
 
         Ends when `stop` is set, after `idle_timeout` seconds with nothing new, or on close.
         """
+        from ledger.subscription import Subscription  # noqa: PLC0415 - off the path of `import ledger`
+
         return Subscription(
             self.store,
             after=after,
@@ -380,6 +384,8 @@ class Ledger(Queries, Commands):
         `on_event(event, state)` is called after each new event is folded, with the state
         after it, for a tool's own reaction to each change.
         """
+        from ledger.projections.live import keep_live  # noqa: PLC0415 - off the path of `import ledger`
+
         runner = self.runner(projection)
         runner.resume()
         with self.subscribe(

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
-import zoneinfo
 from typing import Final
 
 from ledger._fields import utc
@@ -134,6 +133,8 @@ def zone(name: str, value: str | dt.tzinfo | None) -> dt.tzinfo:
         return dt.UTC
     if isinstance(value, dt.tzinfo):
         return value
+    import zoneinfo  # noqa: PLC0415 - only a display zone needs the tz database
+
     try:
         return zoneinfo.ZoneInfo(value)
     except (zoneinfo.ZoneInfoNotFoundError, ValueError):

@@ -20,7 +20,6 @@ import datetime as dt
 import itertools
 import json
 import sqlite3
-import tempfile
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any, Final, Protocol
@@ -596,6 +595,8 @@ def first_difference(
             "the read model reflects a log whose head had another hash: the log was "
             "rewritten, or the read model copied from another"
         )
+    import tempfile  # noqa: PLC0415 - only `verify` builds a scratch copy
+
     with tempfile.TemporaryDirectory(prefix="ledger-verify-") as directory:
         conn = sqlite3.connect(Path(directory) / "expected.db", isolation_level=None)
         try:

@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from fractions import Fraction
-from typing import Final
+from typing import TYPE_CHECKING, Final
 
 import attrs
 
 from ledger.wording.kinds import MAX_COUNT
+
+if TYPE_CHECKING:
+    from fractions import Fraction
 
 #: Scales below a thousand ("hundred", "dozen", "soixantaine") work inside one group of
 #: digits; a thousand and up start a new group ("two hundred thousand").
@@ -216,6 +218,8 @@ class NumberWords:
         if decimals is None:
             return whole
         # Whether the count comes out whole is checked once the scale word is read.
+        from fractions import Fraction  # noqa: PLC0415 - rare; kept off `import ledger`
+
         return whole + Fraction(int(decimals), 10 ** len(decimals))
 
     @staticmethod
@@ -227,7 +231,7 @@ class NumberWords:
         return total + group * scale, None, scale
 
     def _whole(self, total: int | Fraction, text: str) -> int:
-        if isinstance(total, Fraction) and total.denominator != 1:
+        if not isinstance(total, int) and total.denominator != 1:
             raise Unreadable(
                 f"in {self.name} {text!r} reads as {float(total):g}, and a count is a whole "
                 f"number ({self.conventions})"
