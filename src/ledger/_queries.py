@@ -1,7 +1,9 @@
 """The facade's questions: lookups, tallies, timelines, histories and changes.
 
 `Ledger` inherits these; each reads the folds of the streams it touches (brought up to date
-with the store first) and the read model's lookups, never the whole log.
+with the store first) and the read model's lookups, never the whole log. A tally as known
+now of an incident with no fold held is read from the read model's tables instead, each row
+held to the records it cites (`ledger._standing`, docs/design.md).
 """
 
 from __future__ import annotations
@@ -13,13 +15,14 @@ from typing import TYPE_CHECKING
 
 from ledger import commands, lookups
 from ledger._fields import check_text
+from ledger._standing import read_model_standing
 from ledger.codec import EventRegistry
 from ledger.errors import ProjectionError, UnknownIncidentError, UnknownReportError, ValidationError
 from ledger.events import IncidentOpened, SourceRegistered, StoredEvent
 from ledger.log import Store, decode_record
 from ledger.model import ReportState, ReportStatus
 from ledger.projections.folds import Folds, IncidentFold
-from ledger.projections.tally import Key, Tally, compute_tally
+from ledger.projections.tally import Key, Tally, compute_tally, tally_of
 from ledger.state import LedgerState
 from ledger.taxonomy import ROOT, Dimension, Taxonomy
 from ledger.times import Side, cut
@@ -176,6 +179,20 @@ class Queries:
         ):
             raise ValidationError("occurred_by", "must be a date", value=occurred_by)
         with self._lock:
+            if known_at_t is None and occurred_by is None and self._folds.held(incident) is None:
+                # No fold held: the read model's rows, each held to its records, answer
+                # without folding the incident's stream (ledger._standing).
+                check_text("incident", incident)
+                standing = read_model_standing(self.store, self._registry, incident, as_of_t)
+                if standing is not None:
+                    return tally_of(
+                        standing,
+                        taxonomy=self._folds.current().taxonomy,
+                        incident=incident,
+                        as_of=as_of_t,
+                        known_at=None,
+                        occurred_by=None,
+                    )
             index = self._opened(incident).index
             return compute_tally(
                 [

@@ -12,7 +12,7 @@ import contextlib
 import datetime as dt
 import hashlib
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from typing import Final, Protocol
+from typing import Final, NamedTuple, Protocol
 
 import attrs
 
@@ -44,6 +44,46 @@ class NewRecord:
     actor: str = ""
     reason: str | None = None
     report: ReportState | None = None
+
+
+class StandingRow(NamedTuple):
+    """One of an incident's reports as the read model gives it for a reported instant: the
+    version standing then (None where none does), with the stored bodies of the records the
+    row cites, so the answer can be held to the log. The records are the report's filing, its
+    last retraction or void (if any), the event that last wrote the standing version, and the
+    event that wrote the version after it (None for the latest). `versions` and `changes`
+    count the report's versions and changes as the tables hold them. Times are the tables' text."""
+
+    report_id: str
+    source: str
+    metric: str
+    group: str
+    by: str
+    place: str
+    filed_position: int
+    filed_body: bytes
+    status: str
+    retracted_at: str | None
+    versions: int
+    changes: int
+    ended_position: int | None
+    ended_body: bytes | None
+    version: int | None
+    figure: str | None
+    language: str | None
+    reported_at: str | None
+    period_start: str | None
+    period_end: str | None
+    via: str | None
+    citation: str | None
+    quote: str | None
+    verification: str | None
+    notes: str | None
+    position: int | None
+    body: bytes | None
+    next_reported_at: str | None
+    next_position: int | None
+    next_body: bytes | None
 
 
 @attrs.frozen(kw_only=True, slots=True)
@@ -174,6 +214,12 @@ class Store(Protocol):
     def report_counts(self) -> dict[str, int]:
         """How many reports each incident holds, by the read model (incidents with none
         are left out)."""
+        ...
+
+    def standing(self, incident: str, as_of: dt.datetime | None) -> list[StandingRow]:
+        """The read model's answer to which version of each of the incident's reports stands
+        at `as_of` on the reported clock (None: now), as the ledger knows it now, each with
+        the stored bodies of the records it cites (see `StandingRow`), in filing order."""
         ...
 
 

@@ -17,13 +17,13 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from typing import Final
 
 import attrs
 
 from ledger.figures import Figure
-from ledger.model import ReportState
+from ledger.model import ReportState, VersionState
 from ledger.taxonomy import ROOT, Dimension, Taxonomy
 from ledger.values import Period, Provenance
 
@@ -183,32 +183,69 @@ def compute_tally(
 ) -> Tally:
     """The tally from the reports as known at `known_at`, each with the position of its
     filing (see the module's rules)."""
+    return tally_of(
+        standing_versions(reports, as_of=as_of, occurred_by=occurred_by),
+        taxonomy=taxonomy,
+        incident=incident,
+        as_of=as_of,
+        known_at=known_at,
+        occurred_by=occurred_by,
+    )
+
+
+#: (source, metric, group, by, place): a tally's entries are per slot.
+_Slot = tuple[str, str, str, str, str]
+#: A report's version that stands (rule 2): its slot, report id, version index, the version
+#: itself, and the position of the report's filing.
+Standing = tuple[_Slot, str, int, VersionState, int]
+
+
+def standing_versions(
+    reports: Iterable[tuple[ReportState, int]],
+    *,
+    as_of: dt.datetime | None,
+    occurred_by: dt.date | None,
+) -> Iterator[Standing]:
+    """Each report's version standing at `as_of` (rule 2), for those that have one."""
+    for report, filed_at in reports:
+        index = report.version_as_of(as_of, occurred_by=occurred_by)
+        if index is not None:
+            slot = (report.source, report.metric, report.group, report.by, report.place)
+            yield slot, report.report_id, index, report.versions[index], filed_at
+
+
+def tally_of(
+    standing: Iterable[Standing],
+    *,
+    taxonomy: Taxonomy,
+    incident: str,
+    as_of: dt.datetime | None,
+    known_at: dt.datetime | None,
+    occurred_by: dt.date | None,
+) -> Tally:
+    """The tally of the versions that stand: rules 3 to 5, whoever chose them (the incident's
+    fold, or the read model's tables checked against the log: `ledger._standing`)."""
     # Slots are plain tuples (source, metric, group, by, place), which hash and sort in
     # C; `Key` objects, whose attrs-generated ordering runs Python per comparison, are
     # built only for the winners. The order is the same: Key orders as that tuple.
-    best: dict[_Slot, tuple[tuple[dt.datetime, int], ReportState, int]] = {}
-    for report, filed_at in reports:
-        index = report.version_as_of(as_of, occurred_by=occurred_by)
-        if index is None:
-            continue
-        rank = (report.versions[index].reported_at, filed_at)
-        slot = (report.source, report.metric, report.group, report.by, report.place)
+    best: dict[_Slot, tuple[tuple[dt.datetime, int], str, int, VersionState]] = {}
+    for slot, report_id, index, version, filed_at in standing:
+        rank = (version.reported_at, filed_at)
         held = best.get(slot)
         if held is not None and held[0] >= rank:
             continue
-        best[slot] = (rank, report, index)
+        best[slot] = (rank, report_id, index, version)
     rows = []
     for slot in sorted(best):
-        _, report, index = best[slot]
-        version = report.versions[index]
+        _, report_id, index, version = best[slot]
         rows.append(
             (
                 slot,
                 TallyEntry(
-                    source=report.source,
+                    source=slot[0],
                     key=_key(slot[1], slot[2], slot[3], slot[4]),
                     figure=version.figure,
-                    report_id=report.report_id,
+                    report_id=report_id,
                     version=index,
                     reported_at=version.reported_at,
                     period=version.period,
@@ -226,10 +263,6 @@ def compute_tally(
         spans=_spans(rows),
         checks=_checks(ordered, taxonomy),
     )
-
-
-#: (source, metric, group, by, place): a tally's entries are per slot.
-_Slot = tuple[str, str, str, str, str]
 
 
 @functools.lru_cache(maxsize=65_536)

@@ -42,6 +42,7 @@ from ledger.log import (
     Head,
     NewRecord,
     Record,
+    StandingRow,
     check_expected,
     link,
     retried_positions,
@@ -649,6 +650,11 @@ class PostgresStore:
 
     def report_counts(self) -> dict[str, int]:
         return self._guard("read model", lambda conn: _readmodel.report_counts(self._db(conn)))
+
+    def standing(self, incident: str, as_of: dt.datetime | None) -> list[StandingRow]:
+        return self._guard(
+            "read model", lambda conn: _readmodel.standing(self._db(conn), incident, as_of)
+        )
 
     def close(self) -> None:
         with self._lock:

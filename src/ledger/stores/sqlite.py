@@ -25,6 +25,7 @@ from ledger.log import (
     Head,
     NewRecord,
     Record,
+    StandingRow,
     check_expected,
     link,
     retried_positions,
@@ -96,6 +97,11 @@ MIGRATIONS: Final[tuple[tuple[int, str, tuple[str, ...]], ...]] = (
         5,
         "bind each checkpoint to the hash of the record it was folded up to",
         ("ALTER TABLE checkpoints ADD COLUMN hash TEXT",),
+    ),
+    (
+        6,
+        "cluster report versions by report, and key report changes by position",
+        _readmodel.SQLITE_LAYOUT,
     ),
 )
 SCHEMA_VERSION: Final = MIGRATIONS[-1][0]
@@ -645,6 +651,10 @@ class SQLiteStore:
     def report_counts(self) -> dict[str, int]:
         with self._lock:
             return self._guard(lambda: _readmodel.report_counts(self._db))
+
+    def standing(self, incident: str, as_of: dt.datetime | None) -> list[StandingRow]:
+        with self._lock:
+            return self._guard(lambda: _readmodel.standing(self._db, incident, as_of))
 
     def close(self) -> None:
         with self._lock:

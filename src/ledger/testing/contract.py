@@ -390,6 +390,30 @@ def test_the_read_model_follows_every_append(make_store: StoreFactory) -> None:
     assert store.check_read_model() is None
 
 
+def test_a_cold_tally_from_the_read_model_equals_the_folds(make_store: StoreFactory) -> None:
+    store = make_store()
+    ledger = _ledger(store)
+    hour = dt.timedelta(hours=1)
+    _file(ledger, "a", "r1")
+    ledger.revise_report("r1", figure="at least 5", reported_at=T0 + 2 * hour)
+    ledger.correct_report("r1", version=1, figure="at least 6", reason="typo")
+    _file(ledger, "a", "r2")
+    ledger.retract_report("r2", reported_at=T0 + 3 * hour)
+    _file(ledger, "b", "r3")
+    ledger.void_report("r3", reason="entered twice")
+    for as_of in (None, T0 - hour, T0, T0 + hour, T0 + 2 * hour, T0 + 4 * hour):
+        rows = store.standing("a", as_of)
+        assert [row.report_id for row in rows] == ["r1", "r2"]
+        for incident in ("a", "b"):
+            cold = Ledger(store, actor="reader")  # holds no fold: the tables answer
+            assert cold.tally(incident, as_of=as_of) == ledger.tally(incident, as_of=as_of)
+    assert [(row.version, row.figure) for row in store.standing("a", T0 + hour)] == [
+        (0, "at least 3"),
+        (0, "at least 3"),
+    ]
+    assert store.standing("nowhere", None) == []
+
+
 def test_a_report_id_is_taken_once_across_incidents(make_store: StoreFactory) -> None:
     store = make_store()
     ledger = _ledger(store)
