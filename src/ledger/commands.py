@@ -205,7 +205,6 @@ class RegisterSource(_Change):
     kind: SourceKind = attrs.field(converter=_source_kind, metadata=option("what it is"))
     url: str | None = attrs.field(default=None, metadata=option("its address"))
     notes: str | None = attrs.field(default=None, metadata=option("free notes"))
-    reason: str | None = attrs.field(default=None, metadata=_reason())
     language: Language | str | None = attrs.field(
         default=None,
         metadata=option(
@@ -213,6 +212,7 @@ class RegisterSource(_Change):
             "text are read in it unless a report names another (docs/figures.md)"
         ),
     )
+    reason: str | None = attrs.field(default=None, metadata=_reason())
 
     def events(self, _: LedgerState) -> list[Event]:
         return [
@@ -275,6 +275,7 @@ class FileReport(Command[str]):
     source: str = attrs.field(metadata=option("who makes the claim"))
     metric: str = attrs.field(metadata=option("killed, injured, captured, missing, ..."))
     figure: Figure | str = attrs.field(metadata=option("in the source's words: 'at least 311'"))
+    language: Language | str | None = attrs.field(default=None, metadata=_language())
     reported_at: dt.datetime = attrs.field(
         metadata=option("when the source said it", metavar=_TIME)
     )
@@ -289,7 +290,6 @@ class FileReport(Command[str]):
         default=None, metadata=option("the report's id (default: a new random one)", flag="--id")
     )
     reason: str | None = attrs.field(default=None, metadata=_reason())
-    language: Language | str | None = attrs.field(default=None, metadata=_language())
 
     def events(self, state: LedgerState) -> list[Event]:
         return [
@@ -327,6 +327,7 @@ class ReviseReport(_Change):
 
     report_id: str = attrs.field(metadata=option("the report it revises", positional=True))
     figure: Figure | str = attrs.field(metadata=option("the new figure, in the source's words"))
+    language: Language | str | None = attrs.field(default=None, metadata=_language())
     reported_at: dt.datetime = attrs.field(
         metadata=option("when the source said it", metavar=_TIME)
     )
@@ -339,7 +340,6 @@ class ReviseReport(_Change):
     )
     incident: str | None = attrs.field(default=None, metadata=_its_incident())
     reason: str | None = attrs.field(default=None, metadata=_reason())
-    language: Language | str | None = attrs.field(default=None, metadata=_language())
 
     def events(self, state: LedgerState) -> list[Event]:
         return [
@@ -378,6 +378,7 @@ class CorrectReport(_Change):
         default=None, metadata=option("the version to fix (default: the latest)")
     )
     figure: Figure | str | None = attrs.field(default=None, metadata=option("the right figure"))
+    language: Language | str | None = attrs.field(default=None, metadata=_language())
     reported_at: dt.datetime | None = attrs.field(
         default=None, metadata=option("the right time the source said it", metavar=_TIME)
     )
@@ -390,7 +391,6 @@ class CorrectReport(_Change):
     by: str | None = attrs.field(default=None, metadata=option("the right perpetrator"))
     place: str | None = attrs.field(default=None, metadata=option("the right place"))
     incident: str | None = attrs.field(default=None, metadata=_its_incident())
-    language: Language | str | None = attrs.field(default=None, metadata=_language())
 
     def events(self, state: LedgerState) -> list[Event]:
         report_id, figure = self.report_id, self.figure
