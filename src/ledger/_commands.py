@@ -17,17 +17,6 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import attrs
 
 from ledger._fields import check_text
-from ledger.commands import (
-    Command,
-    CorrectReport,
-    ExtendTaxonomy,
-    FileReport,
-    OpenIncident,
-    RegisterSource,
-    RetractReport,
-    ReviseReport,
-    VoidReport,
-)
 from ledger.errors import AlreadyExistsError, ValidationError
 from ledger.events import Event, StoredEvent
 from ledger.figures import Figure, Language
@@ -35,12 +24,32 @@ from ledger.projections.folds import Folds
 from ledger.taxonomy import ROOT, Dimension
 from ledger.values import Period, Provenance, SourceKind
 
+if TYPE_CHECKING:
+    from ledger.commands import Command
+
 R = TypeVar("R")
 
 
 def _fields(given: dict[str, Any]) -> dict[str, Any]:
     """A facade method's arguments (its `locals()`) as its command's fields."""
     return {name: value for name, value in given.items() if name not in ("self", "actor")}
+
+
+class _Classes:
+    """`ledger.commands`, imported on the first command rather than with the facade: a
+    process that only asks questions (the cold first answer, docs/performance.md) never
+    builds the command classes."""
+
+    def __getattr__(self, name: str) -> Any:  # noqa: ANN401 - typed as the module below
+        from ledger import commands  # noqa: PLC0415
+
+        return getattr(commands, name)
+
+
+if TYPE_CHECKING:
+    from ledger import commands as _classes
+else:
+    _classes = _Classes()
 
 
 class Commands:
@@ -72,7 +81,7 @@ class Commands:
 
         Set-up that the ledger holds already (an incident opened, a source registered, with
         the same fields) changes nothing and returns the event that holds it."""
-        if not isinstance(command, Command):
+        if not isinstance(command, _classes.Command):
             raise ValidationError(
                 "command",
                 f"must be a command such as FileReport, got {type(command).__name__}",
@@ -122,7 +131,7 @@ class Commands:
         Opening an incident again with the same fields changes nothing and returns its opening,
         so a notebook's set-up cell can run twice; with other fields it is an
         `AlreadyExistsError` that shows the difference."""
-        return self.execute(OpenIncident(**_fields(locals())), actor=actor)
+        return self.execute(_classes.OpenIncident(**_fields(locals())), actor=actor)
 
     def register_source(
         self,
@@ -139,7 +148,7 @@ class Commands:
         """Register a source; registering it again with the same fields changes nothing and
         returns its registration, with others it is an `AlreadyExistsError` that shows the
         difference."""
-        return self.execute(RegisterSource(**_fields(locals())), actor=actor)
+        return self.execute(_classes.RegisterSource(**_fields(locals())), actor=actor)
 
     def extend_taxonomy(
         self,
@@ -151,7 +160,7 @@ class Commands:
         reason: str | None = None,
     ) -> StoredEvent:
         """Add a term; groups, perpetrators and places default to a parent of "all"."""
-        return self.execute(ExtendTaxonomy(**_fields(locals())), actor=actor)
+        return self.execute(_classes.ExtendTaxonomy(**_fields(locals())), actor=actor)
 
     def file_report(
         self,
@@ -173,7 +182,7 @@ class Commands:
     ) -> str:
         """File one source's claim of one figure; returns the new report's id. A figure given
         as text is read in `language`, else the source's, else the ledger's default."""
-        return self.execute(FileReport(**_fields(locals())), actor=actor)
+        return self.execute(_classes.FileReport(**_fields(locals())), actor=actor)
 
     def revise_report(
         self,
@@ -189,7 +198,7 @@ class Commands:
         incident: str | None = None,
     ) -> StoredEvent:
         """Record that the source itself changed its figure, effective at `reported_at`."""
-        return self.execute(ReviseReport(**_fields(locals())), actor=actor)
+        return self.execute(_classes.ReviseReport(**_fields(locals())), actor=actor)
 
     def correct_report(
         self,
@@ -213,7 +222,7 @@ class Commands:
 
         A correction must say why: it rewrites what earlier answers should have been.
         """
-        return self.execute(CorrectReport(**_fields(locals())), actor=actor)
+        return self.execute(_classes.CorrectReport(**_fields(locals())), actor=actor)
 
     def retract_report(
         self,
@@ -226,7 +235,7 @@ class Commands:
         incident: str | None = None,
     ) -> StoredEvent:
         """Record that the source withdrew its claim, effective at `reported_at`."""
-        return self.execute(RetractReport(**_fields(locals())), actor=actor)
+        return self.execute(_classes.RetractReport(**_fields(locals())), actor=actor)
 
     def void_report(
         self,
@@ -237,4 +246,4 @@ class Commands:
         incident: str | None = None,
     ) -> StoredEvent:
         """Strike an entry that should never have been in the ledger. It must say why."""
-        return self.execute(VoidReport(**_fields(locals())), actor=actor)
+        return self.execute(_classes.VoidReport(**_fields(locals())), actor=actor)

@@ -7,9 +7,10 @@ whether it came from a command, an import line or a stored payload.
 from __future__ import annotations
 
 import datetime as dt
+import enum
 import re
 from collections.abc import Iterable
-from typing import Any, Final
+from typing import Any, Final, TypeVar
 
 import attrs
 
@@ -186,3 +187,17 @@ def terms_tuple(value: Iterable[str]) -> tuple[str, ...]:
             "places", f"must be a list of terms, got {type(value).__name__}", value=value
         )
     return tuple(value)
+
+
+_E = TypeVar("_E", bound=enum.Enum)
+
+
+def choice(cls: type[_E], value: _E | str, field: str) -> _E:
+    """A member of `cls`, given as itself or as its value; anything else names the field."""
+    if isinstance(value, cls):
+        return value
+    try:
+        return cls(value)
+    except ValueError:
+        choices = ", ".join(repr(m.value) for m in cls)
+        raise ValidationError(field, f"must be one of {choices}", value=value) from None

@@ -88,8 +88,10 @@ def _structure_wording(value: object, typ: type) -> Figure | str | None:
     )
 
 
-def _structure_language(value: object, _: type) -> Language | None:
-    return None if value is None else cast("Language", _choice(value, Language))
+def _structure_language(value: object, _: type) -> str | None:
+    """A command's language as the file gives it, a code, which the command reads as every
+    other door's (so an unknown one is the same `FigureError` wherever it came from)."""
+    return None if value is None else _text(value, str)
 
 
 class _RefusedError(ValueError):
@@ -185,7 +187,7 @@ def _make_converter() -> cattrs.Converter:
     converter.register_structure_hook_func(
         lambda t: t in (Figure | str, Figure | str | None), _structure_wording
     )
-    # `Language | str | None`: a command's language, which a file names by its code.
+    # `Language | str | None`: a command's language, named by its code.
     converter.register_structure_hook_func(
         lambda t: t == (Language | str | None), _structure_language
     )

@@ -20,14 +20,12 @@ follow the log is for `LedgerState.check` to say, and each event validates its o
 from __future__ import annotations
 
 import datetime as dt
-import enum
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, ClassVar, Final, Generic, TypeVar
 
 import attrs
 
-from ledger._fields import Option, is_id, option, terms_tuple
-from ledger.errors import ValidationError
+from ledger._fields import Option, choice, is_id, option, terms_tuple
 from ledger.events import (
     Event,
     IncidentOpened,
@@ -48,7 +46,6 @@ from ledger.values import Period, Provenance, SourceKind
 if TYPE_CHECKING:
     from ledger.projections.folds import Folds
 
-_E = TypeVar("_E", bound=enum.Enum)
 R = TypeVar("R")
 
 
@@ -494,10 +491,6 @@ def _incident_of(state: LedgerState, report_id: str, incident: str | None) -> st
     return state.report(report_id).incident if incident is None else incident
 
 
-def as_figure(value: Figure | str) -> Figure:
-    return value if isinstance(value, Figure) else Figure.parse(value)
-
-
 def figure_in(
     value: Figure | str | int,
     *,
@@ -529,14 +522,3 @@ def _source_of(state: LedgerState, report_id: str) -> str | None:
     except TypeError:  # an unhashable id names no report; checking the event says so
         return None
     return None if report is None else report.source
-
-
-def choice(cls: type[_E], value: _E | str, field: str) -> _E:
-    """A member of `cls`, given as itself or as its value; anything else names the field."""
-    if isinstance(value, cls):
-        return value
-    try:
-        return cls(value)
-    except ValueError:
-        choices = ", ".join(repr(m.value) for m in cls)
-        raise ValidationError(field, f"must be one of {choices}", value=value) from None
