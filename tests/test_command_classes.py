@@ -188,9 +188,6 @@ class _WiredReport(FileReport):
     line = "wired-report"
     wire: str | None = attrs.field(default=None, metadata=option("the wire story's id"))
 
-    def events(self, state: Any) -> list[Any]:
-        return super().events(state) if self.wire is not None else []
-
 
 def test_a_field_added_to_a_command_is_an_option_a_key_and_documented() -> None:
     parser = argparse.ArgumentParser()

@@ -122,7 +122,6 @@ _LANGUAGE_HELP: Final = (
     "the language the figure is worded in, read by its conventions (docs/figures.md; "
     "default: the source's language, else $LEDGER_LANGUAGE, else en)"
 )
-_TIME: Final = "TIME"
 
 
 def _language() -> dict[str, Option]:
@@ -273,9 +272,7 @@ class FileReport(Command[str]):
     metric: str = attrs.field(metadata=option("killed, injured, captured, missing, ..."))
     figure: Figure | str = attrs.field(metadata=option("in the source's words: 'at least 311'"))
     language: Language | str | None = attrs.field(default=None, metadata=_language())
-    reported_at: dt.datetime = attrs.field(
-        metadata=option("when the source said it", metavar=_TIME)
-    )
+    reported_at: dt.datetime = attrs.field(metadata=option("when the source said it"))
     group: str = attrs.field(default=ROOT, metadata=option("victim group (default: all)"))
     by: str = attrs.field(default=ROOT, metadata=option("perpetrator (default: all)"))
     place: str = attrs.field(default=ROOT, metadata=option("place (default: all)"))
@@ -325,9 +322,7 @@ class ReviseReport(_Change):
     report_id: str = attrs.field(metadata=option("the report it revises", positional=True))
     figure: Figure | str = attrs.field(metadata=option("the new figure, in the source's words"))
     language: Language | str | None = attrs.field(default=None, metadata=_language())
-    reported_at: dt.datetime = attrs.field(
-        metadata=option("when the source said it", metavar=_TIME)
-    )
+    reported_at: dt.datetime = attrs.field(metadata=option("when the source said it"))
     period: Period | None = attrs.field(
         default=None,
         metadata=_period_option("the span the figure covers (default: the previous version's)"),
@@ -377,7 +372,7 @@ class CorrectReport(_Change):
     figure: Figure | str | None = attrs.field(default=None, metadata=option("the right figure"))
     language: Language | str | None = attrs.field(default=None, metadata=_language())
     reported_at: dt.datetime | None = attrs.field(
-        default=None, metadata=option("the right time the source said it", metavar=_TIME)
+        default=None, metadata=option("the right time the source said it")
     )
     period: Period | None = attrs.field(
         default=None, metadata=_period_option("the right span (the ends given replace it)")
@@ -427,9 +422,7 @@ class RetractReport(_Change):
     summary = "record that the source withdrew its claim"
 
     report_id: str = attrs.field(metadata=option("the report withdrawn", positional=True))
-    reported_at: dt.datetime = attrs.field(
-        metadata=option("when the source withdrew it", metavar=_TIME)
-    )
+    reported_at: dt.datetime = attrs.field(metadata=option("when the source withdrew it"))
     provenance: Provenance = attrs.field(
         default=_NO_PROVENANCE, converter=_provenance, metadata=_provenance_option()
     )
