@@ -29,8 +29,9 @@ from ledger import (
     Period,
     Provenance,
     ReportRevised,
+    ValidationError,
 )
-from ledger._fields import option, option_of
+from ledger._fields import check_id, option, option_of
 from ledger.cli import build_parser, main
 from ledger.cli.options import add_options, command_of, leaves
 from ledger.cli.reference import reference
@@ -44,7 +45,7 @@ from ledger.commands import (
     RegisterSource,
     ReviseReport,
 )
-from ledger.interchange import LINE_TYPES, import_lines
+from ledger.interchange import LINE_TYPES, _structure_line, import_lines
 from ledger.values import SourceKind, Verification
 
 SAT = dt.datetime(2025, 3, 8, 14, tzinfo=dt.UTC)
@@ -186,7 +187,11 @@ class _WiredReport(FileReport):
     """A filing with one field more, defined here and nowhere else."""
 
     line = "wired-report"
-    wire: str | None = attrs.field(default=None, metadata=option("the wire story's id"))
+    wire: str | None = attrs.field(
+        default=None,
+        validator=lambda _, a, v: None if v is None else check_id(a.name, v),
+        metadata=option("the wire story's id"),
+    )
 
 
 def test_a_field_added_to_a_command_is_an_option_a_key_and_documented() -> None:
@@ -208,6 +213,27 @@ def test_a_field_added_to_a_command_is_an_option_a_key_and_documented() -> None:
         ledger.open_incident("coast", title="Coast")
         ledger.register_source("s", name="S", kind="monitor")
         assert isinstance(ledger.execute(from_cli), str)
+
+
+def test_a_field_added_to_a_command_is_validated_alike_at_every_door() -> None:
+    """Its validator runs wherever the command is built: by hand, from options, from a line."""
+    fields: dict[str, Any] = {
+        "incident": "coast", "source": "s", "metric": "killed", "figure": "3",
+        "reported_at": SAT, "wire": "AP 1!",
+    }  # fmt: skip
+    with pytest.raises(ValidationError) as by_hand:
+        _WiredReport(**fields)
+    parser = argparse.ArgumentParser()
+    add_options(parser, _WiredReport)
+    argv = ["coast", "--source", "s", "--metric", "killed", "--figure", "3",
+            "--reported-at", "2025-03-08T14:00Z", "--wire", "AP 1!"]  # fmt: skip
+    with pytest.raises(ValidationError) as by_option:
+        command_of(_WiredReport, parser.parse_args(argv))
+    line = {**fields, "reported_at": "2025-03-08T14:00Z"}
+    with pytest.raises(LineError) as by_line:
+        _structure_line(7, line, _WiredReport)
+    assert by_hand.value.field == by_option.value.field == by_line.value.field == "wire"
+    assert str(by_line.value) == f"line 7: {by_hand.value}"
 
 
 # What one definition fixed: the incident a change may name was an import key only.
@@ -273,8 +299,6 @@ def test_execute_is_what_the_facade_methods_run() -> None:
 
 
 def test_execute_refuses_what_is_not_a_command_and_a_correction_without_reason() -> None:
-    from ledger import ValidationError  # noqa: PLC0415
-
     with _seeded(Ledger.in_memory(actor="desk")) as ledger:
         before = ledger.digest()
         with pytest.raises(ValidationError, match="command"):
