@@ -1,27 +1,55 @@
-"""The facade's commands: one method per command, each building its events in
-`ledger.commands` from the current state and appending them as one checked batch.
+"""The facade's commands: `execute` runs any command (`ledger.commands`), building its
+events from the current state and appending them as one checked batch; one method per
+command forwards its keywords to its class.
 
-`Ledger` inherits these.
+`Ledger` inherits these. Each method's signature is its command's fields, written out here
+because a type checker and an IDE read signatures from source; tests/test_commands.py holds
+every one equal to its class, so a field added to a command that is missing here fails.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import threading
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from typing import TYPE_CHECKING
+from collections.abc import Iterable, Iterator, Sequence
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import attrs
 
-from ledger import commands
-from ledger._fields import check_text, is_id
-from ledger.errors import AlreadyExistsError
-from ledger.events import Event, ReportFiled, StoredEvent
+from ledger._fields import check_text
+from ledger.errors import AlreadyExistsError, ValidationError
+from ledger.events import Event, StoredEvent
 from ledger.figures import Figure, Language
 from ledger.projections.folds import Folds
-from ledger.state import LedgerState
 from ledger.taxonomy import ROOT, Dimension
 from ledger.values import Period, Provenance, SourceKind
+
+if TYPE_CHECKING:
+    from ledger.commands import Command
+
+R = TypeVar("R")
+
+
+def _fields(given: dict[str, Any]) -> dict[str, Any]:
+    """A facade method's arguments (its `locals()`) as its command's fields."""
+    return {name: value for name, value in given.items() if name not in ("self", "actor")}
+
+
+class _Classes:
+    """`ledger.commands`, imported on the first command rather than with the facade: a
+    process that only asks questions (the cold first answer, docs/performance.md) never
+    builds the command classes."""
+
+    def __getattr__(self, name: str) -> Any:  # noqa: ANN401 - typed as the module below
+        from ledger import commands  # noqa: PLC0415
+
+        return getattr(commands, name)
+
+
+if TYPE_CHECKING:
+    from ledger import commands as _classes
+else:
+    _classes = _Classes()
 
 
 class Commands:
@@ -46,16 +74,34 @@ class Commands:
             reasons: Sequence[str | None] | None = None,
         ) -> list[StoredEvent]: ...
 
-    def _command(
-        self,
-        build: Callable[[LedgerState], list[Event]],
-        *,
-        actor: str | None,
-        reason: str | None,
-    ) -> StoredEvent:
-        """Build a command's events from the current state, append them, return the last."""
+    def execute(self, command: Command[R], *, actor: str | None = None) -> R:
+        """Run one command: build its events from the current state, check them and append
+        them as one batch, recorded by `actor` (default: the ledger's) with the command's
+        reason. Returns what the command's facade method returns.
+
+        Set-up that the ledger holds already (an incident opened, a source registered, with
+        the same fields) changes nothing and returns the event that holds it."""
+        if not isinstance(command, _classes.Command):
+            raise ValidationError(
+                "command",
+                f"must be a command such as FileReport, got {type(command).__name__}",
+                value=command,
+            )
+        if command.needs_reason:
+            check_text("reason", command.reason, required=True)
         with self._lock:
-            return self.append(build(self._folds.state()), actor=actor, reason=reason)[-1]
+            held = command.held(self._folds)
+            if held is not None:
+                field, key, event = held
+                # What running it would append, as the command builds it.
+                wanted = next(
+                    e for e in command.events(self._folds.state()) if type(e) is type(event)
+                )
+                return command.result([self._again(event, wanted, field, key)])
+            stored = self.append(
+                command.events(self._folds.state()), actor=actor, reason=command.reason
+            )
+        return command.result(stored)
 
     def _again(self, held: Event, wanted: Event, field: str, key: str) -> StoredEvent:
         """The stored event that `wanted` repeats; an `AlreadyExistsError` naming each field
@@ -85,21 +131,7 @@ class Commands:
         Opening an incident again with the same fields changes nothing and returns its opening,
         so a notebook's set-up cell can run twice; with other fields it is an
         `AlreadyExistsError` that shows the difference."""
-        with self._lock:
-            held = self._folds.incident(incident).opened if is_id(incident) else None
-            if held is not None:
-                # What opening it would append, as the command builds it: its last event.
-                wanted = commands.open_incident(
-                    self._folds.state(), incident, title=title, places=places, started_on=started_on
-                )[-1]
-                return self._again(held, wanted, "incident", incident)
-        return self._command(
-            lambda state: commands.open_incident(
-                state, incident, title=title, places=places, started_on=started_on
-            ),
-            actor=actor,
-            reason=reason,
-        )
+        return self.execute(_classes.OpenIncident(**_fields(locals())), actor=actor)
 
     def register_source(
         self,
@@ -116,20 +148,7 @@ class Commands:
         """Register a source; registering it again with the same fields changes nothing and
         returns its registration, with others it is an `AlreadyExistsError` that shows the
         difference."""
-        with self._lock:
-            held = self._folds.current().sources.get(source) if is_id(source) else None
-            if held is not None:
-                wanted = commands.register_source(
-                    source, name=name, kind=kind, url=url, notes=notes, language=language
-                )[0]
-                return self._again(held, wanted, "source", source)
-        return self._command(
-            lambda _: commands.register_source(
-                source, name=name, kind=kind, url=url, notes=notes, language=language
-            ),
-            actor=actor,
-            reason=reason,
-        )
+        return self.execute(_classes.RegisterSource(**_fields(locals())), actor=actor)
 
     def extend_taxonomy(
         self,
@@ -141,11 +160,7 @@ class Commands:
         reason: str | None = None,
     ) -> StoredEvent:
         """Add a term; groups, perpetrators and places default to a parent of "all"."""
-        return self._command(
-            lambda _: commands.extend_taxonomy(dimension, term, parent=parent),
-            actor=actor,
-            reason=reason,
-        )
+        return self.execute(_classes.ExtendTaxonomy(**_fields(locals())), actor=actor)
 
     def file_report(
         self,
@@ -167,27 +182,7 @@ class Commands:
     ) -> str:
         """File one source's claim of one figure; returns the new report's id. A figure given
         as text is read in `language`, else the source's, else the ledger's default."""
-        stored = self._command(
-            lambda state: commands.file_report(
-                incident,
-                source=source,
-                metric=metric,
-                figure=figure,
-                reported_at=reported_at,
-                group=group,
-                by=by,
-                place=place,
-                period=period,
-                provenance=provenance,
-                report_id=report_id,
-                language=language,
-                state=state,
-            ),
-            actor=actor,
-            reason=reason,
-        )
-        assert isinstance(stored.event, ReportFiled)  # noqa: S101 - file_report builds one
-        return stored.event.report_id
+        return self.execute(_classes.FileReport(**_fields(locals())), actor=actor)
 
     def revise_report(
         self,
@@ -200,21 +195,10 @@ class Commands:
         actor: str | None = None,
         reason: str | None = None,
         language: Language | str | None = None,
+        incident: str | None = None,
     ) -> StoredEvent:
         """Record that the source itself changed its figure, effective at `reported_at`."""
-        return self._command(
-            lambda state: commands.revise_report(
-                state,
-                report_id,
-                figure=figure,
-                reported_at=reported_at,
-                period=period,
-                provenance=provenance,
-                language=language,
-            ),
-            actor=actor,
-            reason=reason,
-        )
+        return self.execute(_classes.ReviseReport(**_fields(locals())), actor=actor)
 
     def correct_report(
         self,
@@ -232,30 +216,13 @@ class Commands:
         place: str | None = None,
         actor: str | None = None,
         language: Language | str | None = None,
+        incident: str | None = None,
     ) -> StoredEvent:
         """Fix the ledger's own entry, retroactively; `version` defaults to the latest.
 
         A correction must say why: it rewrites what earlier answers should have been.
         """
-        check_text("reason", reason, required=True)
-        return self._command(
-            lambda state: commands.correct_report(
-                state,
-                report_id,
-                version=version,
-                figure=figure,
-                reported_at=reported_at,
-                period=period,
-                source=source,
-                metric=metric,
-                group=group,
-                by=by,
-                place=place,
-                language=language,
-            ),
-            actor=actor,
-            reason=reason,
-        )
+        return self.execute(_classes.CorrectReport(**_fields(locals())), actor=actor)
 
     def retract_report(
         self,
@@ -265,19 +232,18 @@ class Commands:
         provenance: Provenance | None = None,
         actor: str | None = None,
         reason: str | None = None,
+        incident: str | None = None,
     ) -> StoredEvent:
         """Record that the source withdrew its claim, effective at `reported_at`."""
-        return self._command(
-            lambda state: commands.retract_report(
-                state, report_id, reported_at=reported_at, provenance=provenance
-            ),
-            actor=actor,
-            reason=reason,
-        )
+        return self.execute(_classes.RetractReport(**_fields(locals())), actor=actor)
 
-    def void_report(self, report_id: str, *, reason: str, actor: str | None = None) -> StoredEvent:
+    def void_report(
+        self,
+        report_id: str,
+        *,
+        reason: str,
+        actor: str | None = None,
+        incident: str | None = None,
+    ) -> StoredEvent:
         """Strike an entry that should never have been in the ledger. It must say why."""
-        check_text("reason", reason, required=True)
-        return self._command(
-            lambda state: commands.void_report(state, report_id), actor=actor, reason=reason
-        )
+        return self.execute(_classes.VoidReport(**_fields(locals())), actor=actor)

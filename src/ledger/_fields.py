@@ -7,8 +7,10 @@ whether it came from a command, an import line or a stored payload.
 from __future__ import annotations
 
 import datetime as dt
+import enum
 import re
-from typing import Any, Final
+from collections.abc import Iterable
+from typing import Any, Final, TypeVar
 
 import attrs
 
@@ -88,10 +90,15 @@ def id_field() -> Any:
     return attrs.field(validator=lambda _, a, v: check_id(a.name, v))
 
 
-def text_field(*, required: bool = False) -> Any:
+def text_field(*, required: bool = False, help: str = "") -> Any:  # noqa: A002
+    metadata = option(help) if help else None
     if required:
-        return attrs.field(validator=lambda _, a, v: check_text(a.name, v, required=True))
-    return attrs.field(default=None, validator=lambda _, a, v: check_text(a.name, v))
+        return attrs.field(
+            validator=lambda _, a, v: check_text(a.name, v, required=True), metadata=metadata
+        )
+    return attrs.field(
+        default=None, validator=lambda _, a, v: check_text(a.name, v), metadata=metadata
+    )
 
 
 def date_or_none(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
@@ -109,3 +116,88 @@ def check_instance(field: str, value: object, cls: type) -> None:
 def instance_of(cls: type) -> Any:
     """An attrs validator like `attrs.validators.instance_of`, raising `ValidationError`."""
     return lambda _, a, v: check_instance(a.name, v, cls)
+
+
+#: The key of a field's `Option` in its attrs metadata.
+OPTION: Final = "ledger.option"
+
+
+@attrs.frozen(kw_only=True, slots=True)
+class Option:
+    """How a field of a command (or of a value a command takes) is given and documented.
+
+    The facade, the command line, JSON Lines import and docs/cli.md all read the command's
+    fields; this says what the field's type and default do not: its help, the option it is
+    given by on the command line, and whether it must be given though it has a default.
+    How text is read follows from the field's type (a date, a time, a choice, a number).
+    """
+
+    help: str = ""
+    #: The command line's name for it, where that is not `--` and the field's name.
+    flag: str | None = None
+    #: Given as a bare argument: first on the command line and to the facade's method.
+    positional: bool = False
+    metavar: str | None = None
+    #: Must be given although it defaults to None: a correction's reason, which an import
+    #: may supply for every line that gives none.
+    required: bool = False
+    #: For a value with fields of its own (a period, provenance): its fields are options of
+    #: their own, each named `--` + `prefix` + the field's name, under `group` in help.
+    prefix: str | None = None
+    group: str | None = None
+
+
+def option(
+    help: str = "",  # noqa: A002 - argparse's name for it
+    *,
+    flag: str | None = None,
+    positional: bool = False,
+    metavar: str | None = None,
+    required: bool = False,
+    prefix: str | None = None,
+    group: str | None = None,
+) -> dict[str, Option]:
+    """A field's metadata, for `attrs.field(metadata=option(...))`."""
+    return {
+        OPTION: Option(
+            help=help,
+            flag=flag,
+            positional=positional,
+            metavar=metavar,
+            required=required,
+            prefix=prefix,
+            group=group,
+        )
+    }
+
+
+def option_of(field: attrs.Attribute[Any]) -> Option:
+    found = field.metadata.get(OPTION)
+    return found if isinstance(found, Option) else _NO_OPTION
+
+
+_NO_OPTION: Final = Option()
+
+
+def terms_tuple(value: Iterable[str]) -> tuple[str, ...]:
+    """A list of places as a tuple. Text is iterable too, but "latakia" meant as one place
+    must not become seven."""
+    if isinstance(value, str | bytes) or not isinstance(value, Iterable):
+        raise ValidationError(
+            "places", f"must be a list of terms, got {type(value).__name__}", value=value
+        )
+    return tuple(value)
+
+
+_E = TypeVar("_E", bound=enum.Enum)
+
+
+def choice(cls: type[_E], value: _E | str, field: str) -> _E:
+    """A member of `cls`, given as itself or as its value; anything else names the field."""
+    if isinstance(value, cls):
+        return value
+    try:
+        return cls(value)
+    except ValueError:
+        choices = ", ".join(repr(m.value) for m in cls)
+        raise ValidationError(field, f"must be one of {choices}", value=value) from None

@@ -13,8 +13,8 @@ import threading
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
-from ledger import commands, lookups
-from ledger._fields import check_text
+from ledger import lookups
+from ledger._fields import check_text, choice
 from ledger._standing import read_model_standing
 from ledger.codec import EventRegistry
 from ledger.errors import ProjectionError, UnknownIncidentError, UnknownReportError, ValidationError
@@ -106,7 +106,7 @@ class Queries:
 
     def terms(self, dimension: Dimension | str) -> dict[str, str | None]:
         """Every term of one dimension of the taxonomy, with its parent (None at the top)."""
-        dimension = commands.choice(Dimension, dimension, "dimension")
+        dimension = choice(Dimension, dimension, "dimension")
         with self._lock:
             return dict(self._folds.current().taxonomy.terms(dimension))
 

@@ -88,6 +88,12 @@ def _structure_wording(value: object, typ: type) -> Figure | str | None:
     )
 
 
+def _structure_language(value: object, _: type) -> str | None:
+    """A command's language as the file gives it, a code, which the command reads as every
+    other door's (so an unknown one is the same `FigureError` wherever it came from)."""
+    return None if value is None else _text(value, str)
+
+
 class _RefusedError(ValueError):
     """Raised by the converter's strict hooks; its message is meant for the user as it is."""
 
@@ -180,6 +186,10 @@ def _make_converter() -> cattrs.Converter:
     # `Figure | str`: a figure not read yet, whose language the command resolves.
     converter.register_structure_hook_func(
         lambda t: t in (Figure | str, Figure | str | None), _structure_wording
+    )
+    # `Language | str | None`: a command's language, named by its code.
+    converter.register_structure_hook_func(
+        lambda t: t == (Language | str | None), _structure_language
     )
     # Stored bodies and import files alike must say what they mean: cattrs' defaults coerce
     # as Python does (None becomes "None", 2.5 becomes 2), which would hide a corrupt payload

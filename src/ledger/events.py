@@ -7,12 +7,19 @@ in the `StoredEvent` envelope the log wraps around it on append.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
 from typing import Any, Final
 
 import attrs
 
-from ledger._fields import check_id, date_or_none, id_field, instance_of, text_field, to_utc
+from ledger._fields import (
+    check_id,
+    date_or_none,
+    id_field,
+    instance_of,
+    terms_tuple,
+    text_field,
+    to_utc,
+)
 from ledger.errors import ValidationError
 from ledger.figures import Figure, Language
 from ledger.taxonomy import ROOT, Dimension, check_term
@@ -36,15 +43,6 @@ def _term_field(default: str | None = None) -> Any:
     if default is None:
         return attrs.field(validator=validator)
     return attrs.field(default=default, validator=validator)
-
-
-def _tuple_of_str(value: Iterable[str]) -> tuple[str, ...]:
-    # Text is iterable too, but "latakia" meant as one place must not become seven.
-    if isinstance(value, str | bytes) or not isinstance(value, Iterable):
-        raise ValidationError(
-            "places", f"must be a list of terms, got {type(value).__name__}", value=value
-        )
-    return tuple(value)
 
 
 def _utc_field() -> Any:
@@ -77,7 +75,7 @@ class IncidentOpened(_IncidentEvent):
     """A real-world episode to tally, e.g. `syria-coast-2025-03`."""
 
     title: str = text_field(required=True)
-    places: tuple[str, ...] = attrs.field(default=(), converter=_tuple_of_str)
+    places: tuple[str, ...] = attrs.field(default=(), converter=terms_tuple)
     started_on: dt.date | None = attrs.field(default=None, validator=date_or_none)
 
     def __attrs_post_init__(self) -> None:

@@ -26,12 +26,12 @@ import attrs
 import cattrs
 from cattrs.errors import AttributeValidationNote, IterableValidationNote
 
-from ledger import commands
 from ledger._fields import check_text, is_id
 from ledger._import_key import imported, key_ids, line_ids, line_tag
 from ledger._lines import load_line, utf8_lines
 from ledger.clock import check_not_future
 from ledger.codec import EVENTS, DecodedBody, EventRegistry, converter, describe_value
+from ledger.commands import COMMANDS, Command
 from ledger.errors import (
     IntegrityError,
     LedgerError,
@@ -43,12 +43,9 @@ from ledger.events import (
     Event,
     StoredEvent,
 )
-from ledger.figures import Figure, Language
 from ledger.ledger import Ledger
 from ledger.log import GENESIS_HASH, NewRecord, Store, chain_hash
 from ledger.state import LedgerState
-from ledger.taxonomy import ROOT, Dimension
-from ledger.values import Period, Provenance, SourceKind
 from ledger.verify import Digest, verify_log
 
 #: `progress(stage, done, total)`: how far a stage of a long operation is ("checking",
@@ -63,201 +60,13 @@ EXPORT_FORMAT: Final = "incident-ledger-export"
 EXPORT_FORMAT_VERSION: Final = 1
 
 
-# Import lines. Each class is one "type"; its fields are the line's keys, named as the
-# commands name them, so an error's field is the key to fix.
+# Import lines. Each line is the command its "type" names (`ledger.commands`), its keys
+# that command's fields, so an error's field is the key to fix.
 
-
-@attrs.frozen(kw_only=True, slots=True)
-class _IncidentLine:
-    incident: str
-    title: str
-    places: tuple[str, ...] = ()
-    started_on: dt.date | None = None
-    reason: str | None = None
-
-    def events(self, state: LedgerState) -> list[Event]:
-        return commands.open_incident(
-            state, self.incident, title=self.title, places=self.places, started_on=self.started_on
-        )
-
-
-@attrs.frozen(kw_only=True, slots=True)
-class _SourceLine:
-    source: str
-    name: str
-    kind: SourceKind
-    url: str | None = None
-    notes: str | None = None
-    reason: str | None = None
-    language: Language | None = None
-
-    def events(self, _: LedgerState) -> list[Event]:
-        return commands.register_source(
-            self.source,
-            name=self.name,
-            kind=self.kind,
-            url=self.url,
-            notes=self.notes,
-            language=self.language,
-        )
-
-
-@attrs.frozen(kw_only=True, slots=True)
-class _TermLine:
-    dimension: Dimension
-    term: str
-    parent: str | None = None
-    reason: str | None = None
-
-    def events(self, _: LedgerState) -> list[Event]:
-        return commands.extend_taxonomy(self.dimension, self.term, parent=self.parent)
-
-
-@attrs.frozen(kw_only=True, slots=True)
-class _ReportLine:
-    incident: str
-    source: str
-    metric: str
-    figure: Figure | str
-    reported_at: dt.datetime
-    group: str = ROOT
-    by: str = ROOT
-    place: str = ROOT
-    period: Period = attrs.field(factory=Period)
-    provenance: Provenance = attrs.field(factory=Provenance)
-    report_id: str | None = None
-    reason: str | None = None
-    #: The language of a figure given as text; else the source's, else the ledger's.
-    language: Language | None = None
-
-    def events(self, state: LedgerState) -> list[Event]:
-        return commands.file_report(
-            self.incident,
-            source=self.source,
-            metric=self.metric,
-            figure=self.figure,
-            reported_at=self.reported_at,
-            group=self.group,
-            by=self.by,
-            place=self.place,
-            period=self.period,
-            provenance=self.provenance,
-            report_id=self.report_id,
-            language=self.language,
-            state=state,
-        )
-
-
-@attrs.frozen(kw_only=True, slots=True)
-class _RevisionLine:
-    report_id: str
-    figure: Figure | str
-    reported_at: dt.datetime
-    period: Period | None = None
-    provenance: Provenance = attrs.field(factory=Provenance)
-    incident: str | None = None
-    reason: str | None = None
-    language: Language | None = None
-
-    def events(self, state: LedgerState) -> list[Event]:
-        return commands.revise_report(
-            state,
-            self.report_id,
-            figure=self.figure,
-            reported_at=self.reported_at,
-            period=self.period,
-            provenance=self.provenance,
-            incident=self.incident,
-            language=self.language,
-        )
-
-
-@attrs.frozen(kw_only=True, slots=True)
-class _CorrectionLine:
-    report_id: str
-    version: int | None = None
-    figure: Figure | str | None = None
-    reported_at: dt.datetime | None = None
-    period: Period | None = None
-    source: str | None = None
-    metric: str | None = None
-    group: str | None = None
-    by: str | None = None
-    place: str | None = None
-    incident: str | None = None
-    reason: str | None = None
-    language: Language | None = None
-
-    def events(self, state: LedgerState) -> list[Event]:
-        return commands.correct_report(
-            state,
-            self.report_id,
-            version=self.version,
-            figure=self.figure,
-            reported_at=self.reported_at,
-            period=self.period,
-            source=self.source,
-            metric=self.metric,
-            group=self.group,
-            by=self.by,
-            place=self.place,
-            incident=self.incident,
-            language=self.language,
-        )
-
-
-@attrs.frozen(kw_only=True, slots=True)
-class _RetractionLine:
-    report_id: str
-    reported_at: dt.datetime
-    provenance: Provenance = attrs.field(factory=Provenance)
-    incident: str | None = None
-    reason: str | None = None
-
-    def events(self, state: LedgerState) -> list[Event]:
-        return commands.retract_report(
-            state,
-            self.report_id,
-            reported_at=self.reported_at,
-            provenance=self.provenance,
-            incident=self.incident,
-        )
-
-
-@attrs.frozen(kw_only=True, slots=True)
-class _VoidLine:
-    report_id: str
-    incident: str | None = None
-    reason: str | None = None
-
-    def events(self, state: LedgerState) -> list[Event]:
-        return commands.void_report(state, self.report_id, incident=self.incident)
-
-
-_Line = (
-    _IncidentLine
-    | _SourceLine
-    | _TermLine
-    | _ReportLine
-    | _RevisionLine
-    | _CorrectionLine
-    | _RetractionLine
-    | _VoidLine
-)
+_Line = Command[Any]
 
 #: The line types, by the value of their "type" key.
-LINE_TYPES: Final[dict[str, type[_Line]]] = {
-    "incident": _IncidentLine,
-    "source": _SourceLine,
-    "term": _TermLine,
-    "report": _ReportLine,
-    "revision": _RevisionLine,
-    "correction": _CorrectionLine,
-    "retraction": _RetractionLine,
-    "void": _VoidLine,
-}
-#: Changes that rewrite what earlier answers should have been must say why.
-_NEEDS_REASON: Final = ("correction", "void")
+LINE_TYPES: Final[dict[str, type[_Line]]] = {cls.line: cls for cls in COMMANDS}
 
 
 @attrs.frozen(kw_only=True, slots=True)
@@ -472,7 +281,7 @@ def _check_lines(
         if progress is not None and done % _EVERY == 0:
             progress("checking", done, len(parsed))
         why = default_reason if line.reason is None else line.reason
-        if kind in _NEEDS_REASON and (why is None or not why.strip()):
+        if line.needs_reason and (why is None or not why.strip()):
             raise LineError(number, "reason", f"is required: a {kind} must say why")
         try:
             check_text("reason", why)

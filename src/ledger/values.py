@@ -7,7 +7,7 @@ import enum
 
 import attrs
 
-from ledger._fields import date_or_none, instance_of, text_field
+from ledger._fields import date_or_none, instance_of, option, text_field
 from ledger.errors import ValidationError
 
 
@@ -39,8 +39,12 @@ class Verification(enum.Enum):
 class Period:
     """The span of time a figure covers ("since Thursday"); either end may be open."""
 
-    start: dt.date | None = attrs.field(default=None, validator=date_or_none)
-    end: dt.date | None = attrs.field(default=None, validator=date_or_none)
+    start: dt.date | None = attrs.field(
+        default=None, validator=date_or_none, metadata=option("first day the figure covers")
+    )
+    end: dt.date | None = attrs.field(
+        default=None, validator=date_or_none, metadata=option("last day the figure covers")
+    )
 
     def __attrs_post_init__(self) -> None:
         if self.start is not None and self.end is not None and self.start > self.end:
@@ -57,11 +61,12 @@ class Period:
 class Provenance:
     """Where a claim was seen and how sure anyone is of it."""
 
-    via: str | None = text_field()
-    citation: str | None = text_field()
-    quote: str | None = text_field()
+    via: str | None = text_field(help="the outlet that relayed the claim (e.g. CNN)")
+    citation: str | None = text_field(help="a URL or reference")
+    quote: str | None = text_field(help="the source's words")
     verification: Verification = attrs.field(
         default=Verification.UNVERIFIED,
         validator=instance_of(Verification),
+        metadata=option("how far anyone could check it (default: unverified)"),
     )
-    notes: str | None = text_field()
+    notes: str | None = text_field(help="free notes")

@@ -14,11 +14,20 @@ from importlib import metadata
 from typing import TextIO
 
 from ledger.cli import commands
+from ledger.cli.options import add_options
 from ledger.cli.output import FORMATS
+from ledger.commands import (
+    CorrectReport,
+    ExtendTaxonomy,
+    FileReport,
+    OpenIncident,
+    RegisterSource,
+    RetractReport,
+    ReviseReport,
+    VoidReport,
+)
 from ledger.errors import LedgerError
-from ledger.figures import Language
 from ledger.taxonomy import ROOT, Dimension
-from ledger.values import SourceKind, Verification
 
 __all__ = ["build_parser", "main"]
 
@@ -66,33 +75,6 @@ def _common(*, formats: Sequence[str] | None = None) -> argparse.ArgumentParser:
     return parser
 
 
-def _provenance(parser: argparse.ArgumentParser) -> None:
-    group = parser.add_argument_group("provenance")
-    group.add_argument("--via", help="the outlet that relayed the claim (e.g. CNN)")
-    group.add_argument("--citation", help="a URL or reference")
-    group.add_argument("--quote", help="the source's words")
-    group.add_argument(
-        "--verification",
-        choices=[v.value for v in Verification],
-        help="how far anyone could check it (default: unverified)",
-    )
-    group.add_argument("--notes", help="free notes")
-
-
-def _language(parser: argparse.ArgumentParser, *, what: str = "the figure is") -> None:
-    parser.add_argument(
-        "--language",
-        choices=[code.value for code in Language],
-        help=f"the language {what} worded in, read by its conventions (docs/figures.md; "
-        "default: the source's language, else $LEDGER_LANGUAGE, else en)",
-    )
-
-
-def _period(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--period-start", metavar="DATE", help="first day the figure covers")
-    parser.add_argument("--period-end", metavar="DATE", help="last day the figure covers")
-
-
 def _key(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--group", default=ROOT, help="victim group (default: all)")
     parser.add_argument("--by", default=ROOT, help="perpetrator (default: all)")
@@ -130,87 +112,30 @@ def build_parser() -> argparse.ArgumentParser:  # noqa: PLR0915 - one block per 
     incident = sub.add_parser("incident", help="incidents: open one").add_subparsers(
         dest="action", metavar="ACTION", required=True
     )
-    p = command("open", commands.incident_open, "open an incident", parent=incident)
-    p.add_argument("incident", help="its id, e.g. syria-coast-2025-03")
-    p.add_argument("--title", required=True)
-    p.add_argument("--place", action="append", help="a place it covers (repeat for more)")
-    p.add_argument("--started-on", metavar="DATE")
-    p.add_argument("--reason")
-
     source = sub.add_parser("source", help="sources: register one").add_subparsers(
         dest="action", metavar="ACTION", required=True
     )
-    p = command("add", commands.source_add, "register a source", parent=source)
-    p.add_argument("source", help="its id, e.g. snhr")
-    p.add_argument("--name", required=True)
-    p.add_argument("--kind", required=True, choices=[k.value for k in SourceKind])
-    p.add_argument("--url")
-    p.add_argument("--notes")
-    p.add_argument(
-        "--language",
-        choices=[code.value for code in Language],
-        help="the language the source words its figures in: its reports' figures given as text "
-        "are read in it unless a report names another (docs/figures.md)",
-    )
-    p.add_argument("--reason")
-
     term = sub.add_parser("term", help="taxonomy: add a term").add_subparsers(
         dest="action", metavar="ACTION", required=True
     )
-    p = command("add", commands.term_add, "add a taxonomy term", parent=term)
-    p.add_argument("dimension", choices=[d.value for d in Dimension])
-    p.add_argument("term")
-    p.add_argument(
-        "--parent",
-        help="the parent of a group, by or place term (default: all); a metric takes none",
-    )
-    p.add_argument("--reason")
-
-    p = command("report", commands.report, "file a source's claim of one figure")
-    p.add_argument("incident")
-    p.add_argument("--source", required=True)
-    p.add_argument("--metric", required=True, help="killed, injured, captured, missing, ...")
-    p.add_argument("--figure", required=True, help="in the source's words: 'at least 311'")
-    _language(p)
-    p.add_argument("--reported-at", required=True, metavar="TIME", help="when the source said it")
-    _key(p)
-    _period(p)
-    _provenance(p)
-    p.add_argument("--id", help="the report's id (default: a new random one)")
-    p.add_argument("--reason")
-
-    p = command("revise", commands.revise, "record that the source changed its figure")
-    p.add_argument("report_id")
-    p.add_argument("--figure", required=True)
-    _language(p)
-    p.add_argument("--reported-at", required=True, metavar="TIME")
-    _period(p)
-    _provenance(p)
-    p.add_argument("--reason")
-
-    p = command("correct", commands.correct, "fix the ledger's own entry, retroactively")
-    p.add_argument("report_id")
-    p.add_argument("--reason", required=True, help="why: a correction must say")
-    p.add_argument("--version", type=int, help="the version to fix (default: the latest)")
-    p.add_argument("--figure")
-    _language(p)
-    p.add_argument("--reported-at", metavar="TIME")
-    _period(p)
-    p.add_argument("--source")
-    p.add_argument("--metric")
-    p.add_argument("--group")
-    p.add_argument("--by")
-    p.add_argument("--place")
-
-    p = command("retract", commands.retract, "record that the source withdrew its claim")
-    p.add_argument("report_id")
-    p.add_argument("--reported-at", required=True, metavar="TIME")
-    _provenance(p)
-    p.add_argument("--reason")
-
-    p = command("void", commands.void, "strike an entry that should never have been made")
-    p.add_argument("report_id")
-    p.add_argument("--reason", required=True)
+    # Each command's arguments are its class's fields (ledger.commands, ledger.cli.options).
+    parents: dict[tuple[str, ...], argparse._SubParsersAction[argparse.ArgumentParser]] = {
+        ("incident",): incident,
+        ("source",): source,
+        ("term",): term,
+    }
+    for cls, handler in (
+        (OpenIncident, commands.incident_open),
+        (RegisterSource, commands.source_add),
+        (ExtendTaxonomy, commands.term_add),
+        (FileReport, commands.report),
+        (ReviseReport, commands.revise),
+        (CorrectReport, commands.correct),
+        (RetractReport, commands.retract),
+        (VoidReport, commands.void),
+    ):
+        p = command(cls.words[-1], handler, cls.summary, parent=parents.get(cls.words[:-1], sub))
+        add_options(p, cls)
 
     p = command("tally", commands.tally, "each source's figures, and how they compare",
                 parents=[queries])  # fmt: skip

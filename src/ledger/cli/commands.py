@@ -23,10 +23,20 @@ from ledger._import_key import content_key, imported
 from ledger._lines import utf8_lines
 from ledger.backup import backup_sqlite
 from ledger.cli import output
+from ledger.cli.options import command_of
 from ledger.cli.progress import Meter
+from ledger.commands import (
+    CorrectReport,
+    ExtendTaxonomy,
+    FileReport,
+    OpenIncident,
+    RegisterSource,
+    RetractReport,
+    ReviseReport,
+    VoidReport,
+)
 from ledger.errors import AlreadyExistsError, StoreError, ValidationError
 from ledger.events import REPORT_EVENTS
-from ledger.figures import Figure
 from ledger.interchange import ImportSummary, export_log, import_lines, restore_log
 from ledger.ledger import Ledger
 from ledger.log import Store
@@ -35,7 +45,6 @@ from ledger.projections.timeline import Timeline
 from ledger.stores.sqlite import SQLiteStore
 from ledger.taxonomy import Dimension, terms_of
 from ledger.times import Side
-from ledger.values import Period, Provenance, Verification
 from ledger.verify import Digest, verify_log
 
 DEFAULT_DB = "ledger.db"
@@ -158,42 +167,8 @@ class Context:
 # and `ledger.times`, the one reader of times at any boundary, reads them here.
 
 
-def zoned(option: str, text: str | None) -> dt.datetime:
-    if text is None:
-        raise ValidationError(option, "is required")
-    return times.moment(option, text)
-
-
 def day(option: str, text: str | None) -> dt.date | None:
     return times.day(option, text)
-
-
-def _figure(args: argparse.Namespace) -> Figure | str:
-    """`--figure` as the ledger should read it: in `--language` where given, else as text
-    for the ledger to read in the source's language or its default. Stated, never guessed."""
-    if args.language is None:
-        return str(args.figure)
-    return Figure.parse(args.figure, language=args.language)
-
-
-def _period(args: argparse.Namespace) -> Period | None:
-    start, end = day("--period-start", args.period_start), day("--period-end", args.period_end)
-    if start is None and end is None:
-        return None
-    return Period(start=start, end=end)
-
-
-def _provenance(args: argparse.Namespace) -> Provenance:
-    verification = Verification.UNVERIFIED
-    if args.verification is not None:
-        verification = Verification(args.verification)  # argparse checked the choice
-    return Provenance(
-        via=args.via,
-        citation=args.citation,
-        quote=args.quote,
-        verification=verification,
-        notes=args.notes,
-    )
 
 
 def _say(ctx: Context, text: str) -> None:
@@ -212,28 +187,15 @@ def init(_: argparse.Namespace, ctx: Context) -> int:
 
 def incident_open(args: argparse.Namespace, ctx: Context) -> int:
     with ctx.ledger() as ledger:
-        stored = ledger.open_incident(
-            args.incident,
-            title=args.title,
-            places=args.place or (),
-            started_on=day("--started-on", args.started_on),
-            reason=args.reason,
-        )
+        command = command_of(OpenIncident, args)
+        stored = ledger.execute(command)
     _say(ctx, f"opened incident {args.incident} (position {stored.position})")
     return 0
 
 
 def source_add(args: argparse.Namespace, ctx: Context) -> int:
     with ctx.ledger() as ledger:
-        stored = ledger.register_source(
-            args.source,
-            name=args.name,
-            kind=args.kind,
-            url=args.url,
-            notes=args.notes,
-            reason=args.reason,
-            language=args.language,
-        )
+        stored = ledger.execute(command_of(RegisterSource, args))
     _say(ctx, f"registered source {args.source} (position {stored.position})")
     return 0
 
@@ -257,40 +219,27 @@ def term_add(args: argparse.Namespace, ctx: Context) -> int:
         if held is not None:
             where = "the default taxonomy" if held.default else "this ledger's taxonomy"
             raise AlreadyExistsError(args.dimension, args.term, detail=f"it is in {where}")
-        stored = ledger.extend_taxonomy(
-            args.dimension, args.term, parent=args.parent, reason=args.reason
-        )
+        stored = ledger.execute(command_of(ExtendTaxonomy, args))
     _say(ctx, f"added {args.dimension} term {args.term} (position {stored.position})")
     return 0
 
 
-# Reports and their changes.
+# Reports and their changes. Each is its command's class, built from the options it gave.
 
 
 def report(args: argparse.Namespace, ctx: Context) -> int:
     with ctx.ledger() as ledger:
+        command = command_of(FileReport, args)
+        assert isinstance(command, FileReport)  # noqa: S101 - command_of builds its class
         standing = ledger.standing_report(
-            args.incident,
-            source=args.source,
-            metric=args.metric,
-            group=args.group,
-            by=args.by,
-            place=args.place,
+            command.incident,
+            source=command.source,
+            metric=command.metric,
+            group=command.group,
+            by=command.by,
+            place=command.place,
         )
-        report_id = ledger.file_report(
-            args.incident,
-            source=args.source,
-            metric=args.metric,
-            figure=_figure(args),
-            reported_at=zoned("--reported-at", args.reported_at),
-            group=args.group,
-            by=args.by,
-            place=args.place,
-            period=_period(args),
-            provenance=_provenance(args),
-            report_id=args.id,
-            reason=args.reason,
-        )
+        report_id = ledger.execute(command)
     # The id alone on stdout, so that scripts can capture it: rid=$(ledger report ...)
     _say(ctx, report_id)
     if standing is not None:
@@ -306,14 +255,7 @@ def report(args: argparse.Namespace, ctx: Context) -> int:
 
 def revise(args: argparse.Namespace, ctx: Context) -> int:
     with ctx.ledger() as ledger:
-        ledger.revise_report(
-            args.report_id,
-            figure=_figure(args),
-            reported_at=zoned("--reported-at", args.reported_at),
-            period=_period(args),
-            provenance=_provenance(args),
-            reason=args.reason,
-        )
+        ledger.execute(command_of(ReviseReport, args))
         state = ledger.report(args.report_id)
     _say(ctx, f"revised {args.report_id}: version {len(state.versions) - 1} is {args.figure!r}")
     return 0
@@ -321,40 +263,21 @@ def revise(args: argparse.Namespace, ctx: Context) -> int:
 
 def correct(args: argparse.Namespace, ctx: Context) -> int:
     with ctx.ledger() as ledger:
-        stored = ledger.correct_report(
-            args.report_id,
-            reason=args.reason,
-            version=args.version,
-            figure=None if args.figure is None else _figure(args),
-            reported_at=None
-            if args.reported_at is None
-            else zoned("--reported-at", args.reported_at),
-            period=_period(args),
-            source=args.source,
-            metric=args.metric,
-            group=args.group,
-            by=args.by,
-            place=args.place,
-        )
+        stored = ledger.execute(command_of(CorrectReport, args))
     _say(ctx, f"corrected {args.report_id} (position {stored.position})")
     return 0
 
 
 def retract(args: argparse.Namespace, ctx: Context) -> int:
     with ctx.ledger() as ledger:
-        stored = ledger.retract_report(
-            args.report_id,
-            reported_at=zoned("--reported-at", args.reported_at),
-            provenance=_provenance(args),
-            reason=args.reason,
-        )
+        stored = ledger.execute(command_of(RetractReport, args))
     _say(ctx, f"retracted {args.report_id} (position {stored.position})")
     return 0
 
 
 def void(args: argparse.Namespace, ctx: Context) -> int:
     with ctx.ledger() as ledger:
-        stored = ledger.void_report(args.report_id, reason=args.reason)
+        stored = ledger.execute(command_of(VoidReport, args))
     _say(ctx, f"voided {args.report_id} (position {stored.position})")
     return 0
 
