@@ -52,6 +52,7 @@ if TYPE_CHECKING:
         FigureKind,
         Language,
     )
+    from ledger.frames import Frame, frame, panel
     from ledger.interchange import (
         ImportSummary,
         export_log,
@@ -67,6 +68,7 @@ if TYPE_CHECKING:
     from ledger.model import ReportState, ReportStatus, VersionState
     from ledger.projections.audit import (
         FieldChange,
+        History,
         HistoryEntry,
         TallyDiff,
     )
@@ -135,6 +137,8 @@ _HOMES: Final = {
     "Figure": "ledger.figures",
     "FigureError": "ledger.errors",
     "FigureKind": "ledger.figures",
+    "Frame": "ledger.frames",
+    "History": "ledger.projections.audit",
     "HistoryEntry": "ledger.projections.audit",
     "ImportSummary": "ledger.interchange",
     "IncidentOpened": "ledger.events",
@@ -190,7 +194,9 @@ _HOMES: Final = {
     "Verification": "ledger.values",
     "VersionState": "ledger.model",
     "export_log": "ledger.interchange",
+    "frame": "ledger.frames",
     "import_lines": "ledger.interchange",
+    "panel": "ledger.frames",
     "restore_log": "ledger.interchange",
     "retry_on_conflict": "ledger.retry",
     "verify_log": "ledger.verify",
@@ -212,6 +218,8 @@ __all__ = [
     "Figure",
     "FigureError",
     "FigureKind",
+    "Frame",
+    "History",
     "HistoryEntry",
     "ImportSummary",
     "IncidentOpened",
@@ -267,7 +275,9 @@ __all__ = [
     "Verification",
     "VersionState",
     "export_log",
+    "frame",
     "import_lines",
+    "panel",
     "restore_log",
     "retry_on_conflict",
     "verify_log",

@@ -17,7 +17,7 @@ from ledger.errors import ProjectionError, UnknownIncidentError, UnknownReportEr
 from ledger.events import IncidentOpened, SourceRegistered, StoredEvent
 from ledger.log import Store, decode_record
 from ledger.model import ReportState, ReportStatus
-from ledger.projections.audit import HistoryEntry, TallyDiff, diff_tallies, report_history
+from ledger.projections.audit import History, TallyDiff, diff_tallies, report_history
 from ledger.projections.folds import Folds, IncidentFold
 from ledger.projections.tally import Key, Tally, compute_tally
 from ledger.projections.timeline import Timeline, compute_timeline
@@ -213,11 +213,11 @@ class Queries:
                 source=source,
             )
 
-    def history(self, report_id: str) -> list[HistoryEntry]:
+    def history(self, report_id: str) -> History:
         """Every change to a report, oldest first: who, when on both clocks, why, and how."""
         with self._lock:
             fold, _ = self._report(report_id)
-            return list(report_history(fold.index.tracks[report_id]))
+            return History(report_history(fold.index.tracks[report_id]))
 
     def changes(
         self,
@@ -228,7 +228,7 @@ class Queries:
         incident: str | None = None,
         source: str | None = None,
         actor: str | None = None,
-    ) -> list[HistoryEntry]:
+    ) -> History:
         """Changes to reports with `since < time <= until` on one clock, in log order.
 
         A date in `since` means from the start of that day, in `until` to its end, UTC
@@ -272,7 +272,7 @@ class Queries:
                     for e in report_history(t)
                 ),
             )
-            return sorted(found, key=lambda e: e.position)
+            return History(sorted(found, key=lambda e: e.position))
 
     @staticmethod
     def diff(a: Tally, b: Tally) -> TallyDiff:
