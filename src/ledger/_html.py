@@ -84,3 +84,8 @@ def table(
 def when(value: dt.datetime | None) -> str:
     """A clock's cut for a caption: None is now."""
     return "now" if value is None else cell(value)
+
+
+def knows(known_at: dt.datetime | None) -> str:
+    """The recorded clock's cut for a caption."""
+    return "knows it now" if known_at is None else f"knew it at {cell(known_at)}"

@@ -182,7 +182,7 @@ class Tally:
 
         caption = (
             f"Tally of {self.incident}: as reported by {_html.when(self.as_of)}, as the "
-            f"ledger knew it at {_html.when(self.known_at)}"
+            f"ledger {_html.knows(self.known_at)}"
             + ("" if self.occurred_by is None else f", occurring by {self.occurred_by}")
         )
         if not self.entries:

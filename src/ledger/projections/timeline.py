@@ -69,8 +69,7 @@ class Timeline:
         from ledger import _html  # noqa: PLC0415 - only notebooks need it
 
         caption = (
-            f"Timeline of {self.incident}, {self.key}, as the ledger knew it at "
-            f"{_html.when(self.known_at)}"
+            f"Timeline of {self.incident}, {self.key}, as the ledger {_html.knows(self.known_at)}"
         )
         headers = ["at", "source", "change", "figure", "low", "high", "best", "report", "v"]
         headers += ["corrected", "via", "quote"]
