@@ -96,7 +96,7 @@ class Frame:
     def to_pandas(self) -> pd.DataFrame:
         """A pandas DataFrame with nullable columns: whole numbers are `Int64` (an open upper
         bound is `<NA>`, never NaN), text is `string`, flags `boolean`, and times stay
-        timezone-aware (UTC). Dates are `datetime.date` objects, lists Python lists."""
+        timezone-aware (UTC). Dates are `datetime.date` objects; a list cell is an array."""
         try:
             import pandas as pd  # noqa: PLC0415 - an optional extra
         except ImportError:
