@@ -52,7 +52,7 @@ if TYPE_CHECKING:
         FigureKind,
         Language,
     )
-    from ledger.frames import Frame, frame, panel
+    from ledger.frames import Frame, frame
     from ledger.interchange import (
         ImportSummary,
         export_log,
@@ -66,6 +66,7 @@ if TYPE_CHECKING:
         Checkpoint,
     )
     from ledger.model import ReportState, ReportStatus, VersionState
+    from ledger.panels import panel
     from ledger.projections.audit import (
         FieldChange,
         History,
@@ -196,7 +197,7 @@ _HOMES: Final = {
     "export_log": "ledger.interchange",
     "frame": "ledger.frames",
     "import_lines": "ledger.interchange",
-    "panel": "ledger.frames",
+    "panel": "ledger.panels",
     "restore_log": "ledger.interchange",
     "retry_on_conflict": "ledger.retry",
     "verify_log": "ledger.verify",

@@ -1,5 +1,7 @@
 """Answers as data frames: flat rows, Arrow, pandas, polars and Parquet (docs/dataframes.md).
 
+The panel of each source's figure per day is in `ledger.panels`.
+
 A frame's rows are the rows of the answer's CSV (`ledger.cli.output.flat_rows`, the one
 definition of them) and its columns take their types from the same row classes, so a
 frame, a CSV file and a Parquet file of one answer hold the same cells. pyarrow, pandas and
@@ -12,20 +14,19 @@ import datetime as dt
 import enum
 import types
 import typing
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Final
 
 import attrs
 
-from ledger import _html, lookups, times
+from ledger import _html
 from ledger.cli import output
 from ledger.errors import MissingDependencyError, ValidationError
-from ledger.figures import Figure
 from ledger.model import ReportState
 from ledger.projections.audit import HistoryEntry
-from ledger.projections.tally import Key, Tally
+from ledger.projections.tally import Tally
 from ledger.projections.timeline import Timeline
-from ledger.taxonomy import ROOT, Dimension, terms_of
+from ledger.taxonomy import Dimension, terms_of
 
 if TYPE_CHECKING:
     import os
@@ -56,6 +57,20 @@ class Frame:
     rows: tuple[dict[str, Any], ...]
     #: Each column's Python type, as its row class annotates it.
     types: tuple[Any, ...] = attrs.field(repr=False)
+
+    @classmethod
+    def of(cls, *, schema: str, title: str | None, row_type: type, rows: Iterable[object]) -> Frame:
+        """The frame of `rows`, instances of the attrs class `row_type`, whose fields are
+        the columns and whose annotations their types."""
+        hints = typing.get_type_hints(row_type)
+        names = tuple(f.name for f in attrs.fields(row_type))
+        return cls(
+            schema=schema,
+            title=title,
+            columns=names,
+            types=tuple(hints[name] for name in names),
+            rows=tuple({name: getattr(row, name) for name in names} for row in rows),
+        )
 
     def __len__(self) -> int:
         return len(self.rows)
@@ -247,136 +262,6 @@ def _dimension(value: Dimension | str) -> Dimension:
         raise ValidationError(
             "dimension", "must be one of " + ", ".join(d.value for d in Dimension), value=value
         ) from None
-
-
-# The panel.
-
-
-#: The three views of each day, in the order of a panel's columns.
-VIEWS: Final = ("reported", "known_then", "known_now")
-
-
-@attrs.frozen(kw_only=True, slots=True)
-class PanelRow:
-    """One source's figure for one key on one day, seen three ways (see `panel`)."""
-
-    day: dt.date
-    incident: str
-    source: str
-    source_name: str
-    metric: str
-    group: str
-    by: str
-    place: str
-    reported: str | None
-    reported_low: int | None
-    reported_high: int | None
-    reported_best: int | None
-    known_then: str | None
-    known_then_low: int | None
-    known_then_high: int | None
-    known_then_best: int | None
-    known_now: str | None
-    known_now_low: int | None
-    known_now_high: int | None
-    known_now_best: int | None
-
-
-#: Days a panel may span: ten years, so a typo in a year is an error, not a long wait.
-MAX_DAYS: Final = 3_660
-
-
-def panel(
-    book: Ledger,
-    incident: str,
-    *,
-    metric: str,
-    group: str = ROOT,
-    by: str = ROOT,
-    place: str = ROOT,
-    start: dt.date,
-    end: dt.date,
-    tz: dt.tzinfo = dt.UTC,
-) -> Frame:
-    """Each source's figure for one key on each day from `start` to `end`, three ways.
-
-    A row per day and source (every source with a figure for the key on some day of the
-    window, so the panel is balanced: a day without a figure has nulls). For day `d`, ending
-    at its last instant in `tz`:
-
-    - `reported`: as reported then: what the source had said by the end of `d`, as the
-      ledger knows it now, corrections included: `tally(as_of=d)`;
-    - `known_then`: as the ledger knew it then: `tally(as_of=d, known_at=d)`, what a reader
-      of the ledger saw at the end of `d`;
-    - `known_now`: as known now: the source's standing figure now for what occurred by `d`
-      (its period ends by `d`): `tally(occurred_by=d)`. A later figure that covers earlier
-      days (a revision, a monitor's dated count) moves it; one without a period counts
-      from the day it was reported.
-
-    Each view gives the figure's wording and its low, high (None: open) and best.
-    """
-    for name, value in (("start", start), ("end", end)):
-        if not isinstance(value, dt.date) or isinstance(value, dt.datetime):
-            raise ValidationError(name, "must be a date", value=value)
-    if end < start:
-        raise ValidationError("end", f"is before start ({start})", value=end)
-    days = (end - start).days + 1
-    if days > MAX_DAYS:
-        raise ValidationError("end", f"makes a panel of {days} days, over {MAX_DAYS}", value=end)
-    key = Key(metric=metric, group=group, by=by, place=place)
-    title = book.incident(incident).title
-    lookups.check_key(book.taxonomy, key)
-    names = {s.source: s.name for s in book.sources()}
-    seen: dict[tuple[dt.date, str], dict[str, Figure]] = {}
-    for offset in range(days):
-        day = start + dt.timedelta(days=offset)
-        cut = times.cut("day", day, side=times.Side.END, tz=tz)
-        tallies = (
-            book.tally(incident, as_of=cut),
-            book.tally(incident, as_of=cut, known_at=cut),
-            book.tally(incident, occurred_by=day),
-        )
-        for view, tally in zip(VIEWS, tallies, strict=True):
-            for entry in tally.entries:
-                if entry.key == key:
-                    seen.setdefault((day, entry.source), {})[view] = entry.figure
-    sources = sorted({source for _, source in seen})
-    rows = [
-        PanelRow(
-            day=day,
-            incident=incident,
-            source=source,
-            source_name=names.get(source, source),
-            metric=metric,
-            group=group,
-            by=by,
-            place=place,
-            **_views(seen.get((day, source), {})),
-        )
-        for day in (start + dt.timedelta(days=offset) for offset in range(days))
-        for source in sources
-    ]
-    hints = typing.get_type_hints(PanelRow)
-    fields = attrs.fields(PanelRow)
-    return Frame(
-        schema="ledger.panel/1",
-        title=title,
-        columns=tuple(f.name for f in fields),
-        types=tuple(hints[f.name] for f in fields),
-        rows=tuple({f.name: getattr(row, f.name) for f in fields} for row in rows),
-    )
-
-
-def _views(figures: Mapping[str, Figure]) -> dict[str, Any]:
-    """A panel row's columns of each view: the figure's wording, low, high and best."""
-    views: dict[str, Any] = {}
-    for view in VIEWS:
-        figure = figures.get(view)
-        views[view] = None if figure is None else figure.text
-        views[f"{view}_low"] = None if figure is None else figure.low
-        views[f"{view}_high"] = None if figure is None else figure.high
-        views[f"{view}_best"] = None if figure is None else figure.best
-    return views
 
 
 # Python types as Arrow types.
