@@ -141,7 +141,7 @@ def test_a_correction_keeps_its_fields_as_a_list_of_dicts(seed: Ledger) -> None:
 
 @settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(steps=histories(), data=st.data())
-def test_flat_rows_of_any_tally_are_its_csv_rows(
+def test_flat_rows_of_any_tally_and_changes_are_their_csv_rows(
     steps: list[Step], data: st.DataObject, tmp_path_factory: pytest.TempPathFactory
 ) -> None:
     path = tmp_path_factory.mktemp("csv") / "ledger.db"
@@ -152,6 +152,11 @@ def test_flat_rows_of_any_tally_are_its_csv_rows(
     code, out, err = run("--db", path, "tally", incident, "--format", "csv")
     assert code == 0, err
     assert [{k: as_csv_text(v) for k, v in row.items()} for row in rows] == csv_rows(out)[1]
+    with Ledger.open(path) as ledger:
+        changes = frame(ledger, ledger.changes()).rows
+    code, out, err = run("--db", path, "changes", "--format", "csv")
+    assert code == 0, err
+    assert [{k: as_csv_text(v) for k, v in row.items()} for row in changes] == csv_rows(out)[1]
 
 
 # Arrow, pandas, polars, DuckDB and Parquet.
@@ -436,3 +441,20 @@ def test_frames_compare_by_their_content(open_bound: Ledger) -> None:
     assert a != frame(open_bound, "sources")
     assert isinstance(a, Frame)
     assert list(a) == list(a.rows)
+
+
+def test_parquet_without_pyarrow_names_the_extra(seed_db: Path, tmp_path: Path) -> None:
+    target = tmp_path / "t.parquet"
+    script = (
+        "import sys; sys.modules['pyarrow'] = None\n"
+        "from ledger.cli import main\n"
+        f"sys.exit(main(['--db', {str(seed_db)!r}, 'tally', {INCIDENT!r}, '--format', "
+        f"'parquet', '--output', {str(target)!r}]))\n"
+    )
+    found = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=False
+    )
+    assert found.returncode == 1
+    assert "pip install 'incident-ledger[frames]'" in found.stderr
+    assert "Traceback" not in found.stderr
+    assert not target.exists()
