@@ -63,6 +63,7 @@ SHARED = {
     "--actor": "## Conventions",
     "--tz": "## Conventions",
     "--format": "## Output formats",
+    "--output": "## Output formats",
 }
 #: docs/cli.md in paragraphs and code blocks: an option is documented with its command when
 #: one of them names both.

@@ -63,6 +63,7 @@ if TYPE_CHECKING:
         FigureKind,
         Language,
     )
+    from ledger.frames import Frame, frame
     from ledger.interchange import (
         ImportSummary,
         export_log,
@@ -76,8 +77,10 @@ if TYPE_CHECKING:
         Checkpoint,
     )
     from ledger.model import ReportState, ReportStatus, VersionState
+    from ledger.panels import panel
     from ledger.projections.audit import (
         FieldChange,
+        History,
         HistoryEntry,
         TallyDiff,
     )
@@ -155,6 +158,8 @@ _HOMES: Final = {
     "Figure": "ledger.figures",
     "FigureError": "ledger.errors",
     "FigureKind": "ledger.figures",
+    "Frame": "ledger.frames",
+    "History": "ledger.projections.audit",
     "HistoryEntry": "ledger.projections.audit",
     "ImportSummary": "ledger.interchange",
     "IncidentOpened": "ledger.events",
@@ -210,7 +215,9 @@ _HOMES: Final = {
     "Verification": "ledger.values",
     "VersionState": "ledger.model",
     "export_log": "ledger.interchange",
+    "frame": "ledger.frames",
     "import_lines": "ledger.interchange",
+    "panel": "ledger.panels",
     "restore_log": "ledger.interchange",
     "retry_on_conflict": "ledger.retry",
     "verify_log": "ledger.verify",
@@ -236,6 +243,8 @@ __all__ = [
     "FigureError",
     "FigureKind",
     "FileReport",
+    "Frame",
+    "History",
     "HistoryEntry",
     "ImportSummary",
     "IncidentOpened",
@@ -296,7 +305,9 @@ __all__ = [
     "VersionState",
     "VoidReport",
     "export_log",
+    "frame",
     "import_lines",
+    "panel",
     "restore_log",
     "retry_on_conflict",
     "verify_log",

@@ -28,7 +28,7 @@ from ledger.taxonomy import ROOT, Dimension, Taxonomy
 from ledger.times import Side, cut
 
 if TYPE_CHECKING:
-    from ledger.projections.audit import HistoryEntry, TallyDiff
+    from ledger.projections.audit import History, TallyDiff
     from ledger.projections.timeline import Timeline
 
 START, END = Side.START, Side.END
@@ -235,13 +235,13 @@ class Queries:
                 source=source,
             )
 
-    def history(self, report_id: str) -> list[HistoryEntry]:
+    def history(self, report_id: str) -> History:
         """Every change to a report, oldest first: who, when on both clocks, why, and how."""
-        from ledger.projections.audit import report_history  # noqa: PLC0415 - off the path of `import ledger`
+        from ledger.projections.audit import History, report_history  # noqa: PLC0415 - off the path of `import ledger`
 
         with self._lock:
             fold, _ = self._report(report_id)
-            return list(report_history(fold.index.tracks[report_id]))
+            return History(report_history(fold.index.tracks[report_id]))
 
     def changes(
         self,
@@ -252,7 +252,7 @@ class Queries:
         incident: str | None = None,
         source: str | None = None,
         actor: str | None = None,
-    ) -> list[HistoryEntry]:
+    ) -> History:
         """Changes to reports with `since < time <= until` on one clock, in log order.
 
         A date in `since` means from the start of that day, in `until` to its end, UTC
@@ -263,7 +263,7 @@ class Queries:
         tallies: the changes between `tally(known_at=a)` and `tally(known_at=b)` are
         `changes(since=a, until=b)`.
         """
-        from ledger.projections.audit import report_history  # noqa: PLC0415 - off the path of `import ledger`
+        from ledger.projections.audit import History, report_history  # noqa: PLC0415 - off the path of `import ledger`
 
         if clock not in ("recorded", "reported"):
             raise ValidationError("clock", "must be 'recorded' or 'reported'", value=clock)
@@ -298,7 +298,7 @@ class Queries:
                     for e in report_history(t)
                 ),
             )
-            return sorted(found, key=lambda e: e.position)
+            return History(sorted(found, key=lambda e: e.position))
 
     @staticmethod
     def diff(a: Tally, b: Tally) -> TallyDiff:

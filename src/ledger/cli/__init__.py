@@ -70,8 +70,16 @@ def _common(*, formats: Sequence[str] | None = None) -> argparse.ArgumentParser:
             "--format",
             choices=formats,
             default="table",
-            help="table for people (the default); json and csv for programs (docs/cli.md)",
+            help="table for people (the default); json and csv for programs (docs/cli.md)"
+            + ("; parquet to --output FILE" if "parquet" in formats else ""),
         )
+        if "parquet" in formats:
+            parser.add_argument(
+                "--output",
+                default=argparse.SUPPRESS,
+                metavar="FILE",
+                help="where --format parquet writes (the `frames` extra; docs/dataframes.md)",
+            )
     return parser
 
 

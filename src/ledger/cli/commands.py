@@ -66,6 +66,8 @@ class Context:
     language: str = "en"
     #: The display zone: tables show times in it, and bare dates mean its days.
     tz: dt.tzinfo = dt.UTC
+    #: Where `--format parquet` writes (`--output FILE`).
+    output: str | None = None
 
     @classmethod
     def from_args(cls, args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> Context:
@@ -78,7 +80,15 @@ class Context:
         actor = getattr(args, "actor", None) or os.environ.get("LEDGER_ACTOR") or None
         language = os.environ.get("LEDGER_LANGUAGE") or "en"
         tz = times.zone("--tz", getattr(args, "tz", None) or os.environ.get("LEDGER_TZ") or None)
-        return cls(db=db, actor=actor, stdout=stdout, stderr=stderr, language=language, tz=tz)
+        return cls(
+            db=db,
+            actor=actor,
+            stdout=stdout,
+            stderr=stderr,
+            language=language,
+            tz=tz,
+            output=getattr(args, "output", None),
+        )
 
     def cut(self, option: str, text: str | None, *, side: Side = Side.END) -> dt.datetime | None:
         """A cut on a clock given as an option: a bare date is a whole day of the display zone."""
@@ -286,7 +296,17 @@ def void(args: argparse.Namespace, ctx: Context) -> int:
 
 
 def _emit(ctx: Context, fmt: str, doc: object, text: str) -> None:
-    if fmt == "json":
+    if (fmt == "parquet") != (ctx.output is not None):
+        if fmt == "parquet":
+            raise ValidationError("--output", "is needed: Parquet is written to a file")
+        raise ValidationError("--output", "is for --format parquet; redirect other formats")
+    if fmt == "parquet":
+        from ledger.frames import write_parquet  # noqa: PLC0415 - an optional extra
+
+        assert ctx.output is not None  # noqa: S101 - checked above
+        write_parquet(doc, ctx.output)
+        ctx.stderr.write(f"wrote {ctx.output}\n")
+    elif fmt == "json":
         output.write_json(doc, ctx.stdout)
     elif fmt == "csv":
         output.write_csv(doc, ctx.stdout)
@@ -375,6 +395,8 @@ def changes(args: argparse.Namespace, ctx: Context) -> int:
     # Here, before the facade: it sees the cuts, and a day after the day it runs to (--since
     # 2025-03-10 --until 2025-03-09) cuts to two equal instants, an empty window it allows.
     lookups.check_window(args.since, args.until, since, until, names=("--since", "--until"))
+    if args.follow and args.format == "parquet":
+        raise ValidationError("--format", "parquet writes a finished answer; --follow never ends")
     with ctx.ledger() as ledger:
         entries = ledger.changes(
             since=since,

@@ -12,9 +12,11 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import enum
 import json
+import typing
 import unicodedata
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any, Final, TextIO
 
 import attrs
@@ -31,7 +33,7 @@ from ledger.times import day_started
 from ledger.values import Provenance, SourceKind, Verification
 from ledger.verify import Digest, IntegrityReport
 
-FORMATS: Final = ("table", "json", "csv")
+FORMATS: Final = ("table", "json", "csv", "parquet")
 
 
 # Rows and documents.
@@ -759,39 +761,74 @@ DIFF_CSV: Final = (
 )
 
 
-def write_csv(doc: object, out: TextIO) -> None:
+def csv_columns(doc: object) -> tuple[tuple[str, Any], ...]:
+    """The columns of a document's CSV, each with its Python type: the row class's fields,
+    or a diff's columns (`DIFF_CSV`). Data frames take their schema from these."""
     if isinstance(doc, DiffDoc):
-        _write_diff_csv(doc, out)
+        figure = str | None
+        return tuple((name, figure if name in ("before", "after") else str) for name in DIFF_CSV)
+    _, row_type = CSV_ROWS[type(doc)]
+    hints = typing.get_type_hints(row_type)
+    return tuple((f.name, hints[f.name]) for f in attrs.fields(row_type))
+
+
+def flat_rows(doc: object) -> Iterator[dict[str, Any]]:
+    """A document's CSV rows as dicts of values: the one definition of what its CSV holds.
+
+    Values keep their types (times, dates, whole numbers, None for a missing value or an open
+    bound); a choice is its text (`"at_least"`), and a list (a change's fields, an incident's
+    places) holds plain dicts and values. `write_csv` writes each value as one cell.
+    """
+    if isinstance(doc, DiffDoc):
+        for row in doc.changes:
+            yield {
+                "incident": doc.incident,
+                "change": row.change,
+                "source": row.source,
+                "metric": row.metric,
+                "group": row.group,
+                "by": row.by,
+                "place": row.place,
+                "before": None if row.before is None else row.before.figure,
+                "after": None if row.after is None else row.after.figure,
+            }
         return
     attribute, row_type = CSV_ROWS[type(doc)]
     names = [f.name for f in attrs.fields(row_type)]
+    for row in getattr(doc, attribute):
+        yield {name: _plain(getattr(row, name)) for name in names}
+
+
+def _plain(value: object) -> Any:  # noqa: ANN401 - any cell's value
+    if isinstance(value, enum.Enum):
+        return value.value
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    if attrs.has(type(value)):
+        kind = typing.cast("type[attrs.AttrsInstance]", type(value))
+        return {f.name: _plain(getattr(value, f.name)) for f in attrs.fields(kind)}
+    return value
+
+
+def write_csv(doc: object, out: TextIO) -> None:
+    names = [name for name, _ in csv_columns(doc)]
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(names)
-    for row in getattr(doc, attribute):
-        plain = converter.unstructure(row)
-        writer.writerow([_cell(plain[name]) for name in names])
-
-
-def _write_diff_csv(doc: DiffDoc, out: TextIO) -> None:
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(DIFF_CSV)
-    for row in doc.changes:
-        before = "" if row.before is None else row.before.figure
-        after = "" if row.after is None else row.after.figure
-        writer.writerow(
-            [doc.incident, row.change, row.source, row.metric, row.group, row.by, row.place,
-             before, after]
-        )  # fmt: skip
+    for row in flat_rows(doc):
+        writer.writerow([_cell(row[name]) for name in names])
 
 
 def _cell(value: object) -> str:
-    """A CSV cell: empty for null, true/false, JSON for lists and objects, text otherwise."""
+    """A CSV cell: empty for null, true/false, JSON for lists and objects, times and dates as
+    the JSON documents write them, text otherwise."""
     if value is None:
         return ""
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, list | dict):
-        return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+        return json.dumps(converter.unstructure(value), ensure_ascii=False, separators=(",", ":"))
+    if isinstance(value, dt.date):
+        return str(converter.unstructure(value))
     return str(value)
 
 

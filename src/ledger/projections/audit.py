@@ -53,6 +53,55 @@ class HistoryEntry:
     fields: tuple[FieldChange, ...]
 
 
+class History(list[HistoryEntry]):
+    """Changes to reports, oldest first (`Ledger.history`, `Ledger.changes`): a list, whose
+    `repr` is one line and which a notebook shows as a table."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        if not self:
+            return "<History: no changes>"
+        reports = len({e.report_id for e in self})
+        return (
+            f"<History: {len(self)} changes to {reports} report{'' if reports == 1 else 's'}, "
+            f"positions {self[0].position} to {self[-1].position}, recorded "
+            f"{self[0].recorded_at.isoformat()} to {self[-1].recorded_at.isoformat()}>"
+        )
+
+    def _repr_html_(self) -> str:
+        from ledger import _html  # noqa: PLC0415 - only notebooks need it
+
+        headers = ["position", "recorded", "actor", "report", "source", "change", "reported"]
+        headers += ["v", "before", "after", "reason"]
+        rows = (
+            [
+                e.position,
+                e.recorded_at,
+                e.actor,
+                e.report_id,
+                e.source,
+                e.change,
+                e.reported_at,
+                e.version,
+                None if e.before is None else e.before.text,
+                None if e.after is None else e.after.text,
+                _html.clip(
+                    "; ".join(
+                        [
+                            *([e.reason] if e.reason else []),
+                            *(f"{f.field}: {f.before} -> {f.after}" for f in e.fields),
+                        ]
+                    )
+                    or None
+                ),
+            ]
+            for e in self
+        )
+        notes = [] if self else ["No changes."]
+        return _html.table("Changes to reports", headers, rows, total=len(self), notes=notes)
+
+
 def report_history(track: ReportTrack) -> Iterator[HistoryEntry]:
     for index, event, before, after in track.steps():
         yield _entry(track, index, event, before, after)

@@ -129,8 +129,11 @@ class PartsCheck:
         return f"{self.source}: {parts} {verdict} {whole.figure} {whole.key.term(self.dimension)}"
 
 
-@attrs.frozen(kw_only=True, slots=True)
+@attrs.frozen(kw_only=True, slots=True, repr=False)
 class Tally:
+    """`repr` is one line that says what the tally holds; a notebook shows its entries, the
+    spans of keys that several sources report, and the parts checks as tables."""
+
     incident: str
     as_of: dt.datetime | None
     known_at: dt.datetime | None
@@ -161,6 +164,89 @@ class Tally:
     ) -> Span | None:
         key = Key(metric=metric, group=group, by=by, place=place)
         return next((s for s in self.spans if s.key == key), None)
+
+    def __repr__(self) -> str:
+        shared = [s for s in self.spans if len(s.entries) > 1]
+        conflicts = sum(1 for s in shared if not s.agree)
+        occurred = "" if self.occurred_by is None else f", occurred by {self.occurred_by}"
+        return (
+            f"<Tally of {self.incident!r} as of {_cut(self.as_of)}, known at "
+            f"{_cut(self.known_at)}{occurred}: {_count(len(self.entries), 'entry', 'entries')} "
+            f"from {_count(len(self.sources), 'source')}; "
+            f"{_count(len(shared), 'key')} across sources ({conflicts} in conflict); "
+            f"{_count(len(self.checks), 'parts check')} ({len(self.inconsistencies)} failing)>"
+        )
+
+    def _repr_html_(self) -> str:
+        from ledger import _html  # noqa: PLC0415 - only notebooks need it
+
+        caption = (
+            f"Tally of {self.incident}: as reported by {_html.when(self.as_of)}, as the "
+            f"ledger {_html.knows(self.known_at)}"
+            + ("" if self.occurred_by is None else f", occurring by {self.occurred_by}")
+        )
+        if not self.entries:
+            return _html.table(caption, [], [], notes=["No figures stand."])
+        headers = ["source", "metric", "group", "by", "place", "figure", "low", "high", "best"]
+        headers += ["reported", "report", "v", "via", "quote"]
+        rows = (
+            [
+                e.source,
+                *_terms(e.key),
+                e.figure.text,
+                e.figure.low,
+                "open" if e.figure.high is None else e.figure.high,
+                e.figure.best,
+                e.reported_at,
+                e.report_id,
+                e.version,
+                e.provenance.via,
+                _html.clip(e.provenance.quote),
+            ]
+            for e in self.entries
+        )
+        out = [_html.table(caption, headers, rows, total=len(self.entries))]
+        shared = [s for s in self.spans if len(s.entries) > 1]
+        if shared:
+            out.append(
+                _html.table(
+                    "Across sources (compared, never added)",
+                    ["metric", "group", "by", "place", "low", "high", "sources", "conflicts"],
+                    (
+                        [
+                            *_terms(s.key),
+                            s.low,
+                            "open" if s.high is None else s.high,
+                            [e.source for e in s.entries],
+                            [
+                                f"{a.source} {a.figure} vs {b.source} {b.figure}"
+                                for a, b in s.conflicts
+                            ],
+                        ]
+                        for s in shared
+                    ),
+                    total=len(shared),
+                )
+            )
+        if self.checks:
+            out.append(
+                _html.table(
+                    "Parts within wholes, per source",
+                    ["source", "whole", "parts", "parts low", "verdict"],
+                    (
+                        [
+                            c.source,
+                            f"{c.whole.figure} {c.whole.key.term(c.dimension)}",
+                            " + ".join(f"{p.figure} {p.key.term(c.dimension)}" for p in c.parts),
+                            c.parts_low,
+                            "fit inside" if c.consistent else "EXCEED",
+                        ]
+                        for c in self.checks
+                    ),
+                    total=len(self.checks),
+                )
+            )
+        return "".join(out)
 
     def compared(self, *, since: dt.datetime | None) -> tuple[Span, ...]:
         """The spans across sources of only the figures reported after `since` (all, if
@@ -269,6 +355,15 @@ def tally_of(
 def _key(metric: str, group: str, by: str, place: str) -> Key:
     """Keys are immutable, and a tally names the same few again and again: share them."""
     return Key(metric=metric, group=group, by=by, place=place)
+
+
+def _cut(value: dt.datetime | None) -> str:
+    """A clock's cut in a one-line repr: None is now."""
+    return "now" if value is None else value.isoformat()
+
+
+def _count(n: int, one: str, many: str | None = None) -> str:
+    return f"{n} {one if n == 1 else many or one + 's'}"
 
 
 def _terms(key: Key) -> tuple[str, str, str, str]:

@@ -36,8 +36,10 @@ class TimelinePoint:
     provenance: Provenance | None = None
 
 
-@attrs.frozen(kw_only=True, slots=True)
+@attrs.frozen(kw_only=True, slots=True, repr=False)
 class Timeline:
+    """`repr` is one line; a notebook shows the points as a table."""
+
     incident: str
     key: Key
     known_at: dt.datetime | None
@@ -50,6 +52,46 @@ class Timeline:
 
     def series(self, source: str) -> tuple[TimelinePoint, ...]:
         return tuple(p for p in self.points if p.source == source)
+
+    def __repr__(self) -> str:
+        known = "now" if self.known_at is None else self.known_at.isoformat()
+        span = (
+            f", {self.points[0].at.isoformat()} to {self.points[-1].at.isoformat()}"
+            if self.points
+            else ""
+        )
+        return (
+            f"<Timeline of {self.incident!r} {self.key}, known at {known}: "
+            f"{len(self.points)} points from {len(self.sources)} sources{span}>"
+        )
+
+    def _repr_html_(self) -> str:
+        from ledger import _html  # noqa: PLC0415 - only notebooks need it
+
+        caption = (
+            f"Timeline of {self.incident}, {self.key}, as the ledger {_html.knows(self.known_at)}"
+        )
+        headers = ["at", "source", "change", "figure", "low", "high", "best", "report", "v"]
+        headers += ["corrected", "via", "quote"]
+        rows = (
+            [
+                p.at,
+                p.source,
+                p.change,
+                None if p.figure is None else p.figure.text,
+                None if p.figure is None else p.figure.low,
+                None if p.figure is None else ("open" if p.figure.high is None else p.figure.high),
+                None if p.figure is None else p.figure.best,
+                p.report_id,
+                p.version,
+                p.corrected,
+                None if p.provenance is None else p.provenance.via,
+                None if p.provenance is None else _html.clip(p.provenance.quote),
+            ]
+            for p in self.points
+        )
+        notes = [] if self.points else ["No figures for this key."]
+        return _html.table(caption, headers, rows, total=len(self.points), notes=notes)
 
 
 def compute_timeline(
