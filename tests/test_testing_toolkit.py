@@ -208,12 +208,16 @@ def test_a_planted_bug_is_caught_with_a_short_history(
     planted: type[ChildrenKilled], needs: object
 ) -> None:
     # The search stops at the first violation; the headroom is for runs where hypothesis,
-    # which draws constants from the modules loaded so far, happens to reach it late.
+    # which draws constants from the modules loaded so far, happens to reach it late. Each
+    # bug needs five events at least (an incident, a source, two reports or a filing and
+    # its change, and the change that shows it); the shrinker ends within a few of that,
+    # where it ends depending on those constants too (7 in a full run with the data-frame
+    # extras loaded, 6 alone).
     with pytest.raises(LawViolation) as caught:
         laws(planted(), max_examples=1000)
     violation = caught.value
     assert violation.law == "reference"
-    assert len(violation.history) <= 6, str(violation)
+    assert len(violation.history) <= 8, str(violation)
     kinds = [type(e) for _, e in violation.history]
     if isinstance(needs, type):
         assert needs in kinds
