@@ -52,13 +52,17 @@ def read_model_standing(
     if not rows or 1 + sum(row.changes for row in rows) != store.stream_version(incident):
         return None
     found: list[Standing] = []
+    decode = _Decoder(registry)
     for row in rows:
         try:
-            if not (_filed(row, incident, registry) and _ended(row, registry)):
+            if not _ended(row, decode):
                 return None
             if _withdrawn(row, as_of):
                 continue
-            version = _standing(row, as_of, registry)
+            version = _standing(row, as_of, decode)
+            # Only a standing version's classification counts in the answer.
+            if isinstance(version, VersionState) and not _filed(row, incident, decode):
+                return None
         except (LedgerError, ValueError, TypeError, KeyError):
             return None  # a value in the tables that does not even decode
         if version is False:
@@ -69,9 +73,9 @@ def read_model_standing(
     return found
 
 
-def _filed(row: StandingRow, incident: str, registry: EventRegistry) -> bool:
+def _filed(row: StandingRow, incident: str, decode: _Decoder) -> bool:
     """Whether the report's filing is the report, incident and classification of the row."""
-    filing = _event(registry, row.filed_body, row.filed_position)
+    filing = decode(row.filed_body, row.filed_position)
     return (
         isinstance(filing, ReportFiled)
         and filing.report_id == row.report_id
@@ -81,12 +85,12 @@ def _filed(row: StandingRow, incident: str, registry: EventRegistry) -> bool:
     )
 
 
-def _ended(row: StandingRow, registry: EventRegistry) -> bool:
+def _ended(row: StandingRow, decode: _Decoder) -> bool:
     """Whether the report's status is what its last retraction or void, if any, made it (a
     retracted report takes no revision, so a retraction is for good)."""
     if row.ended_position is None or row.ended_body is None:
         return row.status == ReportStatus.LIVE.value and row.retracted_at is None
-    ended = _event(registry, row.ended_body, row.ended_position)
+    ended = decode(row.ended_body, row.ended_position)
     if isinstance(ended, ReportVoided):
         return ended.report_id == row.report_id and row.status == ReportStatus.VOIDED.value
     return (
@@ -107,25 +111,25 @@ def _withdrawn(row: StandingRow, as_of: dt.datetime | None) -> bool:
 
 
 def _standing(
-    row: StandingRow, as_of: dt.datetime | None, registry: EventRegistry
+    row: StandingRow, as_of: dt.datetime | None, decode: _Decoder
 ) -> VersionState | Literal[False] | None:
     """The version standing at `as_of` (None: the report had none yet), held to the records
     that wrote it and the next version; False where the tables disagree with them."""
     nothing_later = row.next_position is None
     if row.version is None:  # filed after `as_of`: its first version must say so
-        return None if not nothing_later and _later(row, as_of, 0, registry) else False
+        return None if not nothing_later and _later(row, as_of, 0, decode) else False
     if row.body is None or row.position is None:
         return False
     version = _version(row)
-    if not _wrote(_event(registry, row.body, row.position), row, version):
+    if not _wrote(decode(row.body, row.position), row, version):
         return False
     if nothing_later:
         return version if row.version == row.versions - 1 else False
     # "Now" stands on the latest version; at an instant, the next was reported after it.
-    return version if as_of is not None and _later(row, as_of, row.version + 1, registry) else False
+    return version if as_of is not None and _later(row, as_of, row.version + 1, decode) else False
 
 
-def _later(row: StandingRow, as_of: dt.datetime | None, number: int, reg: EventRegistry) -> bool:
+def _later(row: StandingRow, as_of: dt.datetime | None, number: int, decode: _Decoder) -> bool:
     """Whether the report's version `number` (the row's next) was reported after `as_of`."""
     if (
         as_of is None
@@ -134,7 +138,7 @@ def _later(row: StandingRow, as_of: dt.datetime | None, number: int, reg: EventR
         or row.next_reported_at is None
     ):
         return False
-    event = _event(reg, row.next_body, row.next_position)
+    event = decode(row.next_body, row.next_position)
     return parse_time(row.next_reported_at) > as_of and _wrote_next(
         event, row.report_id, number, row.next_reported_at
     )
@@ -161,8 +165,21 @@ def _version(row: StandingRow) -> VersionState:
     )
 
 
-def _event(registry: EventRegistry, body: bytes, position: int) -> Event:
-    return registry.decode_raw(load_body(body, position=position), position=position).event
+class _Decoder:
+    """Events decoded from the rows' bodies, each once: a report's filing is often also its
+    standing or its next version's writer."""
+
+    def __init__(self, registry: EventRegistry) -> None:
+        self._registry = registry
+        self._events: dict[int, Event] = {}
+
+    def __call__(self, body: bytes, position: int) -> Event:
+        event = self._events.get(position)
+        if event is None:
+            raw = load_body(body, position=position)
+            event = self._registry.decode_raw(raw, position=position).event
+            self._events[position] = event
+        return event
 
 
 def _wrote(event: Event, row: StandingRow, version: VersionState) -> bool:

@@ -159,13 +159,16 @@ def _relaid(table: str, *, old: str, new: str, suffix: str = "") -> tuple[str, .
 #: tally from the read model seeks each of an incident's reports and walks its versions;
 #: clustered by (report_id, version) those versions share pages instead of each taking its
 #: own, read one at a time. `position` becomes report_changes' rowid, one B-tree fewer for
-#: every append to write. PostgreSQL keeps heaps and indexes, so its schema is unchanged.
+#: every append to write, and its index by report carries `kind`. PostgreSQL keeps heaps
+#: and indexes, so its schema is unchanged.
 SQLITE_LAYOUT: Final = (
     *_relaid("report_versions", old="", new="", suffix=" WITHOUT ROWID"),
     *_relaid(
         "report_changes", old="position BIGINT PRIMARY KEY", new="position INTEGER PRIMARY KEY"
     ),
-    "CREATE INDEX report_changes_by_report ON report_changes (report_id, position)",
+    # With `kind`, a report's changes and its last retraction or void are found from the
+    # index alone, not from rows scattered along the log's order.
+    "CREATE INDEX report_changes_by_report ON report_changes (report_id, position, kind)",
 )
 
 _KIND: Final[dict[type[Event], str]] = {
