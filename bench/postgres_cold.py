@@ -20,7 +20,7 @@ import time
 import psycopg
 from psycopg import sql
 
-from bench import ours, workload
+from bench import machine, ours, workload
 from ledger import Ledger
 
 BASE = os.environ.get("LEDGER_BENCH_POSTGRES_URL", "postgresql://127.0.0.1:5432/test")
@@ -50,6 +50,7 @@ def main(argv: list[str]) -> int:
             f"Ledger.open({url!r}).tally({load.incidents[0]!r}, "
             f"as_of=dt.datetime.fromisoformat({when.isoformat()!r}))"
         )
+        machine.compile_like_an_install()
         walls = []
         for _ in range(RUNS):
             start = time.perf_counter()
