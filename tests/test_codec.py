@@ -146,3 +146,20 @@ def test_the_fast_encoder_writes_the_stdlib_encoders_bytes(body: Payload) -> Non
 def test_what_orjson_refuses_is_written_by_the_stdlib() -> None:
     body = {"n": 2**70}
     assert codec.encode_body(body) == b'{"n":1180591620717411303424}'
+
+
+@given(event=events)
+def test_reported_reads_what_a_full_decode_gives_of_a_report_event(event: Event) -> None:
+    from ledger.events import ReportCorrected, ReportRevised  # noqa: PLC0415
+
+    raw = json.loads(EVENTS.encode(event, event_id="e1", actor="a", reason=None))
+    stated = EVENTS.reported(raw)
+    if not isinstance(event, ReportFiled | ReportRevised | ReportCorrected):
+        assert stated is None
+        return
+    version = event.version if isinstance(event, ReportCorrected) else None
+    assert stated == (type(event), event.report_id, version, event.reported_at)
+    # An older schema version, or a body of another shape, is left to the full decode.
+    assert EVENTS.reported({**raw, "v": raw["v"] + 1}) is None
+    assert EVENTS.reported({**raw, "data": {**raw["data"], "report_id": 7}}) is None
+    assert EVENTS.reported([raw]) is None

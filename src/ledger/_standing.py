@@ -138,9 +138,9 @@ def _later(row: StandingRow, as_of: dt.datetime | None, number: int, decode: _De
         or row.next_reported_at is None
     ):
         return False
-    event = decode(row.next_body, row.next_position)
+    stated = decode.reported(row.next_body, row.next_position)
     return parse_time(row.next_reported_at) > as_of and _wrote_next(
-        event, row.report_id, number, row.next_reported_at
+        stated, row.report_id, number, row.next_reported_at
     )
 
 
@@ -172,6 +172,25 @@ class _Decoder:
     def __init__(self, registry: EventRegistry) -> None:
         self._registry = registry
         self._events: dict[int, Event] = {}
+
+    def reported(
+        self, body: bytes, position: int
+    ) -> tuple[type[Event], str, int | None, dt.datetime | None]:
+        """The class, report id, named version and reported time of a report event (see
+        `EventRegistry.reported`), decoding the body in full only where that cannot."""
+        cached = self._events.get(position)
+        found = (
+            None
+            if cached is not None
+            else self._registry.reported(load_body(body, position=position))
+        )
+        if found is not None:
+            return found
+        event = self(body, position)
+        if not isinstance(event, ReportFiled | ReportRevised | ReportCorrected):
+            return type(event), "", None, None
+        version = event.version if isinstance(event, ReportCorrected) else None
+        return type(event), event.report_id, version, event.reported_at
 
     def __call__(self, body: bytes, position: int) -> Event:
         event = self._events.get(position)
@@ -220,20 +239,21 @@ def _same(
     return all(stated is None or stated == held for stated, held in given)
 
 
-def _wrote_next(event: Event, report_id: str, number: int, reported_at: str) -> bool:
-    """Whether `event` wrote the report's version `number`, at the time the tables give."""
-    if isinstance(event, ReportFiled):
-        return (
-            number == 0
-            and event.report_id == report_id
-            and format_time(event.reported_at) == reported_at
-        )
-    if isinstance(event, ReportRevised):
-        return event.report_id == report_id and format_time(event.reported_at) == reported_at
-    if isinstance(event, ReportCorrected):
-        return (
-            event.report_id == report_id
-            and event.version == number
-            and (event.reported_at is None or format_time(event.reported_at) == reported_at)
-        )
+def _wrote_next(
+    stated: tuple[type[Event], str, int | None, dt.datetime | None],
+    report_id: str,
+    number: int,
+    reported_at: str,
+) -> bool:
+    """Whether the record `stated` describes wrote the report's version `number`, at the
+    time the tables give (a correction that leaves the time says nothing of it)."""
+    kind, its_report, named, when = stated
+    if its_report != report_id:
+        return False
+    if kind is ReportFiled:
+        return number == 0 and when is not None and format_time(when) == reported_at
+    if kind is ReportRevised:
+        return when is not None and format_time(when) == reported_at
+    if kind is ReportCorrected:
+        return named == number and (when is None or format_time(when) == reported_at)
     return False

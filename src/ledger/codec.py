@@ -304,6 +304,36 @@ class EventRegistry:
             event=event,
         )
 
+    def reported(
+        self, raw: object
+    ) -> tuple[type[Event], str, int | None, dt.datetime | None] | None:
+        """A stored report event's class, report id, the version it names (a correction's)
+        and its reported time, read without building the event (whose figure would be
+        parsed): what holding a read-model row to a record needs where the row's figure
+        does not come from that record. A body of another shape or schema version, or a
+        value the strict path would refuse, gives None: decode it in full."""
+        body = cast("Payload", raw)  # any other shape fails a lookup below: that is the check
+        try:
+            entry = self._by_name[body["type"]]
+            data = body["data"]
+            report_id, version, when = (
+                data["report_id"],
+                data.get("version"),
+                data.get("reported_at"),
+            )
+            if (
+                entry.cls not in _REPORTED
+                or body["v"] != entry.version
+                or type(report_id) is not str
+                or (version is not None and type(version) is not int)
+                or (when is None and entry.cls is not ReportCorrected)
+            ):
+                return None
+            reported_at = None if when is None else _zoned(when)
+        except (LookupError, TypeError, AttributeError, ValueError):
+            return None
+        return entry.cls, report_id, version, reported_at
+
     def revision(
         self, raw: object
     ) -> tuple[str, str | None, tuple[str, str, Figure, dt.datetime, Provenance]] | None:
@@ -396,6 +426,9 @@ def load_body(body: bytes | str, *, position: int | None = None) -> object:
         raise CodecError(f"the stored body is not JSON ({exc})", position=position) from exc
 
 
+#: The report events `EventRegistry.reported` reads: each states a reported time (a
+#: correction's may be null).
+_REPORTED: Final = (ReportFiled, ReportRevised, ReportCorrected)
 #: The fields of a revision's payload that `EventRegistry.revision` reads; period is not
 #: among them, so a revision that gives one takes the strict path.
 _REVISION_FIELDS: Final = frozenset(
