@@ -141,4 +141,7 @@ def _next(reader: Iterator[list[str]], physical: _Counted) -> list[str] | None:
     except StopIteration:
         return None
     except csv.Error as exc:
-        raise LineError(max(physical.count, 1), None, f"not valid CSV ({exc})") from None
+        what = str(exc)
+        if what == "unexpected end of data":
+            what = "a quoted value is never closed"
+        raise LineError(max(physical.count, 1), None, f"not valid CSV ({what})") from None

@@ -241,7 +241,8 @@ class _Differ:
         self.seen: set[str] = set()
         self.unchanged = 0
         self.ignored = 0
-        self._line = 0
+        #: The line of the record last read, which a retraction of what it dropped names.
+        self._line = 1
 
     def appended(self) -> None:
         self.held |= self._opened
@@ -474,8 +475,8 @@ def _digest(text: str) -> str:
 
 def notes(fields: dict[str, object]) -> str:
     """The publisher's own fields that have no home in a report, kept as one JSON object
-    in the provenance's notes: keys sorted, empty values left out, so it reads back."""
-    kept = {k: v for k, v in sorted(fields.items()) if v not in (None, "")}
+    in the provenance's notes, keys sorted; a value the row left empty is null."""
+    kept = {k: None if v == "" else v for k, v in sorted(fields.items())}
     return json.dumps(kept, ensure_ascii=False, separators=(", ", ": "))
 
 

@@ -198,9 +198,8 @@ def _record(row: Row, *, dataset: str, release: str, reported_at: dt.datetime) -
             "source_date": row.get("source_date"),
             "source_headline": row.get("source_headline"),
             "source_original": row.get("source_original"),
-            "released_low": low if low > best else None,
-            "released_high": high if high < best else None,
         }
+        | ({} if low <= best <= high else {"released_low": low, "released_high": high})
     )
     via, citation = row.get("source_office"), row.get("source_article")
 
