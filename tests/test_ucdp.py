@@ -349,8 +349,8 @@ def test_a_malformed_release_names_its_line_and_column_and_writes_nothing(
 
 def test_an_error_late_in_a_file_rolls_back_every_batch() -> None:
     ledger = Ledger.in_memory()
-    lines = [_line(e, (1, 0, 0, 0)) for e in range(1, 12_001)] + ["oops" + _line(1, (1, 0, 0, 0))]
+    lines = [_line(e, (1, 0, 0, 0)) for e in range(1, 5_101)] + ["oops" + _line(1, (1, 0, 0, 0))]
     with pytest.raises(LineError) as caught:
         import_ucdp(ledger, io.BytesIO(_csv(lines)), release="a", released_on=A_DAY)
-    assert caught.value.line == 12_002
+    assert caught.value.line == 5_102
     assert ledger.store.head().position == 0

@@ -67,6 +67,10 @@ class Claim:
     place: Path = ()
     period: Period = attrs.field(factory=Period)
     provenance: Provenance = attrs.field(factory=Provenance)
+    #: A source other than the publisher, for a sheet whose rows each name theirs (HXL's
+    #: `#meta+source`); registered on first use as a source of kind "other".
+    source: str | None = None
+    source_name: str | None = None
 
 
 @attrs.frozen(kw_only=True, slots=True)
@@ -84,6 +88,9 @@ class Record:
     #: When the publisher said it: the release's date, the row's own timestamp.
     reported_at: dt.datetime
     claims: tuple[Claim, ...]
+    #: Whether the claims are all the record makes, so that a report of it they lack was
+    #: withdrawn (a UCDP event, an ACLED row); an HXL row is one claim among its incident's.
+    exhaustive: bool = True
 
 
 @attrs.frozen(kw_only=True, slots=True)
@@ -224,8 +231,8 @@ def _chunks(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
 class _Differ:
     """Turns records into the import lines that bring the ledger to them, one batch at a time.
 
-    What the batch being built has added (terms, incidents) is remembered until it is
-    appended; after that the ledger itself answers.
+    What the batch being built has added (terms, sources, incidents, reports and their
+    versions) is remembered until it is appended; after that the ledger itself answers.
     """
 
     def __init__(self, ledger: Ledger, source: str, *, newer_only: bool) -> None:
@@ -233,9 +240,12 @@ class _Differ:
         self._source = source
         self._newer_only = newer_only
         self._vocabulary = {d: dict(ledger.terms(d)) for d in Dimension}
+        self._sources = {s.source for s in ledger.sources()}
         #: The incidents the ledger held before the import, and those the import opened.
         self.held: set[str] = set(ledger.store.incident_ids())
         self._opened: set[str] = set()
+        #: What the batch being built says of each report it touches, by incident.
+        self._pending: dict[str, dict[str, _Standing]] = {}
         #: The records seen, by the publisher's id, with the line each was on.
         self._keys: dict[str, int] = {}
         self.seen: set[str] = set()
@@ -247,18 +257,30 @@ class _Differ:
     def appended(self) -> None:
         self.held |= self._opened
         self._opened.clear()
+        self._pending.clear()
 
     # What the ledger holds.
 
-    def _reports(self, incident: str) -> dict[str, ReportState]:
-        if incident not in self.held:
-            return {}
-        prefix = f"{incident}."
-        return {
-            r.report_id: r
-            for r in self._ledger.reports(incident)
-            if r.source == self._source and r.report_id.startswith(prefix)
-        }
+    def _reports(self, incident: str, source: str | None = None) -> dict[str, _Standing]:
+        """The reports of `incident` from `source` (the publisher's, unless given) that this
+        import's ids name, as they stand with the batch being built."""
+        prefix, source = f"{incident}.", self._source if source is None else source
+        found = (
+            {}
+            if incident not in self.held
+            else {
+                r.report_id: _standing(r)
+                for r in self._ledger.reports(incident)
+                if r.source == source and r.report_id.startswith(prefix)
+            }
+        )
+        found.update(
+            (i, s) for i, s in self._pending.get(incident, {}).items() if s.source == source
+        )
+        return found
+
+    def _note(self, standing: _Standing) -> None:
+        self._pending.setdefault(standing.incident, {})[standing.report_id] = standing
 
     # The lines for one record.
 
@@ -273,6 +295,12 @@ class _Differ:
         self.seen.add(record.incident)
         out: list[tuple[int, dict[str, Any]]] = []
         claims = [(claim, self._terms(claim, out)) for claim in record.claims]
+        for claim in record.claims:
+            if claim.source is not None and claim.source not in self._sources:
+                self._sources.add(claim.source)
+                name = claim.source_name or claim.source
+                out.append((line, {"type": "source", "source": claim.source, "name": name,
+                                   "kind": SourceKind.OTHER.value}))  # fmt: skip
         if record.incident not in self.held and record.incident not in self._opened:
             places = sorted({place for _, (_, _, place) in claims if place != ROOT})
             out.append(
@@ -290,17 +318,17 @@ class _Differ:
                 )
             )
             self._opened.add(record.incident)
-        held = self._reports(record.incident)
-        roles: set[str] = set()
+        held: dict[str | None, dict[str, _Standing]] = {}
         for claim, terms in claims:
-            roles.add(claim.role)
-            out.extend(self._claim(record, claim, terms, held))
-        for report_id, report in held.items():
-            if (
-                report.status is ReportStatus.LIVE
-                and _role(record.incident, report_id) not in roles
-            ):
-                out.append(_retraction(line, report_id, record.reported_at))
+            if claim.source not in held:
+                held[claim.source] = self._reports(record.incident, claim.source)
+            out.extend(self._claim(record, claim, terms, held[claim.source]))
+        if record.exhaustive:
+            roles = {claim.role for claim in record.claims}
+            own = held[None] if None in held else self._reports(record.incident)
+            for report_id, report in own.items():
+                if report.live and _role(record.incident, report_id) not in roles:
+                    out.append(self._retract(line, report, record.reported_at))
         return out
 
     def _claim(
@@ -308,29 +336,48 @@ class _Differ:
         record: Record,
         claim: Claim,
         terms: tuple[str, str, str],
-        held: dict[str, ReportState],
+        held: dict[str, _Standing],
     ) -> list[tuple[int, dict[str, Any]]]:
         line, base = record.line, f"{record.incident}.{claim.role}"
         generation, report = _latest(base, held)
         group, by, place = terms
-        if report is not None and report.status is ReportStatus.LIVE:
-            if report.key == (claim.metric, group, by, place):
-                latest = report.latest
-                stale = self._newer_only and record.reported_at <= latest.reported_at
-                if stale or (latest.figure == claim.figure and latest.period == claim.period):
+        key = (claim.metric, group, by, place)
+        retract = []
+        if report is not None and report.live:
+            if report.key == key:
+                stale = self._newer_only and record.reported_at <= report.reported_at
+                if stale or (report.figure == claim.figure and report.period == claim.period):
                     self.unchanged += 1
                     return []
-                return [(line, _revision(base if generation == 1 else f"{base}.{generation}",
-                                         claim, record.reported_at))]  # fmt: skip
-            retract = [_retraction(line, report.report_id, record.reported_at)]
-        else:
-            retract = []
+                self._note(
+                    attrs.evolve(
+                        report,
+                        figure=claim.figure,
+                        period=claim.period,
+                        reported_at=record.reported_at,
+                    )
+                )
+                return [(line, _revision(report.report_id, claim, record.reported_at))]
+            retract = [self._retract(line, report, record.reported_at)]
         report_id = base if report is None else f"{base}.{generation + 1}"
+        source = self._source if claim.source is None else claim.source
+        self._note(
+            _Standing(
+                report_id=report_id,
+                incident=record.incident,
+                source=source,
+                key=key,
+                figure=claim.figure,
+                period=claim.period,
+                reported_at=record.reported_at,
+                live=True,
+            )
+        )
         filing = {
             "type": "report",
             "report_id": report_id,
             "incident": record.incident,
-            "source": self._source,
+            "source": source,
             "metric": claim.metric,
             "group": group,
             "by": by,
@@ -343,21 +390,25 @@ class _Differ:
         }
         return [*retract, (line, filing)]
 
+    def _retract(
+        self, line: int, report: _Standing, reported_at: dt.datetime
+    ) -> tuple[int, dict[str, Any]]:
+        self._note(attrs.evolve(report, live=False))
+        return _retraction(line, report.report_id, reported_at)
+
     def deletion(self, deletion: Deletion) -> list[tuple[int, dict[str, Any]]]:
-        live = [
-            r for r in self._reports(deletion.incident).values() if r.status is ReportStatus.LIVE
-        ]
-        if not live or any(r.latest.reported_at > deletion.reported_at for r in live):
+        live = [r for r in self._reports(deletion.incident).values() if r.live]
+        if not live or any(r.reported_at > deletion.reported_at for r in live):
             # Never imported, already withdrawn, or changed after the deletion: nothing to do.
             self.ignored += 1
             return []
-        return [_retraction(deletion.line, r.report_id, deletion.reported_at) for r in live]
+        return [self._retract(deletion.line, r, deletion.reported_at) for r in live]
 
     def dropped(self, incident: str, reported_at: dt.datetime) -> list[tuple[int, dict[str, Any]]]:
         return [
-            _retraction(self._line, r.report_id, reported_at)
+            self._retract(self._line, r, reported_at)
             for r in self._reports(incident).values()
-            if r.status is ReportStatus.LIVE
+            if r.live
         ]
 
     # Terms.
@@ -395,7 +446,35 @@ class _Differ:
         return parent
 
 
-def _latest(base: str, held: dict[str, ReportState]) -> tuple[int, ReportState | None]:
+@attrs.frozen(kw_only=True, slots=True)
+class _Standing:
+    """What the ledger, with the batch being built, says of one report: its latest version."""
+
+    report_id: str
+    incident: str
+    source: str
+    key: tuple[str, str, str, str]
+    figure: Figure
+    period: Period
+    reported_at: dt.datetime
+    live: bool
+
+
+def _standing(report: ReportState) -> _Standing:
+    latest = report.latest
+    return _Standing(
+        report_id=report.report_id,
+        incident=report.incident,
+        source=report.source,
+        key=report.key,
+        figure=latest.figure,
+        period=latest.period,
+        reported_at=latest.reported_at,
+        live=report.status is ReportStatus.LIVE,
+    )
+
+
+def _latest(base: str, held: dict[str, _Standing]) -> tuple[int, _Standing | None]:
     """The latest generation of a claim's report (`base`, `base.2`, ...) and its state."""
     if base not in held:
         return 0, None
