@@ -165,16 +165,7 @@ def import_release(
     counts: dict[str, int] = {}
     first = last = 0
     with ledger.transaction():
-        ledger.register_source(
-            publisher.source,
-            name=publisher.name,
-            kind=publisher.kind,
-            url=publisher.url,
-            notes=publisher.notes,
-            actor=actor,
-            reason=reason,
-        )
-        diff = _Differ(ledger, publisher.source, newer_only=newer_only)
+        diff = _Differ(ledger, publisher, newer_only=newer_only)
 
         def append(objects: list[tuple[int, dict[str, Any]]]) -> None:
             nonlocal first, last
@@ -235,9 +226,10 @@ class _Differ:
     versions) is remembered until it is appended; after that the ledger itself answers.
     """
 
-    def __init__(self, ledger: Ledger, source: str, *, newer_only: bool) -> None:
+    def __init__(self, ledger: Ledger, publisher: Publisher, *, newer_only: bool) -> None:
         self._ledger = ledger
-        self._source = source
+        self._publisher = publisher
+        self._source = publisher.source
         self._newer_only = newer_only
         self._vocabulary = {d: dict(ledger.terms(d)) for d in Dimension}
         self._sources = {s.source for s in ledger.sources()}
@@ -296,11 +288,7 @@ class _Differ:
         out: list[tuple[int, dict[str, Any]]] = []
         claims = [(claim, self._terms(claim, out)) for claim in record.claims]
         for claim in record.claims:
-            if claim.source is not None and claim.source not in self._sources:
-                self._sources.add(claim.source)
-                name = claim.source_name or claim.source
-                out.append((line, {"type": "source", "source": claim.source, "name": name,
-                                   "kind": SourceKind.OTHER.value}))  # fmt: skip
+            self._register(line, claim, out)
         if record.incident not in self.held and record.incident not in self._opened:
             places = sorted({place for _, (_, _, place) in claims if place != ROOT})
             out.append(
@@ -330,6 +318,25 @@ class _Differ:
                 if report.live and _role(record.incident, report_id) not in roles:
                     out.append(self._retract(line, report, record.reported_at))
         return out
+
+    def _register(self, line: int, claim: Claim, out: list[tuple[int, dict[str, Any]]]) -> None:
+        """A source line for the claim's source, the first time the ledger lacks it: the
+        publisher as the importer describes it, another as the row names it."""
+        source = self._source if claim.source is None else claim.source
+        if source in self._sources:
+            return
+        self._sources.add(source)
+        if claim.source is None:
+            publisher = self._publisher
+            described = {
+                "name": publisher.name,
+                "kind": publisher.kind.value,
+                "url": publisher.url,
+                "notes": publisher.notes,
+            }
+        else:
+            described = {"name": claim.source_name or source, "kind": SourceKind.OTHER.value}
+        out.append((line, {"type": "source", "source": source, **described}))
 
     def _claim(
         self,
