@@ -52,6 +52,10 @@ if TYPE_CHECKING:
         FigureKind,
         Language,
     )
+    from ledger.formats._release import ReleaseSummary
+    from ledger.formats.acled import import_acled
+    from ledger.formats.hxl import export_hxl, import_hxl
+    from ledger.formats.ucdp import import_ucdp
     from ledger.interchange import (
         ImportSummary,
         export_log,
@@ -189,7 +193,12 @@ _HOMES: Final = {
     "ValidationError": "ledger.errors",
     "Verification": "ledger.values",
     "VersionState": "ledger.model",
+    "ReleaseSummary": "ledger.formats._release",
+    "export_hxl": "ledger.formats.hxl",
     "export_log": "ledger.interchange",
+    "import_acled": "ledger.formats.acled",
+    "import_hxl": "ledger.formats.hxl",
+    "import_ucdp": "ledger.formats.ucdp",
     "import_lines": "ledger.interchange",
     "restore_log": "ledger.interchange",
     "retry_on_conflict": "ledger.retry",
@@ -233,6 +242,7 @@ __all__ = [
     "ProjectionError",
     "ProjectionRunner",
     "Provenance",
+    "ReleaseSummary",
     "ReportCorrected",
     "ReportFiled",
     "ReportRetracted",
@@ -266,8 +276,12 @@ __all__ = [
     "ValidationError",
     "Verification",
     "VersionState",
+    "export_hxl",
     "export_log",
+    "import_acled",
+    "import_hxl",
     "import_lines",
+    "import_ucdp",
     "restore_log",
     "retry_on_conflict",
     "verify_log",
