@@ -49,7 +49,7 @@ BATCH: Final = 5_000
 Progress = Callable[[str, int, int | None], None]
 #: A place, group or perpetrator as the dataset names it: names from the broadest down,
 #: each under the one before it and the first under "all"; () is "all" itself.
-Path = tuple[str, ...]
+TermPath = tuple[str, ...]
 
 _MAX_TERM: Final = 64
 _NOT_SLUG: Final = re.compile(r"[^a-z0-9_]+")
@@ -62,9 +62,9 @@ class Claim:
     role: str
     metric: str
     figure: Figure
-    group: Path = ()
-    by: Path = ()
-    place: Path = ()
+    group: TermPath = ()
+    by: TermPath = ()
+    place: TermPath = ()
     period: Period = attrs.field(factory=Period)
     provenance: Provenance = attrs.field(factory=Provenance)
     #: A source other than the publisher, for a sheet whose rows each name theirs (HXL's
@@ -427,7 +427,9 @@ class _Differ:
             self._term(Dimension.PLACE, claim.place, out),
         )
 
-    def _term(self, dimension: Dimension, path: Path, out: list[tuple[int, dict[str, Any]]]) -> str:
+    def _term(
+        self, dimension: Dimension, path: TermPath, out: list[tuple[int, dict[str, Any]]]
+    ) -> str:
         """The term for `path`, each name slugged under the one before; a slug that names a
         term under another parent is qualified by its parent's (`district.central`)."""
         terms = self._vocabulary[dimension]
@@ -566,7 +568,7 @@ def notes(fields: dict[str, object]) -> str:
     return json.dumps(kept, ensure_ascii=False, separators=(", ", ": "))
 
 
-def paths_of(*names: str | None) -> Path:
+def paths_of(*names: str | None) -> TermPath:
     """A place path from names, broadest first: empty names left out, and a name that
     repeats one above it (a district whose town has its name) kept once."""
     out: list[str] = []

@@ -42,10 +42,10 @@ from ledger.formats._csv import Input, Row, opened, rows
 from ledger.formats._release import (
     Claim,
     Deletion,
-    Path,
     Publisher,
     Record,
     ReleaseSummary,
+    TermPath,
     import_release,
     notes,
     paths_of,
@@ -144,8 +144,8 @@ def _record(row: Row) -> Record:
         (value or "").casefold() in _TARGETING
         for value in (event_type, row.get("civilian_targeting"))
     )
-    group: Path = ("civilians",) if targeting else ()
-    by: Path
+    group: TermPath = ("civilians",) if targeting else ()
+    by: TermPath
     if actor1 is None:
         by = ()
     elif targeting or actor2 is None:

@@ -32,7 +32,7 @@ import datetime as dt
 import hashlib
 import json
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from pathlib import Path as FilePath
+from pathlib import Path
 from typing import Any, Final, TextIO
 
 import attrs
@@ -44,10 +44,10 @@ from ledger.figures import Figure
 from ledger.formats._csv import Input, Row, opened, rows
 from ledger.formats._release import (
     Claim,
-    Path,
     Publisher,
     Record,
     ReleaseSummary,
+    TermPath,
     import_release,
     slug,
 )
@@ -224,7 +224,7 @@ def _records(
     name = (row.get(columns.source_name) if columns.source_name else None) or source_id
     group = _path(row, columns.group)
     by = _path(row, columns.by)
-    place: Path = (
+    place: TermPath = (
         (row.get(columns.place_term) or ROOT,)
         if columns.place_term
         else tuple(v for c in columns.places if (v := row.get(c)))
@@ -266,12 +266,12 @@ def _records(
         )
 
 
-def _path(row: Row, column: str | None) -> Path:
+def _path(row: Row, column: str | None) -> TermPath:
     value = row.get(column) if column else None
     return () if value is None or value == ROOT else (value,)
 
 
-def _role(source: str, metric: str, *paths: Path) -> str:
+def _role(source: str, metric: str, *paths: TermPath) -> str:
     """The report's name within its incident: its source and what it counts."""
     role = ".".join([source, metric, *(slug(p[-1]) if p else ROOT for p in paths)])
     if len(role) <= _ROLE_MAX:
@@ -472,17 +472,17 @@ def write_timeline(
 def export_hxl(
     ledger: Ledger,
     incident: str,
-    directory: str | FilePath,
+    directory: str | Path,
     *,
     timeline: Mapping[str, str | None] | None = None,
     as_of: dt.datetime | None = None,
     known_at: dt.datetime | None = None,
     now: dt.datetime | None = None,
-) -> FilePath:
+) -> Path:
     """Write the incident's tally (or, given `timeline` keys metric/group/by/place/source,
     its timeline) as `<incident>-tally.csv` (`-timeline.csv`) in `directory`, with a
     `datapackage.json` naming the ledger's digest; returns the package's path."""
-    folder = FilePath(directory)
+    folder = Path(directory)
     folder.mkdir(parents=True, exist_ok=True)
     names = {s.source: s.name for s in ledger.sources()}
     title = ledger.incident(incident).title
@@ -526,7 +526,7 @@ def _when(value: dt.datetime | None) -> str | None:
 
 
 def datapackage(
-    path: FilePath,
+    path: Path,
     fields: Sequence[Field],
     *,
     name: str,

@@ -40,15 +40,16 @@ import re
 from collections.abc import Callable, Iterator
 from typing import Final
 
+from ledger.errors import ValidationError
 from ledger.figures import Figure
 from ledger.formats._csv import Input, Row, opened, rows
 from ledger.formats._release import (
     Claim,
-    Path,
     Publisher,
     Record,
     ReleaseSummary,
     Scope,
+    TermPath,
     import_release,
     notes,
     paths_of,
@@ -141,8 +142,6 @@ def import_ucdp(
 
 def _check_dataset(dataset: str) -> None:
     if dataset not in _DATASETS:
-        from ledger.errors import ValidationError  # noqa: PLC0415
-
         raise ValidationError("dataset", f"must be one of {', '.join(_DATASETS)}", value=dataset)
 
 
@@ -166,7 +165,7 @@ def _record(row: Row, *, dataset: str, release: str, reported_at: dt.datetime) -
         raise row.error("side_a", "is empty: every UCDP event names side A")
     one_sided = row.get("type_of_violence") == _ONE_SIDED
     dyad = row.get("dyad_name") or f"{side_a} - {side_b}"
-    by: Path = (
+    by: TermPath = (
         (_side(row, "gwnoa", "government_forces", "armed_groups"), side_a) if one_sided else (dyad,)
     )
     place = paths_of(
@@ -203,7 +202,7 @@ def _record(row: Row, *, dataset: str, release: str, reported_at: dt.datetime) -
     )
     via, citation = row.get("source_office"), row.get("source_article")
 
-    def claim(role: str, group: Path, figure: Figure, provenance: Provenance) -> Claim:
+    def claim(role: str, group: TermPath, figure: Figure, provenance: Provenance) -> Claim:
         return Claim(
             role=role,
             metric="killed",
@@ -220,7 +219,7 @@ def _record(row: Row, *, dataset: str, release: str, reported_at: dt.datetime) -
     side_b_is_civilians = side_b.casefold() == "civilians"
     if side_b_is_civilians:
         civilians += parts["deaths_b"]  # one-sided violence: side B's dead are civilians
-    groups: list[tuple[str, Path, int]] = [
+    groups: list[tuple[str, TermPath, int]] = [
         (
             "side_a",
             ("combatants", _side(row, "gwnoa", "security_forces", "armed_groups"), side_a),
