@@ -28,10 +28,13 @@ from pathlib import Path
 from typing import Any
 
 from bench import machine
+from ledger.projections.folds import DEFAULT_CACHE_EVENTS
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURE = ROOT / "tests" / "fixtures" / "ucdp" / "ged191.csv.gz"
 GED_SIZE = 385_000
+#: A ledger that holds fewer folds (`Ledger(store, cache_events=...)`) holds less memory.
+SMALL_CACHE = 50_000
 #: How often an event's most precise place is its district; else one of 20,000 towns.
 _NAMED_BY_DISTRICT = 0.4
 #: Release B against A: events dropped, and events revised (UCDP's 26.1 changed 2.16%).
@@ -159,13 +162,13 @@ def write(path: Path, rows: Iterator[dict[str, str]]) -> int:
     return count
 
 
-def _step(db: Path, file: Path, release: str, released_on: str) -> dict[str, Any]:
-    """One import, in this (fresh) process."""
-    from ledger import Ledger  # noqa: PLC0415 - measured after the baseline
+def _step(db: Path, file: Path, release: str, released_on: str, cache: int) -> dict[str, Any]:
+    """One import, in this (fresh) process, by a ledger holding up to `cache` events' folds."""
+    from ledger import Ledger, SQLiteStore  # noqa: PLC0415 - measured after the baseline
     from ledger.formats.ucdp import import_ucdp  # noqa: PLC0415
 
     baseline = _vm_hwm_mib()
-    with Ledger.open(db) as ledger:
+    with Ledger(SQLiteStore(db), cache_events=cache) as ledger:
         began = time.perf_counter()
         summary = import_ucdp(
             ledger, file, release=release, released_on=dt.date.fromisoformat(released_on)
@@ -187,18 +190,12 @@ def _step(db: Path, file: Path, release: str, released_on: str) -> dict[str, Any
     }
 
 
-def _measure(db: Path, file: Path, release: str, released_on: str) -> dict[str, Any]:
+def _measure(
+    db: Path, file: Path, release: str, released_on: str, *, cache: int = DEFAULT_CACHE_EVENTS
+) -> dict[str, Any]:
+    step = [str(db), str(file), release, released_on, str(cache)]
     out = subprocess.run(  # noqa: S603 - our own interpreter running our own module
-        [
-            sys.executable,
-            "-m",
-            "bench.datasets",
-            "--step",
-            str(db),
-            str(file),
-            release,
-            released_on,
-        ],
+        [sys.executable, "-m", "bench.datasets", "--step", *step],
         cwd=ROOT,
         capture_output=True,
         text=True,
@@ -218,13 +215,11 @@ def main(argv: list[str] | None = None) -> int:
         "--dir", type=Path, help="where to put the files (default: a temporary one)"
     )
     parser.add_argument("--json", type=Path, help="also write the figures here")
-    parser.add_argument(
-        "--step", nargs=4, metavar=("DB", "FILE", "RELEASE", "DATE"), help=argparse.SUPPRESS
-    )
+    parser.add_argument("--step", nargs=5, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.step is not None:
-        db, file, release, released_on = args.step
-        print(json.dumps(_step(Path(db), Path(file), release, released_on)))
+        db, file, release, released_on, cache = args.step
+        print(json.dumps(_step(Path(db), Path(file), release, released_on, int(cache))))
         return 0
     n = args.events or (2_000 if args.quick else GED_SIZE)
     with tempfile.TemporaryDirectory(prefix="bench-datasets-", dir=args.dir) as folder:
@@ -238,7 +233,17 @@ def main(argv: list[str] | None = None) -> int:
         figures["synthetic_a"] = _measure(work / "synthetic.db", a, "A", "2020-06-01")
         figures["synthetic_b"] = _measure(work / "synthetic.db", b, "B", "2021-06-01")
         figures["synthetic_db_mib"] = round((work / "synthetic.db").stat().st_size / 2**20, 1)
-    for name in ("ucdp_19_1", "ucdp_19_1_again", "synthetic_a", "synthetic_b"):
+        (work / "synthetic.db").unlink()
+        figures["synthetic_a_small_cache"] = _measure(
+            work / "small-cache.db", a, "A", "2020-06-01", cache=SMALL_CACHE
+        )
+    for name in (
+        "ucdp_19_1",
+        "ucdp_19_1_again",
+        "synthetic_a",
+        "synthetic_b",
+        "synthetic_a_small_cache",
+    ):
         f = figures[name]
         print(
             f"{name:16} {f['records']:>8,} records {f['events']:>9,} events {f['seconds']:>8.1f} s "

@@ -44,7 +44,7 @@ from ledger.taxonomy import ROOT, Dimension
 from ledger.values import Period, Provenance, SourceKind
 
 #: Records checked and appended together; a batch's import lines are held in memory.
-BATCH: Final = 5_000
+BATCH: Final = 1_500
 #: `progress(stage, done, total)`, as `ledger.interchange.Progress`.
 Progress = Callable[[str, int, int | None], None]
 #: A place, group or perpetrator as the dataset names it: names from the broadest down,
