@@ -63,6 +63,10 @@ if TYPE_CHECKING:
         FigureKind,
         Language,
     )
+    from ledger.formats._release import ReleaseSummary
+    from ledger.formats.acled import import_acled
+    from ledger.formats.hxl import export_hxl, import_hxl
+    from ledger.formats.ucdp import import_ucdp
     from ledger.frames import Frame, frame
     from ledger.interchange import (
         ImportSummary,
@@ -214,8 +218,13 @@ _HOMES: Final = {
     "ValidationError": "ledger.errors",
     "Verification": "ledger.values",
     "VersionState": "ledger.model",
+    "ReleaseSummary": "ledger.formats._release",
+    "export_hxl": "ledger.formats.hxl",
     "export_log": "ledger.interchange",
     "frame": "ledger.frames",
+    "import_acled": "ledger.formats.acled",
+    "import_hxl": "ledger.formats.hxl",
+    "import_ucdp": "ledger.formats.ucdp",
     "import_lines": "ledger.interchange",
     "panel": "ledger.panels",
     "restore_log": "ledger.interchange",
@@ -268,6 +277,7 @@ __all__ = [
     "ProjectionRunner",
     "Provenance",
     "RegisterSource",
+    "ReleaseSummary",
     "ReportCorrected",
     "ReportFiled",
     "ReportRetracted",
@@ -304,9 +314,13 @@ __all__ = [
     "Verification",
     "VersionState",
     "VoidReport",
+    "export_hxl",
     "export_log",
     "frame",
+    "import_acled",
+    "import_hxl",
     "import_lines",
+    "import_ucdp",
     "panel",
     "restore_log",
     "retry_on_conflict",

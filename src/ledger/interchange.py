@@ -18,7 +18,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any, Final, TextIO, TypeVar
 
@@ -204,8 +204,36 @@ def _blocks(lines: Iterable[str], size: int) -> Iterator[tuple[int, list[tuple[i
         yield number, block
 
 
+def append_objects(
+    ledger: Ledger,
+    objects: Sequence[tuple[int, Mapping[str, Any]]],
+    *,
+    actor: str | None = None,
+    reason: str | None = None,
+) -> tuple[list[StoredEvent], dict[str, int]]:
+    """Check and append import lines given as objects (what `import_lines` reads from each
+    line's JSON), each numbered by the line of the file it was made from, as one batch; the
+    stored events and the count of each line type.
+
+    The dataset importers (`ledger.formats`) translate a file's rows into import lines and
+    append them here, so a row means what the line it became means: one path from any
+    format to the log. The caller holds the transaction that makes a file all or nothing.
+    """
+    parsed = [(number, *_parse_object(number, raw)) for number, raw in objects]
+    counts: dict[str, int] = {}
+    for _, kind, _line in parsed:
+        counts[kind] = counts.get(kind, 0) + 1
+    events, reasons, _ = _check_lines(parsed, ledger.scratch(), reason)
+    if not events:
+        return [], counts
+    return ledger.append(events, actor=actor, reasons=reasons), counts
+
+
 def _parse_line(number: int, text: str) -> tuple[str, _Line]:
-    raw = load_line(number, text)
+    return _parse_object(number, load_line(number, text))
+
+
+def _parse_object(number: int, raw: object) -> tuple[str, _Line]:
     if not isinstance(raw, dict):
         raise LineError(number, None, f"expected a JSON object, got {describe_value(raw)}")
     if raw.get("format") == EXPORT_FORMAT:

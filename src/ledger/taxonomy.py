@@ -8,9 +8,10 @@ always sees the vocabulary each event was written against.
 from __future__ import annotations
 
 import enum
+import itertools
 import re
-from collections.abc import Iterator, Mapping
-from types import MappingProxyType
+import threading
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Final
 
 import attrs
@@ -41,8 +42,76 @@ def check_term(field: str, term: object) -> str:
     return term
 
 
+class _Store:
+    """The terms of one dimension in the order they were added, shared by the taxonomies
+    derived from one another: each sees the first `size` of them."""
+
+    __slots__ = ("index", "lock", "order")
+
+    def __init__(self, terms: Iterable[tuple[str, str | None]]) -> None:
+        self.order: list[str] = []
+        self.index: dict[str, tuple[int, str | None]] = {}
+        self.lock = threading.Lock()
+        for term, parent in terms:
+            if term not in self.index:
+                self.index[term] = (len(self.order), parent)
+                self.order.append(term)
+
+
+class _Terms(Mapping[str, str | None]):
+    """One dimension's terms, immutable: a view of the first `size` terms of a store.
+
+    Adding a term to the newest taxonomy appends to the store it shares with its
+    ancestors, which still see only their own terms: a release of UCDP's GED adds tens of
+    thousands of places, and a copy of every term for each new one made that quadratic.
+    Adding to an older taxonomy the term that follows it in the store shares that too;
+    adding another copies what it sees once, and the copy is the newest from then on.
+    """
+
+    __slots__ = ("_size", "_store")
+
+    def __init__(self, store: _Store, size: int) -> None:
+        self._store = store
+        self._size = size
+
+    def __getitem__(self, term: str) -> str | None:
+        found = self._store.index.get(term)
+        if found is None or found[0] >= self._size:
+            raise KeyError(term)
+        return found[1]
+
+    def __contains__(self, term: object) -> bool:
+        found = self._store.index.get(term)  # type: ignore[call-overload]
+        return found is not None and found[0] < self._size
+
+    def __iter__(self) -> Iterator[str]:
+        return itertools.islice(self._store.order, self._size)
+
+    def __len__(self) -> int:
+        return self._size
+
+    def __repr__(self) -> str:
+        return repr(dict(self.items()))
+
+    def with_term(self, term: str, parent: str | None) -> _Terms:
+        with self._store.lock:
+            store = self._store
+            if self._size != len(store.order):
+                if store.index.get(term) == (self._size, parent):
+                    # Another taxonomy derived from this one added the same term next (a
+                    # check before the apply, a scratch state before the ledger's): share it.
+                    return _Terms(store, self._size + 1)
+                store = _Store(self.items())
+            store.index[term] = (len(store.order), parent)
+            store.order.append(term)
+            return _Terms(store, self._size + 1)
+
+
 def _frozen_map(value: Mapping[str, str | None]) -> Mapping[str, str | None]:
-    return MappingProxyType(dict(value))
+    if isinstance(value, _Terms):
+        return value  # immutable already: shared, never copied
+    terms = dict(value)
+    return _Terms(_Store(terms.items()), len(terms))
 
 
 @attrs.frozen(kw_only=True, slots=True)
@@ -109,9 +178,9 @@ class Taxonomy:
             raise ValidationError("parent", f"a {dimension.value} term needs a parent")
         else:
             self.require(dimension, parent, field="parent")
-        terms = dict(self.terms(dimension))
-        terms[term] = parent
-        return attrs.evolve(self, **{dimension.value: terms})
+        terms = self.terms(dimension)
+        assert isinstance(terms, _Terms)  # noqa: S101 - the converter makes every one
+        return attrs.evolve(self, **{dimension.value: terms.with_term(term, parent)})
 
 
 @attrs.frozen(kw_only=True, slots=True)

@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 from importlib import metadata
 from typing import TextIO
 
-from ledger.cli import commands
+from ledger.cli import commands, datasets
 from ledger.cli.options import add_options
 from ledger.cli.output import FORMATS
 from ledger.commands import (
@@ -254,6 +254,8 @@ def build_parser() -> argparse.ArgumentParser:  # noqa: PLR0915 - one block per 
 
     p = command("restore", commands.restore, "load an export into an empty ledger and verify it")
     p.add_argument("file", help="an export, or - for stdin")
+
+    datasets.add_commands(sub, command, common=common)
     return parser
 
 
