@@ -107,6 +107,11 @@ def test_one_cold_tally_reads_no_stream_of_the_log(tmp_path: Path) -> None:
     ]
     assert {stream for _, _, stream in store.reads} == {GLOBAL_STREAM}  # sources and terms
     assert ledger._folds.held("coast") is None
+    # Asked again, the ledger folds the incident once, so a loop of questions is warm.
+    assert ledger.tally("coast", as_of=T0 + 3 * HOUR) == tally
+    assert ledger._folds.held("coast") is not None
+    assert ledger.tally("north").entries[0].report_id == "n"  # another incident: the tables
+    assert ledger._folds.held("north") is None
     ledger.close()
 
 

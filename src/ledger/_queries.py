@@ -40,6 +40,8 @@ class Queries:
     store: Store
     _lock: threading.RLock
     _folds: Folds
+    #: Incidents whose tally this ledger has answered from the read model's tables.
+    _asked: set[str]
     _registry: EventRegistry
 
     def events(
@@ -179,10 +181,17 @@ class Queries:
         ):
             raise ValidationError("occurred_by", "must be a date", value=occurred_by)
         with self._lock:
-            if known_at_t is None and occurred_by is None and self._folds.held(incident) is None:
-                # No fold held: the read model's rows, each held to its records, answer
-                # without folding the incident's stream (ledger._standing).
+            if (
+                known_at_t is None
+                and occurred_by is None
+                and incident not in self._asked
+                and self._folds.held(incident) is None
+            ):
+                # A first question about an incident: the read model's rows, each held to
+                # its records, answer without folding its stream (ledger._standing). A
+                # process that asks again folds it once, and answers in milliseconds after.
                 check_text("incident", incident)
+                self._asked.add(incident)
                 standing = read_model_standing(self.store, self._registry, incident, as_of_t)
                 if standing is not None:
                     return tally_of(

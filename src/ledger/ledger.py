@@ -123,6 +123,7 @@ class Ledger(Queries, Commands):
             store, registry=registry, cache_events=cache_events, language=self._language
         )
         self._watched: list[ProjectionRunner[Any]] = []
+        self._asked: set[str] = set()
         if not self._read_model_current():
             store.rebuild_read_model(progress)
 
