@@ -17,9 +17,10 @@ from typing import Final, Protocol
 import attrs
 
 from ledger.clock import recorded_time
-from ledger.codec import EVENTS, DecodedBody, EventRegistry, format_time
+from ledger.codec import EVENTS, DecodedBody, EventRegistry
 from ledger.errors import ConcurrencyError, DuplicateEventError
 from ledger.events import Event, StoredEvent
+from ledger.merkle import Node, entry_bytes, leaf_hash
 from ledger.model import ReportState
 
 #: The hash the first record chains from.
@@ -137,6 +138,18 @@ class Store(Protocol):
         does if it raises. Other writers wait for it; imports and restores use it."""
         ...
 
+    # The Merkle tree over the records, maintained by `append` (ledger.stores._merkle).
+
+    def tree_size(self) -> int:
+        """How many records the stored Merkle tree covers: the log's length, unless the
+        tree was damaged or is still to be built."""
+        ...
+
+    def tree_nodes(self, nodes: Sequence[Node]) -> dict[Node, bytes]:
+        """The stored hashes of the given perfect subtrees (`ledger.merkle`); a missing
+        one raises `StoreError`."""
+        ...
+
     # The read model: tables beside the log, maintained by `append` (ledger.stores._readmodel).
 
     def read_model_head(self) -> Head | None:
@@ -189,8 +202,29 @@ def chain_hash(
 ) -> str:
     """The record's link in the chain: position, stream and version are covered, so a record
     moved elsewhere, or a stream renumbered, breaks the chain just as an edited body does."""
-    header = f"{position}\n{stream}\n{version}\n{event_id}\n{format_time(recorded_at)}\n"
-    return hashlib.sha256(bytes.fromhex(previous) + header.encode() + body).hexdigest()
+    entry = entry_bytes(
+        position=position,
+        stream=stream,
+        version=version,
+        event_id=event_id,
+        recorded_at=recorded_at,
+        body=body,
+    )
+    return hashlib.sha256(bytes.fromhex(previous) + entry).hexdigest()
+
+
+def leaf_of(record: Record) -> bytes:
+    """The record's leaf hash in the Merkle tree (`ledger.merkle`)."""
+    return leaf_hash(
+        entry_bytes(
+            position=record.position,
+            stream=record.stream,
+            version=record.version,
+            event_id=record.event_id,
+            recorded_at=record.recorded_at,
+            body=record.body,
+        )
+    )
 
 
 def check_expected(

@@ -29,7 +29,8 @@ from ledger.log import (
     link,
     retried_positions,
 )
-from ledger.stores import _readmodel
+from ledger.merkle import Node
+from ledger.stores import _merkle, _readmodel
 
 #: "LDGR": marks a file as an incident-ledger database.
 APPLICATION_ID: Final = 0x4C444752
@@ -97,10 +98,28 @@ MIGRATIONS: Final[tuple[tuple[int, str, tuple[str, ...]], ...]] = (
         "bind each checkpoint to the hash of the record it was folded up to",
         ("ALTER TABLE checkpoints ADD COLUMN hash TEXT",),
     ),
+    (
+        6,
+        "add the Merkle tree over the records, built from the log at once",
+        (
+            """CREATE TABLE merkle_nodes (
+                level INTEGER NOT NULL,
+                idx INTEGER NOT NULL,
+                hash BLOB NOT NULL,
+                PRIMARY KEY (level, idx)
+            ) WITHOUT ROWID""",
+            """CREATE TRIGGER merkle_no_update BEFORE UPDATE ON merkle_nodes
+               BEGIN SELECT RAISE(ABORT, 'the Merkle tree is append-only'); END""",
+            """CREATE TRIGGER merkle_no_delete BEFORE DELETE ON merkle_nodes
+               BEGIN SELECT RAISE(ABORT, 'the Merkle tree is append-only'); END""",
+        ),
+    ),
 )
 SCHEMA_VERSION: Final = MIGRATIONS[-1][0]
 #: The migration that added the read model.
 _READ_MODEL: Final = 4
+#: The migration that added the Merkle tree.
+_TREE: Final = 6
 
 _COLUMNS: Final = "position, stream, version, event_id, recorded_at, body, hash"
 #: The unique constraints the schema's guarantees rest on, which `check_schema` looks for.
@@ -234,6 +253,13 @@ class SQLiteStore:
                 # An empty log's read model is complete as created; a longer log's is built
                 # by the first ledger that opens it (Ledger.__init__), with progress shown.
                 _readmodel.set_head(self._db, 0, EMPTY_HEAD.hash)
+            if version < _TREE <= SCHEMA_VERSION:
+                head = self._head().position
+                _merkle.catch_up(self._db, self._all_records(head), head=head)
+
+    def _all_records(self, until: int) -> Iterator[Record]:
+        for after in range(0, until, _PAGE):
+            yield from self._pages_now(after, min(after + _PAGE, until))
 
     @contextlib.contextmanager
     def _transaction(self) -> Iterator[None]:
@@ -380,6 +406,9 @@ class SQLiteStore:
                 for r in batch
             ],
         )
+
+        if SCHEMA_VERSION >= _TREE:  # a test may stand in for an older release
+            _merkle.grow(self._db, batch)
 
     def _existing(self, ids: Sequence[str]) -> dict[str, tuple[int, str, bytes]]:
         found: dict[str, tuple[int, str, bytes]] = {}
@@ -544,6 +573,16 @@ class SQLiteStore:
             name=name, version=row[0], position=row[1], state=bytes(row[2]), hash=row[3]
         )
 
+    # The Merkle tree.
+
+    def tree_size(self) -> int:
+        with self._lock:
+            return self._guard(lambda: _merkle.size(self._db))
+
+    def tree_nodes(self, nodes: Sequence[Node]) -> dict[Node, bytes]:
+        with self._lock:
+            return self._guard(lambda: _merkle.nodes(self._db, nodes))
+
     # The read model.
 
     def read_model_head(self) -> Head | None:
@@ -589,10 +628,16 @@ class SQLiteStore:
         triggers = {
             row[0]
             for row in self._conn.execute(
-                "SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'events'"
+                "SELECT name FROM sqlite_master WHERE type = 'trigger'"
+                " AND tbl_name IN ('events', 'merkle_nodes')"
             )
         }
-        for trigger in ("events_no_update", "events_no_delete"):
+        for trigger in (
+            "events_no_update",
+            "events_no_delete",
+            "merkle_no_update",
+            "merkle_no_delete",
+        ):
             if trigger not in triggers:
                 return f"the trigger {trigger} is gone: the log can be changed in place"
         for table, columns in _UNIQUE:
