@@ -25,6 +25,7 @@ if TYPE_CHECKING:
         MissingDependencyError,
         NotFoundError,
         ProjectionError,
+        ProofError,
         ReportStateError,
         StoreError,
         UnknownActorError,
@@ -85,6 +86,16 @@ if TYPE_CHECKING:
     from ledger.projections.timeline import (
         Timeline,
         TimelinePoint,
+    )
+    from ledger.proofs import (
+        ConsistencyProof,
+        InclusionProof,
+        ProofCheck,
+        TreeHead,
+        check_proof,
+        consistency_proof,
+        inclusion_proof,
+        tree_head,
     )
     from ledger.retry import (
         retry_on_conflict,
@@ -194,6 +205,15 @@ _HOMES: Final = {
     "restore_log": "ledger.interchange",
     "retry_on_conflict": "ledger.retry",
     "verify_log": "ledger.verify",
+    "ProofError": "ledger.errors",
+    "ConsistencyProof": "ledger.proofs",
+    "InclusionProof": "ledger.proofs",
+    "ProofCheck": "ledger.proofs",
+    "TreeHead": "ledger.proofs",
+    "check_proof": "ledger.proofs",
+    "consistency_proof": "ledger.proofs",
+    "inclusion_proof": "ledger.proofs",
+    "tree_head": "ledger.proofs",
 }
 
 __all__ = [
@@ -203,6 +223,7 @@ __all__ = [
     "ClockSkewError",
     "CodecError",
     "ConcurrencyError",
+    "ConsistencyProof",
     "DamagedLedgerError",
     "Digest",
     "Dimension",
@@ -215,6 +236,7 @@ __all__ = [
     "HistoryEntry",
     "ImportSummary",
     "IncidentOpened",
+    "InclusionProof",
     "IntegrityError",
     "IntegrityProblem",
     "IntegrityReport",
@@ -232,6 +254,8 @@ __all__ = [
     "Projection",
     "ProjectionError",
     "ProjectionRunner",
+    "ProofCheck",
+    "ProofError",
     "Provenance",
     "ReportCorrected",
     "ReportFiled",
@@ -257,6 +281,7 @@ __all__ = [
     "Term",
     "Timeline",
     "TimelinePoint",
+    "TreeHead",
     "UnknownActorError",
     "UnknownEventTypeError",
     "UnknownIncidentError",
@@ -266,10 +291,14 @@ __all__ = [
     "ValidationError",
     "Verification",
     "VersionState",
+    "check_proof",
+    "consistency_proof",
     "export_log",
     "import_lines",
+    "inclusion_proof",
     "restore_log",
     "retry_on_conflict",
+    "tree_head",
     "verify_log",
 ]
 
