@@ -115,3 +115,13 @@ def test_wrong_sizes_and_indexes_do_not_check(size: int, data: st.DataObject) ->
     assert merkle.root_from_inclusion(index, size, leaves[index], path) == _mth(leaves)
     assert merkle.root_from_inclusion(size, size, leaves[index], path) is None
     assert merkle.root_from_inclusion(index, size, leaves[index], [*path, leaves[0]]) is None
+
+
+@given(st.integers(min_value=0, max_value=300))
+def test_the_accumulator_gives_the_rfc_root_of_every_prefix(n: int) -> None:
+    leaves = _leaves(n)
+    accumulator = merkle.Accumulator()
+    assert accumulator.root() == _mth([])
+    for i, leaf in enumerate(leaves, start=1):
+        accumulator.add(leaf)
+        assert accumulator.root() == _mth(leaves[:i])

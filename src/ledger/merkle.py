@@ -115,6 +115,32 @@ def _fold(parts: Sequence[bytes]) -> bytes:
     return hash_
 
 
+class Accumulator:
+    """The root of a tree built one leaf at a time, in O(log n) memory: a walk along the log
+    computes it to compare with the stored tree's."""
+
+    def __init__(self) -> None:
+        self.size = 0
+        #: The perfect subtrees along the right edge, widest first, as (level, hash).
+        self._edge: list[tuple[int, bytes]] = []
+
+    def add(self, leaf: bytes) -> list[tuple[Node, bytes]]:
+        """Add a leaf; return it and each perfect subtree it completes, as a store keeps them."""
+        level, hash_, index = 0, leaf, self.size
+        nodes = [((0, index), leaf)]
+        while self._edge and self._edge[-1][0] == level:
+            hash_ = node_hash(self._edge.pop()[1], hash_)
+            level += 1
+            index >>= 1
+            nodes.append(((level, index), hash_))
+        self._edge.append((level, hash_))
+        self.size += 1
+        return nodes
+
+    def root(self) -> bytes:
+        return _fold([h for _, h in self._edge]) if self._edge else EMPTY_ROOT
+
+
 class _Subtrees:
     """The hashes of arbitrary subtrees [lo, hi) of a tree, from its stored perfect nodes,
     with every node read in one call."""

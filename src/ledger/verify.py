@@ -18,13 +18,17 @@ from __future__ import annotations
 import datetime as dt
 import enum
 import re
+from collections.abc import Callable, Sequence
 from typing import Final, Self
 
 import attrs
 
-from ledger.codec import EVENTS, EventRegistry
+from ledger import merkle
+from ledger._fields import is_id
+from ledger.clock import check_not_future
+from ledger.codec import EVENTS, DecodedBody, EventRegistry
 from ledger.errors import CodecError, IntegrityError, StoreError, ValidationError
-from ledger.log import GENESIS_HASH, Record, Store, chain_hash
+from ledger.log import GENESIS_HASH, Record, Store, chain_hash, leaf_of
 
 _HASH_RE: Final = re.compile(r"[0-9a-f]{64}")
 
@@ -111,6 +115,40 @@ class ProblemKind(enum.StrEnum):
     #: An event that no append could have written: it breaks a domain rule (a revision of
     #: an unknown report, an id taken twice) under a chain that holds. Found by `deep`.
     IMPOSSIBLE = "impossible"
+    #: The Merkle tree beside the log (docs/proofs.md) is not the tree of its records: a
+    #: node edited or lost. Proofs made from it would not check; the log may be intact.
+    TREE = "tree"
+
+
+class Check(enum.Enum):
+    """One check of the walk along the chain; each caller runs its own selection in its own
+    order (`VERIFY_CHECKS`, `RESTORE_CHECKS`), the first problem ending the walk."""
+
+    #: Positions are dense from 1, and each stream's versions too.
+    PLACE = "place"
+    #: The event id is one the ledger hands out (an export holds no other).
+    EVENT_ID = "event id"
+    #: The recorded clock never runs backwards.
+    CLOCK = "clock"
+    #: No record was recorded later than now (beyond the clocks' tolerance).
+    NOT_FUTURE = "not future"
+    #: The body decodes, and agrees with the record around it.
+    BODY = "body"
+    #: The hash follows from the record and the previous hash.
+    LINK = "link"
+
+
+VERIFY_CHECKS: Final = (Check.PLACE, Check.LINK, Check.BODY, Check.CLOCK)
+#: An export is checked line by line before anything is written: what a line's own fields
+#: say first, then its body, then its place in the chain.
+RESTORE_CHECKS: Final = (
+    Check.PLACE,
+    Check.EVENT_ID,
+    Check.CLOCK,
+    Check.NOT_FUTURE,
+    Check.BODY,
+    Check.LINK,
+)
 
 
 #: How many records after a broken link the diagnosis reads to tell a moved, inserted or
@@ -127,6 +165,9 @@ class IntegrityProblem:
     position: int
     kind: ProblemKind
     detail: str
+    #: The record's field at fault, where one is ("hash", "body", "version", ...): restore
+    #: names it on the export's line.
+    field: str | None = None
 
     def __str__(self) -> str:
         return f"position {self.position}: {self.kind.value}: {self.detail}"
@@ -170,7 +211,7 @@ def verify_log(
     adds a replay of every event under the domain rules."""
     if against is not None and not isinstance(against, Digest):
         raise ValidationError("against", "must be a Digest (see Digest.parse)", value=against)
-    walk = _Walk(registry, against)
+    walk = Walk(registry, against=against, tree=store)
     try:
         for record in store.read():
             if problem := walk.step(record):
@@ -187,11 +228,13 @@ def verify_log(
             f"position {against.position}",
         )
         return walk.report(problem)
-    return walk.report(_beside_the_chain(store, walk.position, deep=deep))
+    return walk.report(_beside_the_chain(store, walk, deep=deep))
 
 
-def _beside_the_chain(store: Store, head: int, *, deep: bool) -> IntegrityProblem | None:
-    """What is wrong beside a sound chain: the schema's guards (if `deep`), the read model."""
+def _beside_the_chain(store: Store, walk: Walk, *, deep: bool) -> IntegrityProblem | None:
+    """What is wrong beside a sound chain: the schema's guards (if `deep`), the Merkle tree,
+    the read model."""
+    head = walk.position
     if deep:
         try:
             guard = store.check_schema()
@@ -199,6 +242,8 @@ def _beside_the_chain(store: Store, head: int, *, deep: bool) -> IntegrityProble
             guard = f"cannot be checked: {exc}"
         if guard is not None:
             return _problem(head, ProblemKind.SCHEMA, guard)
+    if problem := walk.tree_problem():
+        return problem
     try:
         difference = store.check_read_model()
     except (StoreError, CodecError) as exc:
@@ -208,10 +253,20 @@ def _beside_the_chain(store: Store, head: int, *, deep: bool) -> IntegrityProble
     return None
 
 
-class _Walk:
-    """The state of a walk along the chain: the last good records and each stream's version."""
+class Walk:
+    """A walk along the chain, record by record: the one mechanism `verify_log` and restore
+    (`ledger.interchange`) share. It holds the last good record, each stream's version and
+    the Merkle root of the records so far, and runs `checks` in their order on each record.
+    """
 
-    def __init__(self, registry: EventRegistry, against: Digest | None) -> None:
+    def __init__(
+        self,
+        registry: EventRegistry,
+        *,
+        against: Digest | None = None,
+        checks: Sequence[Check] = VERIFY_CHECKS,
+        tree: Store | None = None,
+    ) -> None:
         self.registry = registry
         self.against = against
         self.position = 0
@@ -220,6 +275,61 @@ class _Walk:
         self.previous_hash: str | None = None
         self.recorded_at: dt.datetime | None = None
         self.versions: dict[str, int] = {}
+        #: The body the last good record decoded to (where BODY is among the checks).
+        self.decoded: DecodedBody | None = None
+        self.tree = merkle.Accumulator()
+        #: The store whose tree the walk compares node by node (verify's walk), and the
+        #: nodes computed but not compared yet.
+        self._tree_store = tree
+        self._pending: list[tuple[merkle.Node, bytes]] = []
+        runs: dict[Check, Callable[[Record], IntegrityProblem | None]] = {
+            Check.PLACE: self._place,
+            Check.EVENT_ID: self._event_id,
+            Check.CLOCK: self._clock,
+            Check.NOT_FUTURE: self._not_future,
+            Check.BODY: self._body,
+            Check.LINK: self._link,
+        }
+        self._checks = [runs[check] for check in checks]
+
+    def tree_problem(self) -> IntegrityProblem | None:
+        """Whether the store's Merkle tree holds exactly the nodes of the records walked:
+        each node computed is compared with the stored one as the walk goes, a page at a
+        time (`_compare`), and at the end the tree's size with the log's."""
+        store = self._tree_store
+        if store is None:
+            return None
+        if problem := self._compare():
+            return problem
+        try:
+            size = store.tree_size()
+        except StoreError as exc:
+            return _problem(self.position, ProblemKind.TREE, f"cannot be read: {exc}")
+        if size != self.position:
+            return _problem(
+                min(size, self.position) + 1,
+                ProblemKind.TREE,
+                f"the Merkle tree covers {size} records, the log {self.position}",
+            )
+        return None
+
+    def _compare(self) -> IntegrityProblem | None:
+        pending, self._pending = self._pending, []
+        if self._tree_store is None or not pending:
+            return None
+        try:
+            stored = self._tree_store.tree_nodes([node for node, _ in pending])
+        except StoreError as exc:
+            return _problem(_last_leaf(pending[0][0]), ProblemKind.TREE, f"cannot be read: {exc}")
+        for node, hash_ in pending:
+            if stored[node] != hash_:
+                return _problem(
+                    _last_leaf(node),
+                    ProblemKind.TREE,
+                    f"the stored node {node} (level, index) is not the hash of the records "
+                    "under it: the node was edited, or records rewritten under the tree",
+                )
+        return None
 
     def report(self, problem: IntegrityProblem | None) -> IntegrityReport:
         return IntegrityReport(
@@ -230,11 +340,15 @@ class _Walk:
         )
 
     def step(self, record: Record) -> IntegrityProblem | None:
-        problem = (
-            self._place(record) or self._link(record) or self._body(record) or self._clock(record)
-        )
-        if problem is not None:
-            return problem
+        self.decoded = None
+        for check in self._checks:
+            if problem := check(record):
+                return problem
+        nodes = self.tree.add(leaf_of(record))
+        if self._tree_store is not None:
+            self._pending.extend(nodes)
+            if len(self._pending) >= _TREE_PAGE and (problem := self._compare()):
+                return problem
         self.previous_hash = self.hash
         self.position, self.hash = record.position, record.hash
         self.versions[record.stream] = record.version
@@ -261,12 +375,14 @@ class _Walk:
                 expected,
                 ProblemKind.DELETED,
                 f"the log jumps from position {self.position} to {record.position}",
+                field="position",
             )
         if record.position < expected:
             return _problem(
                 expected,
                 ProblemKind.OUT_OF_ORDER,
                 f"found position {record.position} after position {self.position}",
+                field="position",
             )
         version = self.versions.get(record.stream, 0) + 1
         if record.version != version:
@@ -274,18 +390,40 @@ class _Walk:
                 record.position,
                 ProblemKind.STREAM_VERSION,
                 f"stream {record.stream!r} goes from version {version - 1} to {record.version}",
+                field="version",
             )
         return None
 
     def _link(self, record: Record) -> IntegrityProblem | None:
-        if _hash_at(record, record.position, self.hash) == record.hash:
+        expected = _hash_at(record, record.position, self.hash)
+        if expected == record.hash:
             return None
         return _problem(
             record.position,
             ProblemKind.BAD_HASH,
-            f"the stored hash {record.hash} does not follow from the record and the "
-            "previous hash: a forged hash, or a replaced record",
+            f"does not follow from the record and the previous hash (expected {expected}, "
+            f"stored {record.hash}): a forged hash, or a replaced or altered record",
+            field="hash",
         )
+
+    def _event_id(self, record: Record) -> IntegrityProblem | None:
+        if is_id(record.event_id):
+            return None
+        return _problem(
+            record.position,
+            ProblemKind.INCONSISTENT,
+            f"{record.event_id!r} is not an event id",
+            field="event_id",
+        )
+
+    def _not_future(self, record: Record) -> IntegrityProblem | None:
+        try:
+            check_not_future(record.recorded_at)
+        except ValueError as exc:
+            return _problem(
+                record.position, ProblemKind.INCONSISTENT, str(exc), field="recorded_at"
+            )
+        return None
 
     def diagnose(self, problem: IntegrityProblem, store: Store) -> IntegrityProblem:  # noqa: PLR0911 - one return per explanation
         """Explain a broken link by the records around it, each explanation proven by a hash.
@@ -348,13 +486,14 @@ class _Walk:
         try:
             body = self.registry.decode(record.body, position=record.position)
         except CodecError as exc:
-            return _problem(record.position, ProblemKind.UNDECODABLE, str(exc))
+            return _problem(record.position, ProblemKind.UNDECODABLE, str(exc), field="body")
         if body.event_id != record.event_id:
             return _problem(
                 record.position,
                 ProblemKind.INCONSISTENT,
                 f"the body's event id {body.event_id!r} differs from the record's "
                 f"{record.event_id!r}",
+                field="event_id",
             )
         if body.event.stream != record.stream:
             return _problem(
@@ -362,7 +501,9 @@ class _Walk:
                 ProblemKind.INCONSISTENT,
                 f"the event belongs to stream {body.event.stream!r}, but is stored in "
                 f"{record.stream!r}",
+                field="stream",
             )
+        self.decoded = body
         return None
 
     def _clock(self, record: Record) -> IntegrityProblem | None:
@@ -372,12 +513,25 @@ class _Walk:
                 record.position,
                 ProblemKind.INCONSISTENT,
                 f"recorded at {record.recorded_at.isoformat()}, before the previous record",
+                field="recorded_at",
             )
         return None
 
 
-def _problem(position: int, kind: ProblemKind, detail: str) -> IntegrityProblem:
-    return IntegrityProblem(position=position, kind=kind, detail=detail)
+#: How many computed tree nodes a walk compares with the stored ones at a time.
+_TREE_PAGE: Final = 2_000
+
+
+def _last_leaf(node: merkle.Node) -> int:
+    """The position of the last record under a perfect subtree."""
+    level, index = node
+    return (index + 1) << level
+
+
+def _problem(
+    position: int, kind: ProblemKind, detail: str, *, field: str | None = None
+) -> IntegrityProblem:
+    return IntegrityProblem(position=position, kind=kind, detail=detail, field=field)
 
 
 def _hash_at(record: Record, position: int, previous: str) -> str:

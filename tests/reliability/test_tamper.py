@@ -163,9 +163,13 @@ def test_records_deleted_from_the_end_are_caught_by_a_digest(
         conn.execute("DELETE FROM events WHERE position > ?", (keep,))
 
     path = tampered(pristine, truncate)
-    # The read model still reflects the whole log: the missing end shows without a digest.
+    # The Merkle tree still covers the whole log: the missing end shows without a digest.
+    assert_caught(verify(path), keep + 1, ProblemKind.TREE)
+    # As a careful tamperer would: cut the tree back too, and rebuild the read model.
+    with tamper.raw(path) as conn:
+        conn.execute("DELETE FROM merkle_nodes WHERE (idx + 1) << level > ?", (keep,))
     assert_caught(verify(path), keep + 1, ProblemKind.READ_MODEL)
-    rebuilt(path)  # as a careful tamperer would
+    rebuilt(path)
     assert verify(path).ok, "a prefix of a log is a valid log"
     assert_caught(verify(path, against=pristine.digest), keep + 1, ProblemKind.TRUNCATED)
 
@@ -300,3 +304,25 @@ def test_a_bad_body_under_a_forged_chain_is_caught(pristine: Pristine, data: st.
     if name not in {"another event id", "another stream"}:
         with pytest.raises((CodecError, DamagedLedgerError), match=f"position {p}"):
             Ledger.open(path)
+
+
+@settings(max_examples=EXAMPLES)
+@given(data=positions)
+def test_an_edited_or_lost_tree_node_is_caught(pristine: Pristine, data: st.DataObject) -> None:
+    with tamper.raw(pristine.path) as conn:
+        nodes = conn.execute("SELECT level, idx FROM merkle_nodes ORDER BY level, idx").fetchall()
+    level, index = data.draw(st.sampled_from(nodes), label="node")
+    lose = data.draw(st.booleans(), label="lose it")
+
+    def trick(conn: sqlite3.Connection) -> None:
+        if lose:
+            conn.execute("DELETE FROM merkle_nodes WHERE level = ? AND idx = ?", (level, index))
+        else:
+            conn.execute(
+                "UPDATE merkle_nodes SET hash = zeroblob(32) WHERE level = ? AND idx = ?",
+                (level, index),
+            )
+
+    report = verify(tampered(pristine, trick))
+    assert report.problem is not None
+    assert report.problem.kind is ProblemKind.TREE
