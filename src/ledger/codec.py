@@ -214,6 +214,9 @@ class DecodedBody:
     actor: str
     reason: str | None
     event: Event
+    #: (index, size): the record's place in the batch appended with it; None in a body
+    #: written before bodies stated it, or appended through a store directly.
+    batch: tuple[int, int] | None = None
 
 
 class EventRegistry:
@@ -255,9 +258,19 @@ class EventRegistry:
     def names(self) -> tuple[str, ...]:
         return tuple(self._by_name)
 
-    def encode(self, event: Event, *, event_id: str, actor: str, reason: str | None) -> bytes:
+    def encode(
+        self,
+        event: Event,
+        *,
+        event_id: str,
+        actor: str,
+        reason: str | None,
+        batch: tuple[int, int] | None = None,
+    ) -> bytes:
+        """The body's bytes. `batch`, (index, size), states the record's place in its
+        batch, so that a log cut inside a batch is told from a shorter complete one."""
         entry = self._entry_of(type(event))
-        body = {
+        body: Payload = {
             "id": event_id,
             "type": entry.name,
             "v": entry.version,
@@ -265,6 +278,8 @@ class EventRegistry:
             "reason": reason,
             "data": converter.unstructure(event),
         }
+        if batch is not None:
+            body["batch"] = list(batch)
         return encode_body(body)
 
     def decode(self, body: bytes | str, *, position: int | None = None) -> DecodedBody:
@@ -292,6 +307,7 @@ class EventRegistry:
             actor=sys.intern(actor),  # shared by most events, as _text explains
             reason=None if reason is None else sys.intern(reason),
             event=event,
+            batch=_batch(raw.get("batch"), position),
         )
 
     def revision(
@@ -361,6 +377,23 @@ class EventRegistry:
             data = upcast(dict(data))
             version += 1
         return structure(data, entry.cls, context=entry.name, position=position)
+
+
+def _batch(value: object, position: int | None) -> tuple[int, int] | None:
+    if value is None:
+        return None
+    if (
+        type(value) is list
+        and len(value) == 2  # noqa: PLR2004 - [index, size]
+        and all(type(n) is int for n in value)
+        and 0 <= value[0] < value[1]
+    ):
+        return (value[0], value[1])
+    raise CodecError(
+        f"the stored body's batch is {describe_value(value)}, not [index, size] with "
+        "0 <= index < size",
+        position=position,
+    )
 
 
 #: How bodies are written: compact, UTF-8, keys in the order given. These bytes are hashed

@@ -715,6 +715,8 @@ def _records(
             hash=row.hash,
             record=NewRecord(event_id=row.event_id, stream=row.stream, body=record.body),
         )
+    if torn := walk.torn():
+        raise LineError(header_line, "head", torn.detail)
     if (walk.position, walk.hash) != (digest.position, digest.hash):
         raise LineError(
             header_line,

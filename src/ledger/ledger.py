@@ -436,7 +436,8 @@ class Ledger(Queries, Commands):
                 # A retried batch was checked when it was first appended; checking it again
                 # against a state that now includes it would refuse it as a duplicate.
                 new = [
-                    self._record(e, i, actor, r) for e, i, r in zip(events, ids, why, strict=True)
+                    self._record(e, i, actor, r, batch=(n, len(events)))
+                    for n, (e, i, r) in enumerate(zip(events, ids, why, strict=True))
                 ]
                 stored = self.store.append(new, now=self._now())
                 return [decode_record(record, self._registry) for record in stored]
@@ -493,6 +494,7 @@ class Ledger(Queries, Commands):
                 actor,
                 reason,
                 body=None if bodies is None else bodies[i],
+                batch=(i, len(events)),
                 report=None if fold is None else fold[1],
             )
             for i, (event, event_id, actor, reason, fold) in enumerate(
@@ -518,12 +520,16 @@ class Ledger(Queries, Commands):
         reason: str | None,
         *,
         body: bytes | None = None,
+        batch: tuple[int, int] | None = None,
         report: ReportState | None = None,
     ) -> NewRecord:
-        """The record an event is appended as: its body encoded here unless given (a
-        restore keeps the exported bytes), with what the store keeps its read model from."""
+        """The record an event is appended as: its body encoded here, stating its place in
+        the `batch`, unless given (a restore keeps the exported bytes), with what the store
+        keeps its read model from."""
         if body is None:
-            body = self._registry.encode(event, event_id=event_id, actor=actor, reason=reason)
+            body = self._registry.encode(
+                event, event_id=event_id, actor=actor, reason=reason, batch=batch
+            )
         return NewRecord(
             event_id=event_id,
             stream=event.stream,

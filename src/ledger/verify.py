@@ -115,6 +115,9 @@ class ProblemKind(enum.StrEnum):
     #: An event that no append could have written: it breaks a domain rule (a revision of
     #: an unknown report, an id taken twice) under a chain that holds. Found by `deep`.
     IMPOSSIBLE = "impossible"
+    #: The log ends inside a batch: its last records state a batch larger than what is
+    #: left of it. A copy or crash kept only part of an append, which no writer acknowledged.
+    TORN = "torn"
     #: The Merkle tree beside the log (docs/proofs.md) is not the tree of its records: a
     #: node edited or lost. Proofs made from it would not check; the log may be intact.
     TREE = "tree"
@@ -136,9 +139,11 @@ class Check(enum.Enum):
     BODY = "body"
     #: The hash follows from the record and the previous hash.
     LINK = "link"
+    #: The body's place in its batch (index, size) follows from the record before (after BODY).
+    BATCH = "batch"
 
 
-VERIFY_CHECKS: Final = (Check.PLACE, Check.LINK, Check.BODY, Check.CLOCK)
+VERIFY_CHECKS: Final = (Check.PLACE, Check.LINK, Check.BODY, Check.BATCH, Check.CLOCK)
 #: An export is checked line by line before anything is written: what a line's own fields
 #: say first, then its body, then its place in the chain.
 RESTORE_CHECKS: Final = (
@@ -147,6 +152,7 @@ RESTORE_CHECKS: Final = (
     Check.CLOCK,
     Check.NOT_FUTURE,
     Check.BODY,
+    Check.BATCH,
     Check.LINK,
 )
 
@@ -220,6 +226,8 @@ def verify_log(
                 return walk.report(problem)
     except StoreError as exc:
         return walk.report(_problem(walk.position + 1, ProblemKind.UNREADABLE, str(exc)))
+    if torn := walk.torn():
+        return walk.report(torn)
     if against is not None and against.position > walk.position:
         problem = _problem(
             walk.position + 1,
@@ -289,7 +297,12 @@ class Walk:
             Check.NOT_FUTURE: self._not_future,
             Check.BODY: self._body,
             Check.LINK: self._link,
+            Check.BATCH: self._batch,
         }
+        #: The batch the last good record left open: (position and hash before its first
+        #: record, the last record's index, its size); None between batches.
+        self._open: tuple[int, str, int, int] | None = None
+        self._next_open: tuple[int, str, int, int] | None = None
         self._checks = [runs[check] for check in checks]
 
     def tree_problem(self) -> IntegrityProblem | None:
@@ -341,9 +354,11 @@ class Walk:
 
     def step(self, record: Record) -> IntegrityProblem | None:
         self.decoded = None
+        self._next_open = self._open
         for check in self._checks:
             if problem := check(record):
                 return problem
+        self._open = self._next_open
         nodes = self.tree.add(leaf_of(record))
         if self._tree_store is not None:
             self._pending.extend(nodes)
@@ -404,6 +419,55 @@ class Walk:
             f"does not follow from the record and the previous hash (expected {expected}, "
             f"stored {record.hash}): a forged hash, or a replaced or altered record",
             field="hash",
+        )
+
+    def _batch(self, record: Record) -> IntegrityProblem | None:
+        batch = None if self.decoded is None else self.decoded.batch
+        opened = self._open
+        if batch is None:
+            if opened is None:
+                self._next_open = None
+                return None
+            return _problem(
+                record.position,
+                ProblemKind.INCONSISTENT,
+                f"the record states no batch, inside the batch of {opened[3]} records begun "
+                f"at position {opened[0] + 1}",
+                field="body",
+            )
+        index, size = batch
+        expected = (0, size) if opened is None else (opened[2] + 1, opened[3])
+        if (index, size) != expected:
+            where = (
+                "no batch was open before it"
+                if opened is None
+                else f"the batch begun at position {opened[0] + 1} expected record "
+                f"{expected[0] + 1} of {expected[1]}"
+            )
+            return _problem(
+                record.position,
+                ProblemKind.INCONSISTENT,
+                f"the record is number {index + 1} of a batch of {size}, but {where}",
+                field="body",
+            )
+        start = (record.position - 1, self.hash) if opened is None else opened[:2]
+        self._next_open = None if index == size - 1 else (*start, index, size)
+        return None
+
+    def torn(self) -> IntegrityProblem | None:
+        """The problem of a walk that ended inside a batch, if it did; the walk then holds
+        the log as it stood before that batch began."""
+        if self._open is None:
+            return None
+        before, hash_, index, size = self._open
+        ended = self.position
+        self.position, self.hash = before, hash_
+        return _problem(
+            before + 1,
+            ProblemKind.TORN,
+            f"the log ends at position {ended}, record {index + 1} of the batch of {size} "
+            f"begun at position {before + 1}: a copy or crash kept only part of the batch, "
+            f"and the log as written ends at position {before}",
         )
 
     def _event_id(self, record: Record) -> IntegrityProblem | None:
