@@ -141,9 +141,19 @@ class Check(enum.Enum):
     LINK = "link"
     #: The body's place in its batch (index, size) follows from the record before (after BODY).
     BATCH = "batch"
+    #: The record's leaf, and the perfect subtrees it completes, are the nodes the store's
+    #: Merkle tree holds (compared a page at a time; the tree's size at the end).
+    TREE = "tree"
 
 
-VERIFY_CHECKS: Final = (Check.PLACE, Check.LINK, Check.BODY, Check.BATCH, Check.CLOCK)
+VERIFY_CHECKS: Final = (
+    Check.PLACE,
+    Check.LINK,
+    Check.BODY,
+    Check.BATCH,
+    Check.CLOCK,
+    Check.TREE,
+)
 #: An export is checked line by line before anything is written: what a line's own fields
 #: say first, then its body, then its place in the chain.
 RESTORE_CHECKS: Final = (
@@ -286,9 +296,7 @@ class Walk:
         #: The body the last good record decoded to (where BODY is among the checks).
         self.decoded: DecodedBody | None = None
         self.tree = merkle.Accumulator()
-        #: The store whose tree the walk compares node by node (verify's walk), and the
-        #: nodes computed but not compared yet.
-        self._tree_store = tree
+        #: The nodes computed but not compared with the store's yet (the TREE check).
         self._pending: list[tuple[merkle.Node, bytes]] = []
         runs: dict[Check, Callable[[Record], IntegrityProblem | None]] = {
             Check.PLACE: self._place,
@@ -298,12 +306,17 @@ class Walk:
             Check.BODY: self._body,
             Check.LINK: self._link,
             Check.BATCH: self._batch,
+            Check.TREE: self._tree,
         }
         #: The batch the last good record left open: (position and hash before its first
         #: record, the last record's index, its size); None between batches.
         self._open: tuple[int, str, int, int] | None = None
         self._next_open: tuple[int, str, int, int] | None = None
+        if Check.TREE in checks and checks[-1] is not Check.TREE:
+            # The tree takes the leaf of a record every other check has passed.
+            raise ValueError("the TREE check runs last")
         self._checks = [runs[check] for check in checks]
+        self._tree_store = tree if Check.TREE in checks else None
 
     def tree_problem(self) -> IntegrityProblem | None:
         """Whether the store's Merkle tree holds exactly the nodes of the records walked:
@@ -359,11 +372,6 @@ class Walk:
             if problem := check(record):
                 return problem
         self._open = self._next_open
-        nodes = self.tree.add(leaf_of(record))
-        if self._tree_store is not None:
-            self._pending.extend(nodes)
-            if len(self._pending) >= _TREE_PAGE and (problem := self._compare()):
-                return problem
         self.previous_hash = self.hash
         self.position, self.hash = record.position, record.hash
         self.versions[record.stream] = record.version
@@ -420,6 +428,12 @@ class Walk:
             f"stored {record.hash}): a forged hash, or a replaced or altered record",
             field="hash",
         )
+
+    def _tree(self, record: Record) -> IntegrityProblem | None:
+        self._pending.extend(self.tree.add(leaf_of(record)))
+        if len(self._pending) >= _TREE_PAGE:
+            return self._compare()
+        return None
 
     def _batch(self, record: Record) -> IntegrityProblem | None:
         batch = None if self.decoded is None else self.decoded.batch
