@@ -57,7 +57,7 @@ def test_the_proofs_bench_produces_every_figure(tmp_path: Path) -> None:
             "5",
             "--db",
             str(tmp_path / "ledger.db"),
-        ],  # fmt: skip
+        ],
         cwd=ROOT,
         capture_output=True,
         text=True,
