@@ -115,6 +115,9 @@ class ProblemKind(enum.StrEnum):
     #: An event that no append could have written: it breaks a domain rule (a revision of
     #: an unknown report, an id taken twice) under a chain that holds. Found by `deep`.
     IMPOSSIBLE = "impossible"
+    #: The record's place in its batch does not follow from the record before it: a record
+    #: inserted into a batch, or one of a batch lost from its middle.
+    BATCH = "batch"
     #: The log ends inside a batch: its last records state a batch larger than what is
     #: left of it. A copy or crash kept only part of an append, which no writer acknowledged.
     TORN = "torn"
@@ -172,7 +175,7 @@ RESTORE_CHECKS: Final = (
 DIAGNOSIS_WINDOW: Final = 256
 #: Kinds that a broken chain can show first, which the diagnosis may explain better.
 _CHAIN_KINDS: Final = frozenset(
-    {ProblemKind.BAD_HASH, ProblemKind.STREAM_VERSION, ProblemKind.OUT_OF_ORDER}
+    {ProblemKind.BAD_HASH, ProblemKind.STREAM_VERSION, ProblemKind.OUT_OF_ORDER, ProblemKind.BATCH}
 )
 
 
@@ -444,7 +447,7 @@ class Walk:
                 return None
             return _problem(
                 record.position,
-                ProblemKind.INCONSISTENT,
+                ProblemKind.BATCH,
                 f"the record states no batch, inside the batch of {opened[3]} records begun "
                 f"at position {opened[0] + 1}",
                 field="body",
@@ -460,7 +463,7 @@ class Walk:
             )
             return _problem(
                 record.position,
-                ProblemKind.INCONSISTENT,
+                ProblemKind.BATCH,
                 f"the record is number {index + 1} of a batch of {size}, but {where}",
                 field="body",
             )
