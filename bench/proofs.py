@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from bench import machine, ours, workload
-from ledger import Ledger, merkle, proofs
+from ledger import Ledger, merkle, proof_check, proof_format, proofs
 from ledger.log import Record
 from ledger.stores import _merkle
 from ledger.stores._readmodel import Database
@@ -149,9 +149,9 @@ def prove(path: Path, samples: int) -> dict[str, float]:
             start = time.perf_counter()
             proof = proofs.inclusion_proof(ledger, report, head=head, version=0)
             make.append(time.perf_counter() - start)
-            text = proofs.dump_document(proof)
+            text = proof_format.dump_document(proof)
             start = time.perf_counter()
-            proofs.check_proof(text, proofs.dump_document(head))
+            proof_check.check_proof(text, proof_format.dump_document(head))
             check.append(time.perf_counter() - start)
             size.append(len(text.encode()))
             nodes.append(len(proof.path))
@@ -159,9 +159,9 @@ def prove(path: Path, samples: int) -> dict[str, float]:
         store = ledger.store
         for _ in range(samples):
             old_size = rng.randint(1, head.size - 1)
-            old = proofs.TreeHead(
-                format=proofs.HEAD_FORMAT,
-                format_version=proofs.FORMAT_VERSION,
+            old = proof_format.TreeHead(
+                format=proof_format.HEAD_FORMAT,
+                format_version=proof_format.FORMAT_VERSION,
                 size=old_size,
                 root=merkle.root(old_size, store.tree_nodes).hex(),
                 chain=next(store.read(after=old_size - 1, until=old_size)).hash,
@@ -170,9 +170,9 @@ def prove(path: Path, samples: int) -> dict[str, float]:
             start = time.perf_counter()
             extension = proofs.consistency_proof(ledger, old=old, head=head)
             c_make.append(time.perf_counter() - start)
-            text = proofs.dump_document(extension)
+            text = proof_format.dump_document(extension)
             start = time.perf_counter()
-            proofs.check_proof(text, head, since=old)
+            proof_check.check_proof(text, head, since=old)
             c_check.append(time.perf_counter() - start)
             c_size.append(len(text.encode()))
         rows = ledger.store.tree_size()

@@ -14,15 +14,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from ledger import Figure, Ledger, ProofError, merkle
-from ledger.proofs import (
-    TreeHead,
-    check_proof,
-    consistency_proof,
-    dump_document,
-    inclusion_proof,
-    load_document,
-    tree_head,
-)
+from ledger.proof_check import check_proof
+from ledger.proof_format import TreeHead, dump_document, load_document
+from ledger.proofs import consistency_proof, inclusion_proof, tree_head
 
 T0 = dt.datetime(2026, 3, 1, tzinfo=dt.UTC)
 

@@ -87,16 +87,9 @@ if TYPE_CHECKING:
         Timeline,
         TimelinePoint,
     )
-    from ledger.proofs import (
-        ConsistencyProof,
-        InclusionProof,
-        ProofCheck,
-        TreeHead,
-        check_proof,
-        consistency_proof,
-        inclusion_proof,
-        tree_head,
-    )
+    from ledger.proof_check import ProofCheck, check_proof
+    from ledger.proof_format import ConsistencyProof, InclusionProof, TreeHead
+    from ledger.proofs import consistency_proof, inclusion_proof, tree_head
     from ledger.retry import (
         retry_on_conflict,
     )
@@ -206,11 +199,11 @@ _HOMES: Final = {
     "retry_on_conflict": "ledger.retry",
     "verify_log": "ledger.verify",
     "ProofError": "ledger.errors",
-    "ConsistencyProof": "ledger.proofs",
-    "InclusionProof": "ledger.proofs",
-    "ProofCheck": "ledger.proofs",
-    "TreeHead": "ledger.proofs",
-    "check_proof": "ledger.proofs",
+    "ConsistencyProof": "ledger.proof_format",
+    "InclusionProof": "ledger.proof_format",
+    "ProofCheck": "ledger.proof_check",
+    "TreeHead": "ledger.proof_format",
+    "check_proof": "ledger.proof_check",
     "consistency_proof": "ledger.proofs",
     "inclusion_proof": "ledger.proofs",
     "tree_head": "ledger.proofs",

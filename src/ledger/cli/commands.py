@@ -17,7 +17,7 @@ from typing import TextIO
 
 import attrs
 
-from ledger import lookups, proofs, times
+from ledger import lookups, proof_check, proof_format, proofs, times
 from ledger._files import creating, replacing, sync_sqlite
 from ledger._import_key import content_key, imported
 from ledger._lines import utf8_lines
@@ -664,13 +664,13 @@ def _document_file(option: str, name: str) -> bytes:
 def head(args: argparse.Namespace, ctx: Context) -> int:
     with ctx.ledger() as ledger:
         document = proofs.tree_head(ledger, key=args.sign)
-    ctx.stdout.write(proofs.dump_document(document) + "\n")
+    ctx.stdout.write(proof_format.dump_document(document) + "\n")
     return 0
 
 
-def _head_file(option: str, name: str) -> proofs.TreeHead:
-    document = proofs.load_document(_document_file(option, name), what=option)
-    if not isinstance(document, proofs.TreeHead):
+def _head_file(option: str, name: str) -> proof_format.TreeHead:
+    document = proof_format.load_document(_document_file(option, name), what=option)
+    if not isinstance(document, proof_format.TreeHead):
         raise ProofError(option, f"{name!r} is a proof, not a tree head")
     return document
 
@@ -681,7 +681,7 @@ def prove(args: argparse.Namespace, ctx: Context) -> int:
     if args.since is not None and args.version is not None:
         raise ValidationError("--version", "belongs to a report's proof, not to --since")
     trusted = _head_file("--head", args.head)
-    document: proofs.Document
+    document: proof_format.Document
     with ctx.ledger() as ledger:
         if args.since is not None:
             old = _head_file("--since", args.since)
@@ -690,12 +690,12 @@ def prove(args: argparse.Namespace, ctx: Context) -> int:
             document = proofs.inclusion_proof(
                 ledger, args.report_id, head=trusted, version=args.version
             )
-    ctx.stdout.write(proofs.dump_document(document) + "\n")
+    ctx.stdout.write(proof_format.dump_document(document) + "\n")
     return 0
 
 
 def check_proof(args: argparse.Namespace, ctx: Context) -> int:
-    checked = proofs.check_proof(
+    checked = proof_check.check_proof(
         _document_file("proof", args.proof),
         _document_file("--head", args.head),
         public_key=args.public_key,
