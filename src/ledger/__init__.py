@@ -38,6 +38,7 @@ if TYPE_CHECKING:
     )
     from ledger.events import (
         Event,
+        FieldRedacted,
         IncidentOpened,
         ReportCorrected,
         ReportFiled,
@@ -136,6 +137,7 @@ _HOMES: Final = {
     "DuplicateEventError": "ledger.errors",
     "Event": "ledger.events",
     "FieldChange": "ledger.projections.audit",
+    "FieldRedacted": "ledger.events",
     "Figure": "ledger.figures",
     "FigureError": "ledger.errors",
     "FigureKind": "ledger.figures",
@@ -223,6 +225,7 @@ __all__ = [
     "DuplicateEventError",
     "Event",
     "FieldChange",
+    "FieldRedacted",
     "Figure",
     "FigureError",
     "FigureKind",

@@ -13,7 +13,7 @@ import attrs
 from ledger import merkle
 from ledger._keys import crypto
 from ledger._keys import public_key as read_public_key
-from ledger.codec import EVENTS, EventRegistry, parse_time
+from ledger.codec import EVENTS, EventRegistry, committed, parse_time
 from ledger.errors import ProofError
 from ledger.proof_format import (
     Claim,
@@ -106,7 +106,7 @@ def _check_inclusion(proof: InclusionProof, registry: EventRegistry) -> Claim:
             version=record.version,
             event_id=record.event_id,
             recorded_at=parse_time(record.recorded_at),
-            body=body,
+            body=committed(body),
         )
     )
     root = merkle.root_from_inclusion(

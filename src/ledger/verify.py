@@ -205,6 +205,8 @@ class IntegrityReport:
     head: Digest
     problem: IntegrityProblem | None = None
     against: Digest | None = None
+    #: Every redaction found in the records checked: (position, field erased), in order.
+    redactions: tuple[tuple[int, str], ...] = ()
 
     @property
     def ok(self) -> bool:
@@ -299,6 +301,7 @@ class Walk:
         #: The body the last good record decoded to (where BODY is among the checks).
         self.decoded: DecodedBody | None = None
         self.tree = merkle.Accumulator()
+        self.redactions: list[tuple[int, str]] = []
         #: The nodes computed but not compared with the store's yet (the TREE check).
         self._pending: list[tuple[merkle.Node, bytes]] = []
         runs: dict[Check, Callable[[Record], IntegrityProblem | None]] = {
@@ -366,6 +369,7 @@ class Walk:
             head=Digest(position=self.position, hash=self.hash),
             problem=problem,
             against=self.against,
+            redactions=tuple((p, f) for p, f in self.redactions if p <= self.position),
         )
 
     def step(self, record: Record) -> IntegrityProblem | None:
@@ -585,6 +589,7 @@ class Walk:
                 field="stream",
             )
         self.decoded = body
+        self.redactions.extend((record.position, name) for name in body.redacted)
         return None
 
     def _clock(self, record: Record) -> IntegrityProblem | None:

@@ -296,6 +296,13 @@ def build_parser() -> argparse.ArgumentParser:  # noqa: PLR0915 - one block per 
 
     command("reindex", commands.reindex, "rebuild the read model beside the log from the log")
 
+    p = command("redact", commands.redact, "erase a free-text field of a report's records, "
+                "keeping verification (docs/reliability.md)")  # fmt: skip
+    p.add_argument("report_id")
+    p.add_argument("--field", required=True, choices=["citation", "quote", "notes"])
+    p.add_argument("--reason", required=True, help="why: recorded with who and when")
+    p.add_argument("--version", type=int, help="only this version's record (0: the filing)")
+
     p = command("head", commands.head, "the tree head to publish, as JSON (docs/proofs.md)")
     p.add_argument("--sign", metavar="KEY", help="sign it with this Ed25519 private key (PEM)")
     p = command("prove", commands.prove, "a proof, as JSON, that a report's record is in the "

@@ -623,6 +623,8 @@ def verify(args: argparse.Namespace, ctx: Context) -> int:
     elif problem is None:
         extends = "" if against is None else f", and it extends {against}"
         _say(ctx, f"ok: {found.checked} records verified; head {found.head}{extends}")
+        for position, name in found.redactions:
+            _say(ctx, f"redacted: the {name} of the record at position {position}")
     else:
         _say(ctx, f"FAILED after {found.checked} good records: {problem}")
     # A log that fails verification is a failed check, and says so in the status too.
@@ -648,6 +650,16 @@ def reindex(_: argparse.Namespace, ctx: Context) -> int:
             meter.finish()
         head = ledger.digest()
     _say(ctx, f"rebuilt the read model of {ctx.where} from {head.position} records; head {head}")
+    return 0
+
+
+def redact(args: argparse.Namespace, ctx: Context) -> int:
+    with ctx.ledger() as ledger:
+        positions = ledger.redact(
+            args.report_id, field=args.field, reason=args.reason, version=args.version
+        )
+    where = ", ".join(str(p) for p in positions)
+    _say(ctx, f"erased the {args.field} of report {args.report_id} at position {where}")
     return 0
 
 

@@ -26,6 +26,7 @@ from ledger.log import (
     NewRecord,
     Record,
     check_expected,
+    check_redaction,
     link,
     retried_positions,
 )
@@ -149,6 +150,8 @@ class SQLiteStore:
         # Re-entrant: appends inside `transaction()` take it again on the same thread.
         self._lock = threading.RLock()
         self._depth = 0
+        #: A redaction committed: overwrite what the WAL and free pages still hold.
+        self._erase_after_commit = False
         self.read_only = (
             self.path != ":memory:" and Path(self.path).exists() and not _writable(self.path)
             if read_only is None
@@ -286,6 +289,8 @@ class SQLiteStore:
             finally:
                 self._depth -= 1
             self._guard(lambda: self._conn.execute(commit))
+            if not nested and self._erase_after_commit:
+                self._guard(self._erase_free_pages)
 
     @contextlib.contextmanager
     def transaction(self) -> Iterator[None]:
@@ -572,6 +577,38 @@ class SQLiteStore:
         return Checkpoint(
             name=name, version=row[0], position=row[1], state=bytes(row[2]), hash=row[3]
         )
+
+    # Redaction.
+
+    def redact(self, bodies: Mapping[int, bytes]) -> None:
+        if self.read_only:
+            raise StoreError(f"{self.path!r} is read-only: redact on a writable file")
+        with self._transaction():
+            for position, body in sorted(bodies.items()):
+                row = self._conn.execute(
+                    "SELECT body FROM events WHERE position = ?", (position,)
+                ).fetchone()
+                check_redaction(position, None if row is None else bytes(row[0]), body)
+            # Deleted and overwritten content is zeroed, not left in free space.
+            self._conn.execute("PRAGMA secure_delete = ON")
+            # The one sanctioned change to a stored record: the guard is lifted inside this
+            # transaction only, and restored before it commits.
+            self._conn.execute("DROP TRIGGER events_no_update")
+            self._conn.executemany(
+                "UPDATE events SET body = ? WHERE position = ?",
+                [(body, position) for position, body in bodies.items()],
+            )
+            self._conn.execute(MIGRATIONS[0][2][2])
+            self._conn.execute("DELETE FROM checkpoints")
+            _readmodel.rebuild(self._db, self._stream_records, self._streams(), self._head())
+            self._erase_after_commit = True
+
+    def _erase_free_pages(self) -> None:
+        """Copy the WAL into the file and truncate it, so that no old page version holding
+        erased text survives in the WAL (secure_delete zeroed it in the pages themselves).
+        A reader holding an old snapshot delays the copy; the next checkpoint completes it."""
+        self._erase_after_commit = False
+        self._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
 
     # The Merkle tree.
 

@@ -30,6 +30,7 @@ from ledger import (
     ConcurrencyError,
     DuplicateEventError,
     Ledger,
+    Provenance,
     ReportFiled,
     SourceKind,
     SourceRegistered,
@@ -535,3 +536,29 @@ def test_an_undone_transaction_leaves_the_tree_as_it_was(make_store: StoreFactor
     assert merkle.root(4, store.tree_nodes) == _mth([leaf_of(r) for r in store.read()])
     with pytest.raises(StoreError):
         store.tree_nodes([(0, 4)])
+
+
+def test_a_redaction_erases_text_keeps_every_hash_and_refuses_anything_else(
+    make_store: StoreFactory,
+) -> None:
+    store = make_store()
+    ledger = _ledger(store)
+    report_id = ledger.file_report(
+        "a",
+        source="wire",
+        metric="killed",
+        figure="3",
+        reported_at=T0,
+        provenance=Provenance(quote="a name to erase"),
+    )
+    head, root = store.head(), merkle.root(store.tree_size(), store.tree_nodes)
+    (record,) = store.read(after=head.position - 1)
+    with pytest.raises(StoreError):
+        store.redact({record.position: record.body.replace(b'"3"', b'"4"')})
+    assert ledger.redact(report_id, field="quote", reason="safety") == [record.position]
+    (after,) = store.read(after=head.position - 1, until=head.position)
+    assert b"a name to erase" not in after.body
+    assert after.hash == record.hash
+    assert merkle.root(head.position, store.tree_nodes) == root
+    assert store.check_read_model() is None
+    assert ledger.verify().redactions == ((record.position, "quote"),)
