@@ -43,3 +43,36 @@ def test_quick_mode_produces_every_figure(tmp_path: Path) -> None:
     for line in ("batch append", "single durable append", "full replay", "as-of tally", "memory"):
         assert line in result.stdout
     assert figures["machine"]["cpu"]
+
+
+def test_the_proofs_bench_produces_every_figure(tmp_path: Path) -> None:
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "bench.proofs",
+            "--events",
+            "3000",
+            "--samples",
+            "5",
+            "--db",
+            str(tmp_path / "ledger.db"),
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    figures = json.loads(result.stdout)
+    assert figures["build"]["events"] > 2_000
+    assert figures["build"]["tree_seconds"] > 0
+    assert figures["single"]["append_ms_with_tree"] > 0
+    proofs = figures["proofs"]
+    assert proofs["tree_size"] > figures["build"]["events"]
+    # Two rows per record, less one per set bit of the size: every perfect subtree once.
+    assert proofs["merkle_rows"] == 2 * proofs["tree_size"] - proofs["tree_size"].bit_count()
+    assert proofs["inclusion_path_hashes"] <= proofs["tree_size"].bit_length()
+    assert proofs["inclusion_bytes"] > 0
+    assert proofs["consistency_bytes"] > 0

@@ -36,6 +36,8 @@ if configured_url() is None:
 import psycopg
 from psycopg import sql
 
+from ledger import merkle
+from ledger.log import leaf_of
 from ledger.stores import postgres as postgres_store
 from ledger.stores.postgres import (
     SCHEMA_VERSION,
@@ -122,6 +124,12 @@ def test_a_version_2_schema_migrates_and_keeps_its_log(
         assert [r.position for r in store.append([rec("new", "s1")], now=T0)] == [31]
         assert store.stream_version("s1") == 11
         assert list(store.read())[:30] == before
+        # Migration 6 built the Merkle tree over the 30 records; the append extended it.
+        tree = merkle.Accumulator()
+        for record in store.read():
+            tree.add(leaf_of(record))
+        assert store.tree_size() == 31
+        assert merkle.root(31, store.tree_nodes) == tree.root()
     finally:
         store.close()
 

@@ -15,7 +15,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ledger import Ledger, ProblemKind, SQLiteStore
+from ledger import Ledger, ProblemKind, Provenance, SQLiteStore
 from ledger.events import GLOBAL_STREAM, ReportCorrected
 from ledger.testing import build_ledger
 
@@ -157,3 +157,25 @@ def test_no_hand_edit_of_the_tables_changes_a_tally(tmp_path: Path, edit: str) -
         problem = ledger.verify().problem
         assert problem is not None
         assert problem.kind is ProblemKind.READ_MODEL
+
+
+def test_a_redacted_report_is_still_answered_from_the_tables(tmp_path: Path) -> None:
+    path = tmp_path / "l.db"
+    with Ledger.open(path, actor="desk", durable=False) as ledger:
+        ledger.register_source("snhr", name="SNHR", kind="monitor")
+        ledger.open_incident("coast", title="Coast")
+        ledger.file_report(
+            "coast", report_id="r", source="snhr", metric="killed", figure="at least 5",
+            reported_at=T0, provenance=Provenance(quote="a witness, named"),
+        )  # fmt: skip
+        ledger.revise_report("r", figure="at least 9", reported_at=T0 + HOUR)
+        before = ledger.tally("coast", as_of=T0 + HOUR)
+        ledger.redact("r", field="quote", reason="the witness asked", version=0)
+    with Ledger.open(path) as ledger:
+        for as_of in (T0, T0 + HOUR, None):
+            cold = Ledger(ledger.store, actor="reader")
+            tally = cold.tally("coast", as_of=as_of)
+            assert cold._folds.held("coast") is None  # the redaction is one listed change
+            assert tally == ledger.tally("coast", as_of=as_of)
+        assert ledger.tally("coast", as_of=T0 + HOUR).entries == before.entries
+        assert ledger.verify().ok

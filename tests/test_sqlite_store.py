@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from ledger import Ledger, SQLiteStore, StoreError
-from ledger.log import NewRecord
+from ledger import Ledger, SQLiteStore, StoreError, merkle
+from ledger.log import NewRecord, leaf_of
 from ledger.stores import sqlite as sqlite_store
 from ledger.stores.sqlite import APPLICATION_ID, SCHEMA_VERSION
 
@@ -136,6 +136,12 @@ def test_a_version_2_file_migrates_and_keeps_its_log(
         for r in store.append([NewRecord(event_id="new", stream="s1", body=b"{}")], now=T0)
     ] == [31]
     assert store.stream_version("s1") == 11
+    # Migration 6 built the Merkle tree over the 30 records; the append extended it.
+    tree = merkle.Accumulator()
+    for record in store.read():
+        tree.add(leaf_of(record))
+    assert store.tree_size() == 31
+    assert merkle.root(31, store.tree_nodes) == tree.root()
     assert list(store.read())[:30] == before
     store.close()
 

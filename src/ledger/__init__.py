@@ -36,6 +36,7 @@ if TYPE_CHECKING:
         MissingDependencyError,
         NotFoundError,
         ProjectionError,
+        ProofError,
         ReportStateError,
         StoreError,
         UnknownActorError,
@@ -48,6 +49,7 @@ if TYPE_CHECKING:
     )
     from ledger.events import (
         Event,
+        FieldRedacted,
         IncidentOpened,
         ReportCorrected,
         ReportFiled,
@@ -104,6 +106,9 @@ if TYPE_CHECKING:
         Timeline,
         TimelinePoint,
     )
+    from ledger.proof_check import ProofCheck, check_proof
+    from ledger.proof_format import ConsistencyProof, InclusionProof, TreeHead
+    from ledger.proofs import consistency_proof, inclusion_proof, tree_head
     from ledger.retry import (
         retry_on_conflict,
     )
@@ -159,6 +164,7 @@ _HOMES: Final = {
     "DuplicateEventError": "ledger.errors",
     "Event": "ledger.events",
     "FieldChange": "ledger.projections.audit",
+    "FieldRedacted": "ledger.events",
     "Figure": "ledger.figures",
     "FigureError": "ledger.errors",
     "FigureKind": "ledger.figures",
@@ -230,6 +236,15 @@ _HOMES: Final = {
     "restore_log": "ledger.interchange",
     "retry_on_conflict": "ledger.retry",
     "verify_log": "ledger.verify",
+    "ProofError": "ledger.errors",
+    "ConsistencyProof": "ledger.proof_format",
+    "InclusionProof": "ledger.proof_format",
+    "ProofCheck": "ledger.proof_check",
+    "TreeHead": "ledger.proof_format",
+    "check_proof": "ledger.proof_check",
+    "consistency_proof": "ledger.proofs",
+    "inclusion_proof": "ledger.proofs",
+    "tree_head": "ledger.proofs",
 }
 
 __all__ = [
@@ -240,6 +255,7 @@ __all__ = [
     "CodecError",
     "Command",
     "ConcurrencyError",
+    "ConsistencyProof",
     "CorrectReport",
     "DamagedLedgerError",
     "Digest",
@@ -248,6 +264,7 @@ __all__ = [
     "Event",
     "ExtendTaxonomy",
     "FieldChange",
+    "FieldRedacted",
     "Figure",
     "FigureError",
     "FigureKind",
@@ -257,6 +274,7 @@ __all__ = [
     "HistoryEntry",
     "ImportSummary",
     "IncidentOpened",
+    "InclusionProof",
     "IntegrityError",
     "IntegrityProblem",
     "IntegrityReport",
@@ -275,6 +293,8 @@ __all__ = [
     "Projection",
     "ProjectionError",
     "ProjectionRunner",
+    "ProofCheck",
+    "ProofError",
     "Provenance",
     "RegisterSource",
     "ReleaseSummary",
@@ -304,6 +324,7 @@ __all__ = [
     "Term",
     "Timeline",
     "TimelinePoint",
+    "TreeHead",
     "UnknownActorError",
     "UnknownEventTypeError",
     "UnknownIncidentError",
@@ -314,6 +335,8 @@ __all__ = [
     "Verification",
     "VersionState",
     "VoidReport",
+    "check_proof",
+    "consistency_proof",
     "export_hxl",
     "export_log",
     "frame",
@@ -321,9 +344,11 @@ __all__ = [
     "import_hxl",
     "import_lines",
     "import_ucdp",
+    "inclusion_proof",
     "panel",
     "restore_log",
     "retry_on_conflict",
+    "tree_head",
     "verify_log",
 ]
 

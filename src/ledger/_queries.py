@@ -180,6 +180,7 @@ class Queries:
             not isinstance(occurred_by, dt.date) or isinstance(occurred_by, dt.datetime)
         ):
             raise ValidationError("occurred_by", "must be a date", value=occurred_by)
+        check_text("incident", incident)
         with self._lock:
             if (
                 known_at_t is None
@@ -190,7 +191,6 @@ class Queries:
                 # A first question about an incident: the read model's rows, each held to
                 # its records, answer without folding its stream (ledger._standing). A
                 # process that asks again folds it once, and answers in milliseconds after.
-                check_text("incident", incident)
                 self._asked.add(incident)
                 standing = read_model_standing(self.store, self._registry, incident, as_of_t)
                 if standing is not None:

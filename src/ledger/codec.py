@@ -10,7 +10,9 @@ from __future__ import annotations
 import datetime as dt
 import enum
 import functools
+import hashlib
 import json
+import os
 import sys
 from collections.abc import Callable, Iterable
 from typing import Any, Final, TypeVar, cast
@@ -23,6 +25,7 @@ from cattrs.v import format_exception
 from ledger.errors import CodecError, LedgerError, UnknownEventTypeError, ValidationError
 from ledger.events import (
     Event,
+    FieldRedacted,
     IncidentOpened,
     ReportCorrected,
     ReportFiled,
@@ -33,7 +36,7 @@ from ledger.events import (
     TaxonomyExtended,
 )
 from ledger.figures import Figure, Language
-from ledger.values import Provenance
+from ledger.values import REDACTABLE, Provenance
 
 Payload = dict[str, Any]
 Upcaster = Callable[[Payload], Payload]
@@ -224,6 +227,11 @@ class DecodedBody:
     actor: str
     reason: str | None
     event: Event
+    #: (index, size): the record's place in the batch appended with it; None in a body
+    #: written before bodies stated it, or appended through a store directly.
+    batch: tuple[int, int] | None = None
+    #: The free-text fields of the event whose text was erased by a redaction.
+    redacted: tuple[str, ...] = ()
 
 
 class EventRegistry:
@@ -265,9 +273,19 @@ class EventRegistry:
     def names(self) -> tuple[str, ...]:
         return tuple(self._by_name)
 
-    def encode(self, event: Event, *, event_id: str, actor: str, reason: str | None) -> bytes:
+    def encode(
+        self,
+        event: Event,
+        *,
+        event_id: str,
+        actor: str,
+        reason: str | None,
+        batch: tuple[int, int] | None = None,
+    ) -> bytes:
+        """The body's bytes. `batch`, (index, size), states the record's place in its
+        batch, so that a log cut inside a batch is told from a shorter complete one."""
         entry = self._entry_of(type(event))
-        body = {
+        body: Payload = {
             "id": event_id,
             "type": entry.name,
             "v": entry.version,
@@ -275,6 +293,11 @@ class EventRegistry:
             "reason": reason,
             "data": converter.unstructure(event),
         }
+        if batch is not None:
+            body["batch"] = list(batch)
+        salts = _salts_for(body["data"])
+        if salts:
+            body["salts"] = salts
         return encode_body(body)
 
     def decode(self, body: bytes | str, *, position: int | None = None) -> DecodedBody:
@@ -296,12 +319,17 @@ class EventRegistry:
             )
         if reason is not None and not isinstance(reason, str):
             raise CodecError("the stored body's reason is not text", position=position)
+        redacted: tuple[str, ...] = ()
+        if "salts" in raw:
+            data, redacted = _opened(raw, data, position)
         event = self.decode_event(name, version, data, position=position)
         return DecodedBody(
+            redacted=redacted,
             event_id=event_id,
             actor=sys.intern(actor),  # shared by most events, as _text explains
             reason=None if reason is None else sys.intern(reason),
             event=event,
+            batch=_batch(raw.get("batch"), position),
         )
 
     def reported(
@@ -401,6 +429,116 @@ class EventRegistry:
             data = upcast(dict(data))
             version += 1
         return structure(data, entry.cls, context=entry.name, position=position)
+
+
+#: A body commits to each of `REDACTABLE`'s fields by SHA-256 over a salt of these many
+#: random bytes and the text, so that an erased text cannot be guessed from its commitment.
+_SALT_BYTES: Final = 16
+
+
+def commitment(salt: str, text: str) -> str:
+    """The salted hash a body's hashed form holds for a free-text field."""
+    return hashlib.sha256(bytes.fromhex(salt) + text.encode()).hexdigest()
+
+
+def _salts_for(data: Payload) -> dict[str, str]:
+    provenance = data.get("provenance")
+    if not isinstance(provenance, dict):
+        return {}
+    return {
+        name: os.urandom(_SALT_BYTES).hex()
+        for name in REDACTABLE
+        if isinstance(provenance.get(name), str)
+    }
+
+
+def committed(body: bytes) -> bytes:
+    """The body as the chain and the Merkle tree hash it: each salted free-text field
+    replaced by `{"sha256": commitment}`, and the salts left out. A body without salts (one
+    written before they existed, or with no free text) is hashed as it is stored; an erased
+    field is already its commitment, so erasing text leaves this form, and every hash, as it was.
+    """
+    if b'"salts":' not in body:
+        return body
+    try:
+        raw = load_body(body)
+    except CodecError:
+        return body  # not JSON: decoding says so; hash it as it stands
+    if not isinstance(raw, dict) or "salts" not in raw:
+        return body
+    salts, data = raw.pop("salts"), raw.get("data")
+    provenance = data.get("provenance") if isinstance(data, dict) else None
+    if not isinstance(salts, dict) or not isinstance(provenance, dict):
+        return body  # malformed: decoding says what is wrong; hash it as it stands
+    for name, salt in salts.items():
+        text = provenance.get(name)
+        if isinstance(text, str) and isinstance(salt, str) and _is_hex(salt):
+            provenance[name] = {"sha256": commitment(salt, text)}
+    return encode_body(raw)
+
+
+def redacted_body(body: bytes, name: str) -> bytes:
+    """The body with the text of the free-text field `name` erased, keeping its commitment
+    (and so its hashed form); `ValidationError` if it holds no such text under a salt."""
+    loaded = load_body(body)
+    raw: Payload = loaded if isinstance(loaded, dict) else {}
+    salts, data = raw.get("salts"), raw.get("data")
+    provenance = data.get("provenance") if isinstance(data, dict) else None
+    if not isinstance(salts, dict) or not isinstance(provenance, dict):
+        raise ValidationError("field", "the record commits to no free text by a salted hash")
+    text, salt = provenance.get(name), salts.get(name)
+    if not isinstance(text, str) or not isinstance(salt, str):
+        raise ValidationError("field", f"the record holds no {name} text to erase")
+    provenance[name] = {"sha256": commitment(salt, text)}
+    del salts[name]
+    return encode_body(raw)
+
+
+def _is_hex(text: str) -> bool:
+    try:
+        bytes.fromhex(text)
+    except ValueError:
+        return False
+    return True
+
+
+def _opened(raw: Payload, data: Payload, position: int | None) -> tuple[Payload, tuple[str, ...]]:
+    """The payload with each erased free-text field left out (it reads as absent), and the
+    names of those fields."""
+    salts = raw["salts"]
+    if not isinstance(salts, dict) or not all(
+        name in REDACTABLE and isinstance(salt, str) and _is_hex(salt)
+        for name, salt in salts.items()
+    ):
+        raise CodecError("the stored body's salts are malformed", position=position)
+    provenance = data.get("provenance")
+    if not isinstance(provenance, dict):
+        return data, ()
+    erased = tuple(name for name in REDACTABLE if isinstance(provenance.get(name), dict))
+    for name in erased:
+        if provenance[name].keys() != {"sha256"} or name in salts:
+            raise CodecError(f"the stored body's erased {name} is malformed", position=position)
+    if not erased:
+        return data, ()
+    kept = {k: v for k, v in provenance.items() if k not in erased}
+    return {**data, "provenance": kept}, erased
+
+
+def _batch(value: object, position: int | None) -> tuple[int, int] | None:
+    if value is None:
+        return None
+    if (
+        type(value) is list
+        and len(value) == 2  # noqa: PLR2004 - [index, size]
+        and all(type(n) is int for n in value)
+        and 0 <= value[0] < value[1]
+    ):
+        return (value[0], value[1])
+    raise CodecError(
+        f"the stored body's batch is {describe_value(value)}, not [index, size] with "
+        "0 <= index < size",
+        position=position,
+    )
 
 
 #: How bodies are written: compact, UTF-8, keys in the order given. These bytes are hashed
@@ -510,6 +648,7 @@ EVENTS: Final = EventRegistry(
         (ReportCorrected, "report.corrected", 1),
         (ReportRetracted, "report.retracted", 1),
         (ReportVoided, "report.voided", 1),
+        (FieldRedacted, "report.field_redacted", 1),
     ],
 )
 

@@ -236,3 +236,12 @@ class IntegrityError(LedgerError):
         self.kind = kind
         self.detail = detail
         super().__init__(f"position {position}: {kind}: {detail}")
+
+
+class ProofError(LedgerError):
+    """A proof or tree head does not check, or cannot be made: `field` names the part of the
+    document at fault ("path", "record.body", "head.signature", ...)."""
+
+    def __init__(self, field: str, message: str) -> None:
+        self.field = field
+        super().__init__(f"{field}: {message}")

@@ -23,7 +23,7 @@ from ledger._fields import (
 from ledger.errors import ValidationError
 from ledger.figures import Figure, Language
 from ledger.taxonomy import ROOT, Dimension, check_term
-from ledger.values import Period, Provenance, SourceKind
+from ledger.values import Period, Provenance, SourceKind, check_redactable
 from ledger.wording import language_of
 
 #: The stream that holds events belonging to no incident: sources and taxonomy extensions.
@@ -217,6 +217,25 @@ class ReportRetracted(_ReportEvent):
 @attrs.frozen(kw_only=True, slots=True)
 class ReportVoided(_ReportEvent):
     """The entry should never have been in the ledger. Retroactive on the reported clock."""
+
+
+def _redactable(_: object, attribute: attrs.Attribute[str], value: object) -> None:
+    check_redactable(attribute.name, value)
+
+
+def _record_position(_: object, attribute: attrs.Attribute[int], value: object) -> None:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ValidationError(attribute.name, "must be a record's position (>= 1)", value=value)
+
+
+@attrs.frozen(kw_only=True, slots=True)
+class FieldRedacted(_ReportEvent):
+    """The text of a free-text `field` of the report's record at `position` was erased; the
+    record keeps its salted commitment, so the log still verifies. Who, when and why are the
+    event's actor, recorded time and (required) reason."""
+
+    position: int = attrs.field(validator=_record_position)
+    field: str = attrs.field(validator=_redactable)
 
 
 REPORT_EVENTS: Final = (ReportFiled, ReportRevised, ReportCorrected, ReportRetracted, ReportVoided)

@@ -26,10 +26,9 @@ import attrs
 import cattrs
 from cattrs.errors import AttributeValidationNote, IterableValidationNote
 
-from ledger._fields import check_text, is_id
+from ledger._fields import check_text
 from ledger._import_key import imported, key_ids, line_ids, line_tag
 from ledger._lines import load_line, utf8_lines
-from ledger.clock import check_not_future
 from ledger.codec import EVENTS, DecodedBody, EventRegistry, converter, describe_value
 from ledger.commands import COMMANDS, Command
 from ledger.errors import (
@@ -44,9 +43,9 @@ from ledger.events import (
     StoredEvent,
 )
 from ledger.ledger import Ledger
-from ledger.log import GENESIS_HASH, NewRecord, Store, chain_hash
+from ledger.log import NewRecord, Record, Store
 from ledger.state import LedgerState
-from ledger.verify import Digest, verify_log
+from ledger.verify import RESTORE_CHECKS, Digest, Walk, verify_log
 
 #: `progress(stage, done, total)`: how far a stage of a long operation is ("checking",
 #: "appending", ...); `total` is None when not known yet.
@@ -440,11 +439,11 @@ def restore_log(
         raise StoreError(
             f"the target ledger holds {head.position} events; restore only into an empty one"
         )
-    digest, records = _open_export(lines(), registry, decode=True)
+    digest, records = _open_export(lines(), registry)
     for item in records:
         if progress is not None and item.record_position % _EVERY == 0:
             progress("checking", item.record_position, digest.position)
-    _, records = _open_export(lines(), registry, decode=True)
+    _, records = _open_export(lines(), registry)
     with ledger.transaction():
         _append_runs(ledger, records, digest, progress)
         if progress is not None:
@@ -511,7 +510,7 @@ def _rereadable(source: str | os.PathLike[str] | Iterable[str]) -> Callable[[], 
 
 
 def _open_export(
-    lines: Iterable[str], registry: EventRegistry, *, decode: bool
+    lines: Iterable[str], registry: EventRegistry
 ) -> tuple[Digest, Iterator[_Restored]]:
     """The header's digest, and the records, each checked against the chain before it.
 
@@ -522,57 +521,45 @@ def _open_export(
     if first is None:
         raise LineError(1, None, "the file is empty: an export starts with its header line")
     digest = _read_header(*first)
-    return digest, _records(numbered, first[0], digest, registry, decode=decode)
+    return digest, _records(numbered, first[0], digest, registry)
 
 
 def _records(
-    numbered: Iterator[tuple[int, str]],
-    header_line: int,
-    digest: Digest,
-    registry: EventRegistry,
-    *,
-    decode: bool,
+    numbered: Iterator[tuple[int, str]], header_line: int, digest: Digest, registry: EventRegistry
 ) -> Iterator[_Restored]:
-    previous, position, last = GENESIS_HASH, 0, None
-    versions: dict[str, int] = {}
+    """The export's records, walked along the chain as `verify` walks a store (the one
+    `Walk`, in restore's order of checks): a problem is the line's `LineError`."""
+    walk = Walk(registry, checks=RESTORE_CHECKS)
     for number, text in numbered:
         row = _read_record(number, text)
-        _check_record(number, row, position, versions, last)
-        body = row.body.encode()
-        decoded = _check_body(number, row, body, registry) if decode else None
-        expected = chain_hash(
-            previous,
+        record = Record(
             position=row.position,
             stream=row.stream,
             version=row.version,
             event_id=row.event_id,
             recorded_at=row.recorded_at,
-            body=body,
+            body=row.body.encode(),
+            hash=row.hash,
         )
-        if row.hash != expected:
-            raise LineError(
-                number,
-                "hash",
-                f"does not follow from the record and the one before it (expected {expected}): "
-                "the export was altered",
-            )
-        previous, position, last = row.hash, row.position, row.recorded_at
-        versions[row.stream] = row.version
+        if problem := walk.step(record):
+            raise LineError(number, problem.field, problem.detail)
         yield _Restored(
             line=number,
-            body=decoded,
+            body=walk.decoded,
             recorded_at=row.recorded_at,
             record_position=row.position,
             version=row.version,
             hash=row.hash,
-            record=NewRecord(event_id=row.event_id, stream=row.stream, body=body),
+            record=NewRecord(event_id=row.event_id, stream=row.stream, body=record.body),
         )
-    if (position, previous) != (digest.position, digest.hash):
+    if torn := walk.torn():
+        raise LineError(header_line, "head", torn.detail)
+    if (walk.position, walk.hash) != (digest.position, digest.hash):
         raise LineError(
             header_line,
             "head",
-            f"the header promises {digest}, but the records end at {position}:{previous}: "
-            "the file is truncated or was altered",
+            f"the header promises {digest}, but the records end at "
+            f"{walk.position}:{walk.hash}: the file is truncated or was altered",
         )
 
 
@@ -609,42 +596,3 @@ def _read_record(number: int, text: str) -> ExportedRecord:
         except UnicodeEncodeError:
             raise LineError(number, name, "must be valid Unicode text") from None
     return row
-
-
-def _check_record(
-    number: int,
-    row: ExportedRecord,
-    position: int,
-    versions: dict[str, int],
-    last: dt.datetime | None,
-) -> None:
-    if row.position != position + 1:
-        raise LineError(number, "position", f"is {row.position}, expected {position + 1}")
-    if not is_id(row.event_id):
-        # Appending takes only ids (`Ledger.append`); an export must hold no other.
-        raise LineError(number, "event_id", f"{row.event_id!r} is not an event id")
-    version = versions.get(row.stream, 0) + 1
-    if row.version != version:
-        raise LineError(
-            number, "version", f"is {row.version}; stream {row.stream!r} is at {version - 1}"
-        )
-    if last is not None and row.recorded_at < last:
-        raise LineError(number, "recorded_at", "is earlier than the record before it")
-    try:
-        check_not_future(row.recorded_at)
-    except ValueError as exc:
-        raise LineError(number, "recorded_at", str(exc)) from None
-
-
-def _check_body(
-    number: int, row: ExportedRecord, body: bytes, registry: EventRegistry
-) -> DecodedBody:
-    try:
-        decoded = registry.decode(body, position=row.position)
-    except LedgerError as exc:
-        raise LineError(number, "body", str(exc), error=exc) from exc
-    if decoded.event_id != row.event_id:
-        raise LineError(number, "event_id", f"differs from the body's {decoded.event_id!r}")
-    if decoded.event.stream != row.stream:
-        raise LineError(number, "stream", f"differs from the event's {decoded.event.stream!r}")
-    return decoded

@@ -274,6 +274,15 @@ class Ledger(Queries, Commands):
             self.store.rebuild_read_model(progress)
             self._forget()
 
+    def redact(
+        self, report_id: str, *, field: str, reason: str, version: int | None = None
+    ) -> list[int]:
+        """Erase a free-text field's text from a report's records, keeping verification; see
+        `ledger.redaction.redact`. Returns the positions of the records erased."""
+        from ledger.redaction import redact  # noqa: PLC0415 - a rare path, loaded on use
+
+        return redact(self, report_id, field=field, reason=reason, version=version)
+
     def _forget(self) -> None:
         """Drop every fold held: the next question folds afresh what the store holds."""
         self._folds = Folds(
@@ -442,9 +451,12 @@ class Ledger(Queries, Commands):
             if event_ids is not None and self.store.find(ids):
                 # A retried batch was checked when it was first appended; checking it again
                 # against a state that now includes it would refuse it as a duplicate.
-                new = [
-                    self._record(e, i, actor, r) for e, i, r in zip(events, ids, why, strict=True)
-                ]
+                new = self._as_stored(
+                    [
+                        self._record(e, i, actor, r, batch=(n, len(events)))
+                        for n, (e, i, r) in enumerate(zip(events, ids, why, strict=True))
+                    ]
+                )
                 stored = self.store.append(new, now=self._now())
                 return [decode_record(record, self._registry) for record in stored]
             return self._append_checked(events, ids, [actor] * len(events), why)
@@ -500,6 +512,7 @@ class Ledger(Queries, Commands):
                 actor,
                 reason,
                 body=None if bodies is None else bodies[i],
+                batch=(i, len(events)),
                 report=None if fold is None else fold[1],
             )
             for i, (event, event_id, actor, reason, fold) in enumerate(
@@ -511,6 +524,33 @@ class Ledger(Queries, Commands):
         expected = {stream: self._folds.version(stream) for stream in streams}
         records = self.store.append(new, now=now, expected=expected)
         return self._folded(records, new, folds)
+
+    def _as_stored(self, new: list[NewRecord]) -> list[NewRecord]:
+        """A retried batch's records with the bodies stored the first time, where the event,
+        actor, reason and place in the batch are the same: a body's free-text salts are drawn
+        afresh on each encoding (ledger.codec), so a retry's own bytes differ from the first."""
+        found = self.store.find([r.event_id for r in new])
+        if not found:
+            return new
+        stored = {
+            r.event_id: r
+            for r in self.store.read(after=min(found.values()) - 1, until=max(found.values()))
+        }
+        same = []
+        for record in new:
+            old = stored.get(record.event_id)
+            if old is not None:
+                body = self._registry.decode(old.body, position=old.position)
+                mine = self._registry.decode(record.body)
+                if (body.event, body.actor, body.reason, body.batch) == (
+                    mine.event,
+                    mine.actor,
+                    mine.reason,
+                    mine.batch,
+                ) and old.stream == record.stream:
+                    record = attrs.evolve(record, body=old.body)  # noqa: PLW2901 - the stored one
+            same.append(record)
+        return same
 
     def _now(self) -> dt.datetime:
         if self._batch_time is not None:
@@ -525,12 +565,16 @@ class Ledger(Queries, Commands):
         reason: str | None,
         *,
         body: bytes | None = None,
+        batch: tuple[int, int] | None = None,
         report: ReportState | None = None,
     ) -> NewRecord:
-        """The record an event is appended as: its body encoded here unless given (a
-        restore keeps the exported bytes), with what the store keeps its read model from."""
+        """The record an event is appended as: its body encoded here, stating its place in
+        the `batch`, unless given (a restore keeps the exported bytes), with what the store
+        keeps its read model from."""
         if body is None:
-            body = self._registry.encode(event, event_id=event_id, actor=actor, reason=reason)
+            body = self._registry.encode(
+                event, event_id=event_id, actor=actor, reason=reason, batch=batch
+            )
         return NewRecord(
             event_id=event_id,
             stream=event.stream,

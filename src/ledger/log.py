@@ -3,7 +3,8 @@
 A store holds opaque encoded bodies. On append it assigns, inside one transaction, each
 record's global `position`, its `version` in its stream, the `recorded_at` instant (never
 earlier than the head's, so the recorded clock runs forward along the log) and its `hash`:
-SHA-256 over the previous record's hash and the record's own stored bytes.
+SHA-256 over the previous record's hash and the record's own bytes, its body in the
+hashed form `ledger.codec.committed` gives (free text by its salted commitment).
 """
 
 from __future__ import annotations
@@ -17,9 +18,10 @@ from typing import Final, NamedTuple, Protocol
 import attrs
 
 from ledger.clock import recorded_time
-from ledger.codec import EVENTS, DecodedBody, EventRegistry, format_time
-from ledger.errors import ConcurrencyError, DuplicateEventError
+from ledger.codec import EVENTS, DecodedBody, EventRegistry, committed
+from ledger.errors import ConcurrencyError, DuplicateEventError, StoreError
 from ledger.events import Event, StoredEvent
+from ledger.merkle import Node, entry_bytes, leaf_hash
 from ledger.model import ReportState
 
 #: The hash the first record chains from.
@@ -177,6 +179,27 @@ class Store(Protocol):
         does if it raises. Other writers wait for it; imports and restores use it."""
         ...
 
+    def redact(self, bodies: Mapping[int, bytes]) -> None:
+        """Replace the bodies of the records at these positions with the given ones, in one
+        transaction: the one sanctioned change to a stored record, made by `Ledger.redact`.
+        Each new body must have the old one's hashed form (`ledger.codec.committed`), so
+        every hash stays as it was; anything else raises `StoreError` and changes nothing.
+        The read model is rebuilt, checkpoints (derived, and holding text) are dropped, and
+        the erased bytes are overwritten where the store can (docs/reliability.md)."""
+        ...
+
+    # The Merkle tree over the records, maintained by `append` (ledger.stores._merkle).
+
+    def tree_size(self) -> int:
+        """How many records the stored Merkle tree covers: the log's length, unless the
+        tree was damaged or is still to be built."""
+        ...
+
+    def tree_nodes(self, nodes: Sequence[Node]) -> dict[Node, bytes]:
+        """The stored hashes of the given perfect subtrees (`ledger.merkle`); a missing
+        one raises `StoreError`."""
+        ...
+
     # The read model: tables beside the log, maintained by `append` (ledger.stores._readmodel).
 
     def read_model_head(self) -> Head | None:
@@ -235,8 +258,29 @@ def chain_hash(
 ) -> str:
     """The record's link in the chain: position, stream and version are covered, so a record
     moved elsewhere, or a stream renumbered, breaks the chain just as an edited body does."""
-    header = f"{position}\n{stream}\n{version}\n{event_id}\n{format_time(recorded_at)}\n"
-    return hashlib.sha256(bytes.fromhex(previous) + header.encode() + body).hexdigest()
+    entry = entry_bytes(
+        position=position,
+        stream=stream,
+        version=version,
+        event_id=event_id,
+        recorded_at=recorded_at,
+        body=committed(body),
+    )
+    return hashlib.sha256(bytes.fromhex(previous) + entry).hexdigest()
+
+
+def leaf_of(record: Record) -> bytes:
+    """The record's leaf hash in the Merkle tree (`ledger.merkle`)."""
+    return leaf_hash(
+        entry_bytes(
+            position=record.position,
+            stream=record.stream,
+            version=record.version,
+            event_id=record.event_id,
+            recorded_at=record.recorded_at,
+            body=committed(record.body),
+        )
+    )
 
 
 def check_expected(
@@ -337,3 +381,14 @@ def stored_event(record: Record, body: DecodedBody) -> StoredEvent:
         event=body.event,
         hash=record.hash,
     )
+
+
+def check_redaction(position: int, stored: bytes | None, body: bytes) -> None:
+    """Refuse a body that is not a redaction of the stored one: every store's guard."""
+    if stored is None:
+        raise StoreError(f"position {position}: no record to redact")
+    if body == stored or committed(body) != committed(stored):
+        raise StoreError(
+            f"position {position}: a redaction may only erase committed free text; this body "
+            "would change the record's hash"
+        )

@@ -25,6 +25,9 @@ def check_key(taxonomy: Taxonomy, key: Key) -> None:
 
 def check_source(sources: Mapping[str, object], source: str | None) -> None:
     """`source`, if given, is registered."""
+    if source is not None and not isinstance(source, str):
+        # A list or a dict is no source; `in` would raise TypeError over one that is unhashable.
+        raise UnknownSourceError("source", repr(source), known=tuple(sources))
     if source is not None and source not in sources:
         raise UnknownSourceError("source", source, known=tuple(sources))
 

@@ -23,6 +23,7 @@ from ledger.errors import (
 )
 from ledger.events import (
     Event,
+    FieldRedacted,
     IncidentOpened,
     ReportCorrected,
     ReportFiled,
@@ -166,6 +167,10 @@ class LedgerState:
                 report = self._report_in(event.incident, event.report_id)
                 if report.status is ReportStatus.VOIDED:
                     raise ReportStateError(event.report_id, "voided already", "void")
+            case FieldRedacted():
+                # Which record holds the text is the facade's to check (Ledger.redact): the
+                # state folds reports, not records.
+                self._report_in(event.incident, event.report_id)
             case _:
                 raise ValidationError("event", f"{type(event).__name__} is not a ledger event")
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+from typing import Final
 
 import attrs
 
@@ -70,3 +71,21 @@ class Provenance:
         metadata=option("how far anyone could check it (default: unverified)"),
     )
     notes: str | None = text_field(help="free notes")
+
+
+#: The free-text fields of a provenance whose text a redaction can erase: committed to in
+#: the hashed record by a salted hash (ledger.codec). Figures, times, sources, the outlet
+#: (`via`) and every classification are not: they are what tallies count and proofs show.
+REDACTABLE: Final = ("citation", "quote", "notes")
+
+
+def check_redactable(name: str, value: object) -> None:
+    """Refuse a field that a redaction may not erase, saying why."""
+    if value not in REDACTABLE:
+        raise ValidationError(
+            name,
+            f"only free text can be erased ({', '.join(REDACTABLE)}); figures, times, "
+            "sources and classifications are what tallies count and proofs show, and are "
+            "never redactable",
+            value=value,
+        )

@@ -18,13 +18,17 @@ from __future__ import annotations
 import datetime as dt
 import enum
 import re
+from collections.abc import Callable, Sequence
 from typing import Final, Self
 
 import attrs
 
-from ledger.codec import EVENTS, EventRegistry
+from ledger import merkle
+from ledger._fields import is_id
+from ledger.clock import check_not_future
+from ledger.codec import EVENTS, DecodedBody, EventRegistry
 from ledger.errors import CodecError, IntegrityError, StoreError, ValidationError
-from ledger.log import GENESIS_HASH, Record, Store, chain_hash
+from ledger.log import GENESIS_HASH, Record, Store, chain_hash, leaf_of
 
 _HASH_RE: Final = re.compile(r"[0-9a-f]{64}")
 
@@ -111,6 +115,59 @@ class ProblemKind(enum.StrEnum):
     #: An event that no append could have written: it breaks a domain rule (a revision of
     #: an unknown report, an id taken twice) under a chain that holds. Found by `deep`.
     IMPOSSIBLE = "impossible"
+    #: The record's place in its batch does not follow from the record before it: a record
+    #: inserted into a batch, or one of a batch lost from its middle.
+    BATCH = "batch"
+    #: The log ends inside a batch: its last records state a batch larger than what is
+    #: left of it. A copy or crash kept only part of an append, which no writer acknowledged.
+    TORN = "torn"
+    #: The Merkle tree beside the log (docs/proofs.md) is not the tree of its records: a
+    #: node edited or lost. Proofs made from it would not check; the log may be intact.
+    TREE = "tree"
+
+
+class Check(enum.Enum):
+    """One check of the walk along the chain; each caller runs its own selection in its own
+    order (`VERIFY_CHECKS`, `RESTORE_CHECKS`), the first problem ending the walk."""
+
+    #: Positions are dense from 1, and each stream's versions too.
+    PLACE = "place"
+    #: The event id is one the ledger hands out (an export holds no other).
+    EVENT_ID = "event id"
+    #: The recorded clock never runs backwards.
+    CLOCK = "clock"
+    #: No record was recorded later than now (beyond the clocks' tolerance).
+    NOT_FUTURE = "not future"
+    #: The body decodes, and agrees with the record around it.
+    BODY = "body"
+    #: The hash follows from the record and the previous hash.
+    LINK = "link"
+    #: The body's place in its batch (index, size) follows from the record before (after BODY).
+    BATCH = "batch"
+    #: The record's leaf, and the perfect subtrees it completes, are the nodes the store's
+    #: Merkle tree holds (compared a page at a time; the tree's size at the end).
+    TREE = "tree"
+
+
+VERIFY_CHECKS: Final = (
+    Check.PLACE,
+    Check.LINK,
+    Check.BODY,
+    Check.BATCH,
+    Check.CLOCK,
+    Check.TREE,
+)
+#: An export is checked line by line before anything is written: what a line's own fields
+#: say first, then its body, then its place in the chain.
+RESTORE_CHECKS: Final = (
+    Check.PLACE,
+    Check.EVENT_ID,
+    Check.CLOCK,
+    Check.NOT_FUTURE,
+    Check.BODY,
+    Check.BATCH,
+    Check.LINK,
+)
 
 
 #: How many records after a broken link the diagnosis reads to tell a moved, inserted or
@@ -118,7 +175,7 @@ class ProblemKind(enum.StrEnum):
 DIAGNOSIS_WINDOW: Final = 256
 #: Kinds that a broken chain can show first, which the diagnosis may explain better.
 _CHAIN_KINDS: Final = frozenset(
-    {ProblemKind.BAD_HASH, ProblemKind.STREAM_VERSION, ProblemKind.OUT_OF_ORDER}
+    {ProblemKind.BAD_HASH, ProblemKind.STREAM_VERSION, ProblemKind.OUT_OF_ORDER, ProblemKind.BATCH}
 )
 
 
@@ -127,6 +184,9 @@ class IntegrityProblem:
     position: int
     kind: ProblemKind
     detail: str
+    #: The record's field at fault, where one is ("hash", "body", "version", ...): restore
+    #: names it on the export's line.
+    field: str | None = None
 
     def __str__(self) -> str:
         return f"position {self.position}: {self.kind.value}: {self.detail}"
@@ -145,6 +205,8 @@ class IntegrityReport:
     head: Digest
     problem: IntegrityProblem | None = None
     against: Digest | None = None
+    #: Every redaction found in the records checked: (position, field erased), in order.
+    redactions: tuple[tuple[int, str], ...] = ()
 
     @property
     def ok(self) -> bool:
@@ -170,7 +232,7 @@ def verify_log(
     adds a replay of every event under the domain rules."""
     if against is not None and not isinstance(against, Digest):
         raise ValidationError("against", "must be a Digest (see Digest.parse)", value=against)
-    walk = _Walk(registry, against)
+    walk = Walk(registry, against=against, tree=store)
     try:
         for record in store.read():
             if problem := walk.step(record):
@@ -179,6 +241,8 @@ def verify_log(
                 return walk.report(problem)
     except StoreError as exc:
         return walk.report(_problem(walk.position + 1, ProblemKind.UNREADABLE, str(exc)))
+    if torn := walk.torn():
+        return walk.report(torn)
     if against is not None and against.position > walk.position:
         problem = _problem(
             walk.position + 1,
@@ -187,11 +251,13 @@ def verify_log(
             f"position {against.position}",
         )
         return walk.report(problem)
-    return walk.report(_beside_the_chain(store, walk.position, deep=deep))
+    return walk.report(_beside_the_chain(store, walk, deep=deep))
 
 
-def _beside_the_chain(store: Store, head: int, *, deep: bool) -> IntegrityProblem | None:
-    """What is wrong beside a sound chain: the schema's guards (if `deep`), the read model."""
+def _beside_the_chain(store: Store, walk: Walk, *, deep: bool) -> IntegrityProblem | None:
+    """What is wrong beside a sound chain: the schema's guards (if `deep`), the Merkle tree,
+    the read model."""
+    head = walk.position
     if deep:
         try:
             guard = store.check_schema()
@@ -199,6 +265,8 @@ def _beside_the_chain(store: Store, head: int, *, deep: bool) -> IntegrityProble
             guard = f"cannot be checked: {exc}"
         if guard is not None:
             return _problem(head, ProblemKind.SCHEMA, guard)
+    if problem := walk.tree_problem():
+        return problem
     try:
         difference = store.check_read_model()
     except (StoreError, CodecError) as exc:
@@ -208,10 +276,20 @@ def _beside_the_chain(store: Store, head: int, *, deep: bool) -> IntegrityProble
     return None
 
 
-class _Walk:
-    """The state of a walk along the chain: the last good records and each stream's version."""
+class Walk:
+    """A walk along the chain, record by record: the one mechanism `verify_log` and restore
+    (`ledger.interchange`) share. It holds the last good record, each stream's version and
+    the Merkle root of the records so far, and runs `checks` in their order on each record.
+    """
 
-    def __init__(self, registry: EventRegistry, against: Digest | None) -> None:
+    def __init__(
+        self,
+        registry: EventRegistry,
+        *,
+        against: Digest | None = None,
+        checks: Sequence[Check] = VERIFY_CHECKS,
+        tree: Store | None = None,
+    ) -> None:
         self.registry = registry
         self.against = against
         self.position = 0
@@ -220,6 +298,70 @@ class _Walk:
         self.previous_hash: str | None = None
         self.recorded_at: dt.datetime | None = None
         self.versions: dict[str, int] = {}
+        #: The body the last good record decoded to (where BODY is among the checks).
+        self.decoded: DecodedBody | None = None
+        self.tree = merkle.Accumulator()
+        self.redactions: list[tuple[int, str]] = []
+        #: The nodes computed but not compared with the store's yet (the TREE check).
+        self._pending: list[tuple[merkle.Node, bytes]] = []
+        runs: dict[Check, Callable[[Record], IntegrityProblem | None]] = {
+            Check.PLACE: self._place,
+            Check.EVENT_ID: self._event_id,
+            Check.CLOCK: self._clock,
+            Check.NOT_FUTURE: self._not_future,
+            Check.BODY: self._body,
+            Check.LINK: self._link,
+            Check.BATCH: self._batch,
+            Check.TREE: self._tree,
+        }
+        #: The batch the last good record left open: (position and hash before its first
+        #: record, the last record's index, its size); None between batches.
+        self._open: tuple[int, str, int, int] | None = None
+        self._next_open: tuple[int, str, int, int] | None = None
+        if Check.TREE in checks and checks[-1] is not Check.TREE:
+            # The tree takes the leaf of a record every other check has passed.
+            raise ValueError("the TREE check runs last")
+        self._checks = [runs[check] for check in checks]
+        self._tree_store = tree if Check.TREE in checks else None
+
+    def tree_problem(self) -> IntegrityProblem | None:
+        """Whether the store's Merkle tree holds exactly the nodes of the records walked:
+        each node computed is compared with the stored one as the walk goes, a page at a
+        time (`_compare`), and at the end the tree's size with the log's."""
+        store = self._tree_store
+        if store is None:
+            return None
+        if problem := self._compare():
+            return problem
+        try:
+            size = store.tree_size()
+        except StoreError as exc:
+            return _problem(self.position, ProblemKind.TREE, f"cannot be read: {exc}")
+        if size != self.position:
+            return _problem(
+                min(size, self.position) + 1,
+                ProblemKind.TREE,
+                f"the Merkle tree covers {size} records, the log {self.position}",
+            )
+        return None
+
+    def _compare(self) -> IntegrityProblem | None:
+        pending, self._pending = self._pending, []
+        if self._tree_store is None or not pending:
+            return None
+        try:
+            stored = self._tree_store.tree_nodes([node for node, _ in pending])
+        except StoreError as exc:
+            return _problem(_last_leaf(pending[0][0]), ProblemKind.TREE, f"cannot be read: {exc}")
+        for node, hash_ in pending:
+            if stored[node] != hash_:
+                return _problem(
+                    _last_leaf(node),
+                    ProblemKind.TREE,
+                    f"the stored node {node} (level, index) is not the hash of the records "
+                    "under it: the node was edited, or records rewritten under the tree",
+                )
+        return None
 
     def report(self, problem: IntegrityProblem | None) -> IntegrityReport:
         return IntegrityReport(
@@ -227,14 +369,16 @@ class _Walk:
             head=Digest(position=self.position, hash=self.hash),
             problem=problem,
             against=self.against,
+            redactions=tuple((p, f) for p, f in self.redactions if p <= self.position),
         )
 
     def step(self, record: Record) -> IntegrityProblem | None:
-        problem = (
-            self._place(record) or self._link(record) or self._body(record) or self._clock(record)
-        )
-        if problem is not None:
-            return problem
+        self.decoded = None
+        self._next_open = self._open
+        for check in self._checks:
+            if problem := check(record):
+                return problem
+        self._open = self._next_open
         self.previous_hash = self.hash
         self.position, self.hash = record.position, record.hash
         self.versions[record.stream] = record.version
@@ -261,12 +405,14 @@ class _Walk:
                 expected,
                 ProblemKind.DELETED,
                 f"the log jumps from position {self.position} to {record.position}",
+                field="position",
             )
         if record.position < expected:
             return _problem(
                 expected,
                 ProblemKind.OUT_OF_ORDER,
                 f"found position {record.position} after position {self.position}",
+                field="position",
             )
         version = self.versions.get(record.stream, 0) + 1
         if record.version != version:
@@ -274,18 +420,95 @@ class _Walk:
                 record.position,
                 ProblemKind.STREAM_VERSION,
                 f"stream {record.stream!r} goes from version {version - 1} to {record.version}",
+                field="version",
             )
         return None
 
     def _link(self, record: Record) -> IntegrityProblem | None:
-        if _hash_at(record, record.position, self.hash) == record.hash:
+        expected = _hash_at(record, record.position, self.hash)
+        if expected == record.hash:
             return None
         return _problem(
             record.position,
             ProblemKind.BAD_HASH,
-            f"the stored hash {record.hash} does not follow from the record and the "
-            "previous hash: a forged hash, or a replaced record",
+            f"does not follow from the record and the previous hash (expected {expected}, "
+            f"stored {record.hash}): a forged hash, or a replaced or altered record",
+            field="hash",
         )
+
+    def _tree(self, record: Record) -> IntegrityProblem | None:
+        self._pending.extend(self.tree.add(leaf_of(record)))
+        if len(self._pending) >= _TREE_PAGE:
+            return self._compare()
+        return None
+
+    def _batch(self, record: Record) -> IntegrityProblem | None:
+        batch = None if self.decoded is None else self.decoded.batch
+        opened = self._open
+        if batch is None:
+            if opened is None:
+                self._next_open = None
+                return None
+            return _problem(
+                record.position,
+                ProblemKind.BATCH,
+                f"the record states no batch, inside the batch of {opened[3]} records begun "
+                f"at position {opened[0] + 1}",
+                field="body",
+            )
+        index, size = batch
+        expected = (0, size) if opened is None else (opened[2] + 1, opened[3])
+        if (index, size) != expected:
+            where = (
+                "no batch was open before it"
+                if opened is None
+                else f"the batch begun at position {opened[0] + 1} expected record "
+                f"{expected[0] + 1} of {expected[1]}"
+            )
+            return _problem(
+                record.position,
+                ProblemKind.BATCH,
+                f"the record is number {index + 1} of a batch of {size}, but {where}",
+                field="body",
+            )
+        start = (record.position - 1, self.hash) if opened is None else opened[:2]
+        self._next_open = None if index == size - 1 else (*start, index, size)
+        return None
+
+    def torn(self) -> IntegrityProblem | None:
+        """The problem of a walk that ended inside a batch, if it did; the walk then holds
+        the log as it stood before that batch began."""
+        if self._open is None:
+            return None
+        before, hash_, index, size = self._open
+        ended = self.position
+        self.position, self.hash = before, hash_
+        return _problem(
+            before + 1,
+            ProblemKind.TORN,
+            f"the log ends at position {ended}, record {index + 1} of the batch of {size} "
+            f"begun at position {before + 1}: a copy or crash kept only part of the batch, "
+            f"and the log as written ends at position {before}",
+        )
+
+    def _event_id(self, record: Record) -> IntegrityProblem | None:
+        if is_id(record.event_id):
+            return None
+        return _problem(
+            record.position,
+            ProblemKind.INCONSISTENT,
+            f"{record.event_id!r} is not an event id",
+            field="event_id",
+        )
+
+    def _not_future(self, record: Record) -> IntegrityProblem | None:
+        try:
+            check_not_future(record.recorded_at)
+        except ValueError as exc:
+            return _problem(
+                record.position, ProblemKind.INCONSISTENT, str(exc), field="recorded_at"
+            )
+        return None
 
     def diagnose(self, problem: IntegrityProblem, store: Store) -> IntegrityProblem:  # noqa: PLR0911 - one return per explanation
         """Explain a broken link by the records around it, each explanation proven by a hash.
@@ -348,13 +571,14 @@ class _Walk:
         try:
             body = self.registry.decode(record.body, position=record.position)
         except CodecError as exc:
-            return _problem(record.position, ProblemKind.UNDECODABLE, str(exc))
+            return _problem(record.position, ProblemKind.UNDECODABLE, str(exc), field="body")
         if body.event_id != record.event_id:
             return _problem(
                 record.position,
                 ProblemKind.INCONSISTENT,
                 f"the body's event id {body.event_id!r} differs from the record's "
                 f"{record.event_id!r}",
+                field="event_id",
             )
         if body.event.stream != record.stream:
             return _problem(
@@ -362,7 +586,10 @@ class _Walk:
                 ProblemKind.INCONSISTENT,
                 f"the event belongs to stream {body.event.stream!r}, but is stored in "
                 f"{record.stream!r}",
+                field="stream",
             )
+        self.decoded = body
+        self.redactions.extend((record.position, name) for name in body.redacted)
         return None
 
     def _clock(self, record: Record) -> IntegrityProblem | None:
@@ -372,12 +599,25 @@ class _Walk:
                 record.position,
                 ProblemKind.INCONSISTENT,
                 f"recorded at {record.recorded_at.isoformat()}, before the previous record",
+                field="recorded_at",
             )
         return None
 
 
-def _problem(position: int, kind: ProblemKind, detail: str) -> IntegrityProblem:
-    return IntegrityProblem(position=position, kind=kind, detail=detail)
+#: How many computed tree nodes a walk compares with the stored ones at a time.
+_TREE_PAGE: Final = 2_000
+
+
+def _last_leaf(node: merkle.Node) -> int:
+    """The position of the last record under a perfect subtree."""
+    level, index = node
+    return (index + 1) << level
+
+
+def _problem(
+    position: int, kind: ProblemKind, detail: str, *, field: str | None = None
+) -> IntegrityProblem:
+    return IntegrityProblem(position=position, kind=kind, detail=detail, field=field)
 
 
 def _hash_at(record: Record, position: int, previous: str) -> str:

@@ -26,6 +26,7 @@ from ledger import (
     ValidationError,
     verify_log,
 )
+from ledger.codec import EVENTS
 from ledger.log import GENESIS_HASH
 
 from . import tamper
@@ -163,11 +164,37 @@ def test_records_deleted_from_the_end_are_caught_by_a_digest(
         conn.execute("DELETE FROM events WHERE position > ?", (keep,))
 
     path = tampered(pristine, truncate)
-    # The read model still reflects the whole log: the missing end shows without a digest.
+    begun = _batch_begun(pristine.path, keep)
+    if begun is not None:
+        # Cut inside a batch: its bodies say it ran on, so the cut is named torn, however
+        # carefully the tree and the read model are cut to match (tests/reliability/test_torn.py).
+        assert_caught(verify(path), begun, ProblemKind.TORN)
+        return
+    # The Merkle tree still covers the whole log: the missing end shows without a digest.
+    assert_caught(verify(path), keep + 1, ProblemKind.TREE)
+    # As a careful tamperer would: cut the tree back too, and rebuild the read model.
+    with tamper.raw(path) as conn:
+        conn.execute("DELETE FROM merkle_nodes WHERE (idx + 1) << level > ?", (keep,))
     assert_caught(verify(path), keep + 1, ProblemKind.READ_MODEL)
-    rebuilt(path)  # as a careful tamperer would
-    assert verify(path).ok, "a prefix of a log is a valid log"
+    rebuilt(path)
+    assert verify(path).ok, "a prefix of a log cut between batches is a valid log"
     assert_caught(verify(path, against=pristine.digest), keep + 1, ProblemKind.TRUNCATED)
+
+
+def _batch_begun(path: Path, keep: int) -> int | None:
+    """The first position of the batch that a cut after record `keep` falls inside, or None
+    for a cut between batches."""
+    store = SQLiteStore(path, durable=False)
+    try:
+        records = list(store.read(until=keep + 1))
+    finally:
+        store.close()
+    if keep == 0 or len(records) <= keep:
+        return None
+    batch = EVENTS.decode(records[keep].body).batch
+    if batch is None or batch[0] == 0:
+        return None
+    return records[keep].position - batch[0]
 
 
 @settings(max_examples=EXAMPLES)
@@ -300,3 +327,25 @@ def test_a_bad_body_under_a_forged_chain_is_caught(pristine: Pristine, data: st.
     if name not in {"another event id", "another stream"}:
         with pytest.raises((CodecError, DamagedLedgerError), match=f"position {p}"):
             Ledger.open(path)
+
+
+@settings(max_examples=EXAMPLES)
+@given(data=positions)
+def test_an_edited_or_lost_tree_node_is_caught(pristine: Pristine, data: st.DataObject) -> None:
+    with tamper.raw(pristine.path) as conn:
+        nodes = conn.execute("SELECT level, idx FROM merkle_nodes ORDER BY level, idx").fetchall()
+    level, index = data.draw(st.sampled_from(nodes), label="node")
+    lose = data.draw(st.booleans(), label="lose it")
+
+    def trick(conn: sqlite3.Connection) -> None:
+        if lose:
+            conn.execute("DELETE FROM merkle_nodes WHERE level = ? AND idx = ?", (level, index))
+        else:
+            conn.execute(
+                "UPDATE merkle_nodes SET hash = zeroblob(32) WHERE level = ? AND idx = ?",
+                (level, index),
+            )
+
+    report = verify(tampered(pristine, trick))
+    assert report.problem is not None
+    assert report.problem.kind is ProblemKind.TREE

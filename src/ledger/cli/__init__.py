@@ -229,6 +229,31 @@ def build_parser() -> argparse.ArgumentParser:  # noqa: PLR0915 - one block per 
 
     command("reindex", commands.reindex, "rebuild the read model beside the log from the log")
 
+    p = command("redact", commands.redact, "erase a free-text field of a report's records, "
+                "keeping verification (docs/reliability.md)")  # fmt: skip
+    p.add_argument("report_id")
+    p.add_argument("--field", required=True, choices=["citation", "quote", "notes"])
+    p.add_argument("--reason", required=True, help="why: recorded with who and when")
+    p.add_argument("--version", type=int, help="only this version's record (0: the filing)")
+
+    p = command("head", commands.head, "the tree head to publish, as JSON (docs/proofs.md)")
+    p.add_argument("--sign", metavar="KEY", help="sign it with this Ed25519 private key (PEM)")
+    p = command("prove", commands.prove, "a proof, as JSON, that a report's record is in the "
+                "tree of a head, or (with --since) that a head extends an earlier one")  # fmt: skip
+    p.add_argument("report_id", nargs="?", help="the report whose record to prove")
+    p.add_argument(
+        "--version", type=int, help="the report's version (0: the filing; default: its last change)"
+    )
+    p.add_argument("--head", required=True, metavar="HEAD.json", help="the head to prove against")
+    p.add_argument("--since", metavar="OLD.json", help="an earlier head the head extends")
+    p = command("check-proof", commands.check_proof, "check a proof against a head, with no "
+                "ledger at hand; exit 1 if it does not hold")  # fmt: skip
+    p.add_argument("proof", help="the proof (JSON), or - for stdin")
+    p.add_argument("--head", required=True, metavar="HEAD.json", help="the head you trust")
+    p.add_argument("--public-key", metavar="KEY", help="require the head signed by this key (PEM)")
+    p.add_argument("--since", metavar="OLD.json", help="the earlier head a consistency proof "
+                   "must start from")  # fmt: skip
+
     p = command("backup", commands.backup, "copy a live SQLite ledger consistently, and verify "
                 "the copy")  # fmt: skip
     p.add_argument("path", help="the new file (it must not exist)")

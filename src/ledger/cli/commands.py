@@ -17,7 +17,7 @@ from typing import TextIO
 
 import attrs
 
-from ledger import lookups, times
+from ledger import lookups, proof_check, proof_format, proofs, times
 from ledger._files import creating, replacing, sync_sqlite
 from ledger._import_key import content_key, imported
 from ledger._lines import utf8_lines
@@ -35,7 +35,7 @@ from ledger.commands import (
     ReviseReport,
     VoidReport,
 )
-from ledger.errors import AlreadyExistsError, StoreError, ValidationError
+from ledger.errors import AlreadyExistsError, ProofError, StoreError, ValidationError
 from ledger.events import REPORT_EVENTS
 from ledger.interchange import ImportSummary, export_log, import_lines, restore_log
 from ledger.ledger import Ledger
@@ -568,6 +568,8 @@ def verify(args: argparse.Namespace, ctx: Context) -> int:
     elif problem is None:
         extends = "" if against is None else f", and it extends {against}"
         _say(ctx, f"ok: {found.checked} records verified; head {found.head}{extends}")
+        for position, name in found.redactions:
+            _say(ctx, f"redacted: the {name} of the record at position {position}")
     else:
         _say(ctx, f"FAILED after {found.checked} good records: {problem}")
     # A log that fails verification is a failed check, and says so in the status too.
@@ -593,6 +595,81 @@ def reindex(_: argparse.Namespace, ctx: Context) -> int:
             meter.finish()
         head = ledger.digest()
     _say(ctx, f"rebuilt the read model of {ctx.where} from {head.position} records; head {head}")
+    return 0
+
+
+def redact(args: argparse.Namespace, ctx: Context) -> int:
+    with ctx.ledger() as ledger:
+        positions = ledger.redact(
+            args.report_id, field=args.field, reason=args.reason, version=args.version
+        )
+    where = ", ".join(str(p) for p in positions)
+    _say(ctx, f"erased the {args.field} of report {args.report_id} at position {where}")
+    return 0
+
+
+# Proofs.
+
+
+def _document_file(option: str, name: str) -> bytes:
+    try:
+        return sys.stdin.buffer.read() if name == "-" else Path(name).read_bytes()
+    except OSError as exc:
+        raise ProofError(option, f"cannot read {name!r}: {exc.strerror}") from None
+
+
+def head(args: argparse.Namespace, ctx: Context) -> int:
+    with ctx.ledger() as ledger:
+        document = proofs.tree_head(ledger, key=args.sign)
+    ctx.stdout.write(proof_format.dump_document(document) + "\n")
+    return 0
+
+
+def _head_file(option: str, name: str) -> proof_format.TreeHead:
+    document = proof_format.load_document(_document_file(option, name), what=option)
+    if not isinstance(document, proof_format.TreeHead):
+        raise ProofError(option, f"{name!r} is a proof, not a tree head")
+    return document
+
+
+def prove(args: argparse.Namespace, ctx: Context) -> int:
+    if (args.report_id is None) == (args.since is None):
+        raise ValidationError("report_id", "name a report, or give --since, but not both")
+    if args.since is not None and args.version is not None:
+        raise ValidationError("--version", "belongs to a report's proof, not to --since")
+    trusted = _head_file("--head", args.head)
+    document: proof_format.Document
+    with ctx.ledger() as ledger:
+        if args.since is not None:
+            old = _head_file("--since", args.since)
+            document = proofs.consistency_proof(ledger, old=old, head=trusted)
+        else:
+            document = proofs.inclusion_proof(
+                ledger, args.report_id, head=trusted, version=args.version
+            )
+    ctx.stdout.write(proof_format.dump_document(document) + "\n")
+    return 0
+
+
+def check_proof(args: argparse.Namespace, ctx: Context) -> int:
+    checked = proof_check.check_proof(
+        _document_file("proof", args.proof),
+        _document_file("--head", args.head),
+        public_key=args.public_key,
+        since=None if args.since is None else _document_file("--since", args.since),
+    )
+    signer = "unsigned head" if checked.signer is None else f"head signed by {checked.signer}"
+    size = checked.head.size
+    if checked.claim is None:
+        _say(ctx, f"ok: the tree of {size} records extends the earlier head ({signer})")
+    else:
+        claim = checked.claim
+        figure = "" if claim.figure is None else f": {claim.figure!r}"
+        _say(
+            ctx,
+            f"ok: report {claim.report_id} ({claim.change}{figure}) is in the tree of "
+            f"{size} records issued at {checked.head.issued_at} ({signer})",
+        )
     return 0
 
 

@@ -35,6 +35,7 @@ from ledger.errors import (
 from ledger.events import (
     REPORT_EVENTS,
     Event,
+    FieldRedacted,
     IncidentOpened,
     ReportCorrected,
     ReportFiled,
@@ -155,7 +156,7 @@ def _relaid(table: str, *, old: str, new: str, suffix: str = "") -> tuple[str, .
     )
 
 
-#: SQLite's migration 6: the same tables and columns, laid out for the reads they serve. A
+#: SQLite's migration 7: the same tables and columns, laid out for the reads they serve. A
 #: tally from the read model seeks each of an incident's reports and walks its versions;
 #: clustered by (report_id, version) those versions share pages instead of each taking its
 #: own, read one at a time. `position` becomes report_changes' rowid, one B-tree fewer for
@@ -314,6 +315,23 @@ def write(db: Database, records: Sequence[Record], news: Sequence[NewRecord]) ->
         event = new.event
         if isinstance(event, REPORT_EVENTS):
             batch.add(db, record, new, event)
+        elif isinstance(event, FieldRedacted):
+            # A change to what the report's record says, with who, when and why, though
+            # not to any figure: listed, so every event of an incident's stream but its
+            # opening is one change of its reports (ledger._standing counts on it).
+            batch.changes.append(
+                (
+                    record.position,
+                    event.report_id,
+                    event.incident,
+                    "redacted",
+                    None,
+                    None,
+                    format_time(record.recorded_at),
+                    new.actor,
+                    new.reason,
+                )
+            )
         else:
             _write_vocabulary(db, record, event)
     if batch.changes:

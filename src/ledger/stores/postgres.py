@@ -25,7 +25,7 @@ from typing import Any, Final, TypeVar
 from urllib.parse import parse_qsl, quote, urlencode, urlsplit, urlunsplit
 
 from ledger.errors import LedgerError, StoreError
-from ledger.stores import _readmodel
+from ledger.stores import _merkle, _readmodel
 
 try:
     import psycopg
@@ -44,9 +44,11 @@ from ledger.log import (
     Record,
     StandingRow,
     check_expected,
+    check_redaction,
     link,
     retried_positions,
 )
+from ledger.merkle import Node
 from ledger.stores._schema_names import schema_name
 
 _PAGE: Final = 2_000
@@ -117,10 +119,28 @@ MIGRATIONS: Final[tuple[tuple[int, str, tuple[str, ...]], ...]] = (
         "bind each checkpoint to the hash of the record it was folded up to",
         ("ALTER TABLE {schema}.checkpoints ADD COLUMN hash TEXT",),
     ),
+    (
+        6,
+        "add the Merkle tree over the records, built from the log at once",
+        (
+            """CREATE TABLE {schema}.merkle_nodes (
+                level INTEGER NOT NULL,
+                idx BIGINT NOT NULL,
+                hash BYTEA NOT NULL,
+                PRIMARY KEY (level, idx)
+            )""",
+            """CREATE TRIGGER merkle_no_change BEFORE UPDATE OR DELETE ON {schema}.merkle_nodes
+               FOR EACH ROW EXECUTE FUNCTION {schema}.events_append_only()""",
+            """CREATE TRIGGER merkle_no_truncate BEFORE TRUNCATE ON {schema}.merkle_nodes
+               FOR EACH STATEMENT EXECUTE FUNCTION {schema}.events_append_only()""",
+        ),
+    ),
 )
 SCHEMA_VERSION: Final = MIGRATIONS[-1][0]
 #: The migration that added the read model.
 _READ_MODEL: Final = 4
+#: The migration that added the Merkle tree.
+_TREE: Final = 6
 
 _COLUMNS: Final = sql.SQL("position, stream, version, event_id, recorded_at, body, hash")
 #: The unique constraints the schema's guarantees rest on, which `check_schema` looks for.
@@ -348,6 +368,16 @@ class PostgresStore:
                     # An empty log's read model is complete as created; a longer log's is
                     # built by the first ledger that opens it.
                     _readmodel.set_head(self._db(conn), 0, EMPTY_HEAD.hash)
+                if version < _TREE <= SCHEMA_VERSION:
+                    head = _head(conn, self._sql_head).position
+                    records = (
+                        _record(row)
+                        for after in range(0, head, _PAGE)
+                        for row in conn.execute(
+                            self._sql_window, (after, min(after + _PAGE, head))
+                        ).fetchall()
+                    )
+                    _merkle.catch_up(self._db(conn), records, head=head)
 
         self._guard("migration", migrate)
 
@@ -406,6 +436,8 @@ class PostgresStore:
                             for r in batch
                         ],
                     )
+                if SCHEMA_VERSION >= _TREE:
+                    _merkle.grow(self._db(conn), batch)
                 if SCHEMA_VERSION >= _READ_MODEL and all(r.event is not None for r in records):
                     db = self._db(conn)
                     previous = _readmodel.head(db)
@@ -544,6 +576,44 @@ class PostgresStore:
     def _db(self, conn: psycopg.Connection[Any]) -> _PostgresDatabase:
         return _PostgresDatabase(conn, sql.Identifier(self.schema).as_string(conn) + ".")
 
+    def redact(self, bodies: Mapping[int, bytes]) -> None:
+        s = sql.Identifier(self.schema)
+
+        def redact(conn: psycopg.Connection[Any]) -> None:
+            with conn.transaction():
+                conn.execute("SELECT pg_advisory_xact_lock(%s)", (self._append_key,))
+                for position, body in sorted(bodies.items()):
+                    row = conn.execute(
+                        sql.SQL("SELECT body FROM {}.events WHERE position = %s").format(s),
+                        (position,),
+                    ).fetchone()
+                    check_redaction(position, None if row is None else bytes(row[0]), body)
+                # The one sanctioned change to a stored record: the guard is lifted inside
+                # this transaction only (DDL is transactional), and restored before it commits.
+                conn.execute(
+                    sql.SQL("ALTER TABLE {}.events DISABLE TRIGGER events_no_change").format(s)
+                )
+                with conn.cursor() as cur:
+                    cur.executemany(
+                        sql.SQL("UPDATE {}.events SET body = %s WHERE position = %s").format(s),
+                        [(body, position) for position, body in bodies.items()],
+                    )
+                conn.execute(
+                    sql.SQL("ALTER TABLE {}.events ENABLE TRIGGER events_no_change").format(s)
+                )
+                conn.execute(sql.SQL("DELETE FROM {}.checkpoints").format(s))
+                db = self._db(conn)
+                streams, read_stream = self._streams(conn)
+                _readmodel.rebuild(db, read_stream, streams, _head(conn, self._sql_head))
+
+        self._guard("redaction", redact)
+
+    def tree_size(self) -> int:
+        return self._guard("Merkle tree", lambda conn: _merkle.size(self._db(conn)))
+
+    def tree_nodes(self, nodes: Sequence[Node]) -> dict[Node, bytes]:
+        return self._guard("Merkle tree", lambda conn: _merkle.nodes(self._db(conn), nodes))
+
     def read_model_head(self) -> Head | None:
         return self._guard("read model", lambda conn: _readmodel.head(self._db(conn)))
 
@@ -585,12 +655,18 @@ class PostgresStore:
                     "SELECT tgname FROM pg_catalog.pg_trigger t"
                     " JOIN pg_catalog.pg_class c ON c.oid = t.tgrelid"
                     " JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace"
-                    " WHERE n.nspname = %s AND c.relname = 'events' AND NOT t.tgisinternal"
+                    " WHERE n.nspname = %s AND c.relname IN ('events', 'merkle_nodes')"
+                    " AND NOT t.tgisinternal"
                     " AND t.tgenabled <> 'D'",
                     (self.schema,),
                 )
             }
-            for trigger in ("events_no_change", "events_no_truncate"):
+            for trigger in (
+                "events_no_change",
+                "events_no_truncate",
+                "merkle_no_change",
+                "merkle_no_truncate",
+            ):
                 if trigger not in triggers:
                     return f"the trigger {trigger} is gone or disabled: the log can be changed"
             unique = [

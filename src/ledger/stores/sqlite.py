@@ -27,10 +27,12 @@ from ledger.log import (
     Record,
     StandingRow,
     check_expected,
+    check_redaction,
     link,
     retried_positions,
 )
-from ledger.stores import _readmodel
+from ledger.merkle import Node
+from ledger.stores import _merkle, _readmodel
 
 #: "LDGR": marks a file as an incident-ledger database.
 APPLICATION_ID: Final = 0x4C444752
@@ -100,6 +102,22 @@ MIGRATIONS: Final[tuple[tuple[int, str, tuple[str, ...]], ...]] = (
     ),
     (
         6,
+        "add the Merkle tree over the records, built from the log at once",
+        (
+            """CREATE TABLE merkle_nodes (
+                level INTEGER NOT NULL,
+                idx INTEGER NOT NULL,
+                hash BLOB NOT NULL,
+                PRIMARY KEY (level, idx)
+            ) WITHOUT ROWID""",
+            """CREATE TRIGGER merkle_no_update BEFORE UPDATE ON merkle_nodes
+               BEGIN SELECT RAISE(ABORT, 'the Merkle tree is append-only'); END""",
+            """CREATE TRIGGER merkle_no_delete BEFORE DELETE ON merkle_nodes
+               BEGIN SELECT RAISE(ABORT, 'the Merkle tree is append-only'); END""",
+        ),
+    ),
+    (
+        7,
         "cluster report versions by report, and key report changes by position",
         _readmodel.SQLITE_LAYOUT,
     ),
@@ -107,6 +125,8 @@ MIGRATIONS: Final[tuple[tuple[int, str, tuple[str, ...]], ...]] = (
 SCHEMA_VERSION: Final = MIGRATIONS[-1][0]
 #: The migration that added the read model.
 _READ_MODEL: Final = 4
+#: The migration that added the Merkle tree.
+_TREE: Final = 6
 
 _COLUMNS: Final = "position, stream, version, event_id, recorded_at, body, hash"
 #: The unique constraints the schema's guarantees rest on, which `check_schema` looks for.
@@ -136,6 +156,8 @@ class SQLiteStore:
         # Re-entrant: appends inside `transaction()` take it again on the same thread.
         self._lock = threading.RLock()
         self._depth = 0
+        #: A redaction committed: overwrite what the WAL and free pages still hold.
+        self._erase_after_commit = False
         self.read_only = (
             self.path != ":memory:" and Path(self.path).exists() and not _writable(self.path)
             if read_only is None
@@ -240,6 +262,13 @@ class SQLiteStore:
                 # An empty log's read model is complete as created; a longer log's is built
                 # by the first ledger that opens it (Ledger.__init__), with progress shown.
                 _readmodel.set_head(self._db, 0, EMPTY_HEAD.hash)
+            if version < _TREE <= SCHEMA_VERSION:
+                head = self._head().position
+                _merkle.catch_up(self._db, self._all_records(head), head=head)
+
+    def _all_records(self, until: int) -> Iterator[Record]:
+        for after in range(0, until, _PAGE):
+            yield from self._pages_now(after, min(after + _PAGE, until))
 
     @contextlib.contextmanager
     def _transaction(self) -> Iterator[None]:
@@ -266,6 +295,8 @@ class SQLiteStore:
             finally:
                 self._depth -= 1
             self._guard(lambda: self._conn.execute(commit))
+            if not nested and self._erase_after_commit:
+                self._guard(self._erase_free_pages)
 
     @contextlib.contextmanager
     def transaction(self) -> Iterator[None]:
@@ -386,6 +417,9 @@ class SQLiteStore:
                 for r in batch
             ],
         )
+
+        if SCHEMA_VERSION >= _TREE:  # a test may stand in for an older release
+            _merkle.grow(self._db, batch)
 
     def _existing(self, ids: Sequence[str]) -> dict[str, tuple[int, str, bytes]]:
         found: dict[str, tuple[int, str, bytes]] = {}
@@ -550,6 +584,48 @@ class SQLiteStore:
             name=name, version=row[0], position=row[1], state=bytes(row[2]), hash=row[3]
         )
 
+    # Redaction.
+
+    def redact(self, bodies: Mapping[int, bytes]) -> None:
+        if self.read_only:
+            raise StoreError(f"{self.path!r} is read-only: redact on a writable file")
+        with self._transaction():
+            for position, body in sorted(bodies.items()):
+                row = self._conn.execute(
+                    "SELECT body FROM events WHERE position = ?", (position,)
+                ).fetchone()
+                check_redaction(position, None if row is None else bytes(row[0]), body)
+            # Deleted and overwritten content is zeroed, not left in free space.
+            self._conn.execute("PRAGMA secure_delete = ON")
+            # The one sanctioned change to a stored record: the guard is lifted inside this
+            # transaction only, and restored before it commits.
+            self._conn.execute("DROP TRIGGER events_no_update")
+            self._conn.executemany(
+                "UPDATE events SET body = ? WHERE position = ?",
+                [(body, position) for position, body in bodies.items()],
+            )
+            self._conn.execute(MIGRATIONS[0][2][2])
+            self._conn.execute("DELETE FROM checkpoints")
+            _readmodel.rebuild(self._db, self._stream_records, self._streams(), self._head())
+            self._erase_after_commit = True
+
+    def _erase_free_pages(self) -> None:
+        """Copy the WAL into the file and truncate it, so that no old page version holding
+        erased text survives in the WAL (secure_delete zeroed it in the pages themselves).
+        A reader holding an old snapshot delays the copy; the next checkpoint completes it."""
+        self._erase_after_commit = False
+        self._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+
+    # The Merkle tree.
+
+    def tree_size(self) -> int:
+        with self._lock:
+            return self._guard(lambda: _merkle.size(self._db))
+
+    def tree_nodes(self, nodes: Sequence[Node]) -> dict[Node, bytes]:
+        with self._lock:
+            return self._guard(lambda: _merkle.nodes(self._db, nodes))
+
     # The read model.
 
     def read_model_head(self) -> Head | None:
@@ -595,10 +671,16 @@ class SQLiteStore:
         triggers = {
             row[0]
             for row in self._conn.execute(
-                "SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'events'"
+                "SELECT name FROM sqlite_master WHERE type = 'trigger'"
+                " AND tbl_name IN ('events', 'merkle_nodes')"
             )
         }
-        for trigger in ("events_no_update", "events_no_delete"):
+        for trigger in (
+            "events_no_update",
+            "events_no_delete",
+            "merkle_no_update",
+            "merkle_no_delete",
+        ):
             if trigger not in triggers:
                 return f"the trigger {trigger} is gone: the log can be changed in place"
         for table, columns in _UNIQUE:

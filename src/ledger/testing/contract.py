@@ -19,6 +19,7 @@ import datetime as dt
 import threading
 from collections.abc import Callable, Sequence
 
+import attrs
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -29,15 +30,26 @@ from ledger import (
     ConcurrencyError,
     DuplicateEventError,
     Ledger,
+    Provenance,
     ReportFiled,
     SourceKind,
     SourceRegistered,
     StoreError,
+    merkle,
 )
 from ledger.clock import CLOCK_TOLERANCE
 from ledger.codec import EVENTS
 from ledger.figures import Figure
-from ledger.log import EMPTY_HEAD, GENESIS_HASH, Checkpoint, NewRecord, Record, Store, chain_hash
+from ledger.log import (
+    EMPTY_HEAD,
+    GENESIS_HASH,
+    Checkpoint,
+    NewRecord,
+    Record,
+    Store,
+    chain_hash,
+    leaf_of,
+)
 
 StoreFactory = Callable[[], Store]
 
@@ -467,3 +479,110 @@ def test_a_transaction_commits_all_its_appends_or_none(make_store: StoreFactory)
         store.append([rec("e")], now=T0)
         store.append([rec("f")], now=T0, expected={"s": 1})  # stale: rolls back "e" too
     assert store.head().position == 3
+
+
+# The Merkle tree (ledger.merkle): kept by every append, it gives RFC 9162's root, and every
+# proof it gives checks.
+
+
+def _mth(leaves: Sequence[bytes]) -> bytes:
+    """RFC 9162's MTH over leaf hashes, by its recursive definition."""
+    if not leaves:
+        return merkle.EMPTY_ROOT
+    if len(leaves) == 1:
+        return leaves[0]
+    k = 1 << ((len(leaves) - 1).bit_length() - 1)
+    return merkle.node_hash(_mth(leaves[:k]), _mth(leaves[k:]))
+
+
+@given(batches=batches, data=st.data())
+def test_the_tree_follows_every_append_and_its_proofs_check(
+    make_store: StoreFactory, batches: list[list[tuple[str, bytes]]], data: st.DataObject
+) -> None:
+    store = make_store()
+    roots = [merkle.EMPTY_ROOT]
+    for n, batch in enumerate(batches):
+        news = [NewRecord(event_id=f"{n}.{i}", stream=s, body=b) for i, (s, b) in enumerate(batch)]
+        store.append(news, now=T0)
+        leaves = [leaf_of(r) for r in store.read()]
+        size = store.tree_size()
+        assert size == store.head().position == len(leaves)
+        assert merkle.root(size, store.tree_nodes) == _mth(leaves)
+        roots.extend(_mth(leaves[:s]) for s in range(len(roots), size + 1))
+    size = len(roots) - 1
+    index = data.draw(st.integers(0, size - 1), label="leaf")
+    at = data.draw(st.integers(index + 1, size), label="tree size")
+    path = merkle.inclusion_path(index, at, store.tree_nodes)
+    assert merkle.root_from_inclusion(index, at, leaves[index], path) == roots[at]
+    # Against a tree from before the record was appended, no path leads to its root.
+    for before in range(index + 1):
+        assert merkle.root_from_inclusion(index, before, leaves[index], path) is None
+    old = data.draw(st.integers(0, at), label="old size")
+    proof = merkle.consistency_path(old, at, store.tree_nodes)
+    assert merkle.consistent(old, roots[old], at, roots[at], proof)
+
+
+@given(batches=batches, data=st.data())
+def test_a_consistency_proof_between_heads_of_a_rewritten_log_fails(
+    make_store: StoreFactory, batches: list[list[tuple[str, bytes]]], data: st.DataObject
+) -> None:
+    news = [
+        NewRecord(event_id=f"{n}.{i}", stream=s, body=b)
+        for n, batch in enumerate(batches)
+        for i, (s, b) in enumerate(batch)
+    ]
+    old = data.draw(st.integers(1, len(news)), label="published size")
+    changed = data.draw(st.integers(0, old - 1), label="rewritten record")
+    forged = [*news]
+    forged[changed] = attrs.evolve(news[changed], body=news[changed].body + b" ")
+    store = make_store()  # holds the rewritten log, one store at a time
+    store.append(forged, now=T0)
+    # The head published before the rewrite: the same records, the honest body at `changed`.
+    honest = [
+        attrs.evolve(r, body=n.body) for r, n in zip(store.read(until=old), news, strict=False)
+    ]
+    published = _mth([leaf_of(r) for r in honest])
+    size = store.tree_size()
+    proof = merkle.consistency_path(old, size, store.tree_nodes)
+    assert not merkle.consistent(old, published, size, merkle.root(size, store.tree_nodes), proof)
+
+
+def test_an_undone_transaction_leaves_the_tree_as_it_was(make_store: StoreFactory) -> None:
+    store = make_store()
+    store.append([rec("a"), rec("b"), rec("c")], now=T0)
+    root = merkle.root(3, store.tree_nodes)
+    with pytest.raises(ZeroDivisionError), store.transaction():
+        store.append([rec("d")], now=T0)
+        1 / 0  # noqa: B018 - undoes the append and the tree's nodes with it
+    assert store.tree_size() == 3
+    assert merkle.root(3, store.tree_nodes) == root
+    store.append([rec("d")], now=T0)
+    assert merkle.root(4, store.tree_nodes) == _mth([leaf_of(r) for r in store.read()])
+    with pytest.raises(StoreError):
+        store.tree_nodes([(0, 4)])
+
+
+def test_a_redaction_erases_text_keeps_every_hash_and_refuses_anything_else(
+    make_store: StoreFactory,
+) -> None:
+    store = make_store()
+    ledger = _ledger(store)
+    report_id = ledger.file_report(
+        "a",
+        source="wire",
+        metric="killed",
+        figure="3",
+        reported_at=T0,
+        provenance=Provenance(quote="a name to erase"),
+    )
+    head, root = store.head(), merkle.root(store.tree_size(), store.tree_nodes)
+    (record,) = store.read(after=head.position - 1)
+    with pytest.raises(StoreError):
+        store.redact({record.position: record.body.replace(b'"3"', b'"4"')})
+    assert ledger.redact(report_id, field="quote", reason="safety") == [record.position]
+    (after,) = store.read(after=head.position - 1, until=head.position)
+    assert b"a name to erase" not in after.body
+    assert after.hash == record.hash
+    assert merkle.root(head.position, store.tree_nodes) == root
+    assert store.check_read_model() is None
+    assert ledger.verify().redactions == ((record.position, "quote"),)

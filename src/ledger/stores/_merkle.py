@@ -1,0 +1,95 @@
+"""The Merkle tree's nodes, in a table beside the log, kept in the same transaction as each append.
+
+The table `merkle_nodes` holds, for every perfect subtree of the tree over the records,
+its `(level, idx)` and its 32-byte hash (`ledger.merkle`): 2n - popcount(n) rows for n
+records. Rows are only ever inserted, as records are, and triggers refuse any other change.
+The tree's size is the number of leaves (level 0). SQLite and PostgreSQL run the same
+statements through the read model's `Database`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Final
+
+from ledger import merkle
+from ledger.errors import StoreError
+from ledger.log import Record, leaf_of
+from ledger.merkle import Node
+from ledger.stores._readmodel import Database
+
+#: Nodes read in one statement: each takes two parameters.
+_CHUNK: Final = 200
+
+
+def size(db: Database) -> int:
+    rows = db.rows("SELECT max(idx) FROM {p}merkle_nodes WHERE level = 0")
+    return 0 if rows[0][0] is None else int(rows[0][0]) + 1
+
+
+def nodes(db: Database, wanted: Sequence[Node]) -> dict[Node, bytes]:
+    """The hashes of `wanted`; a node not stored raises `StoreError`."""
+    found: dict[Node, bytes] = {}
+    for start in range(0, len(wanted), _CHUNK):
+        chunk = wanted[start : start + _CHUNK]
+        where = " OR ".join(["(level = ? AND idx = ?)"] * len(chunk))
+        params = [value for node in chunk for value in node]
+        for level, index, hash_ in db.rows(
+            f"SELECT level, idx, hash FROM {{p}}merkle_nodes WHERE {where}",  # noqa: S608 - marks only
+            params,
+        ):
+            found[int(level), int(index)] = bytes(hash_)
+    missing = [node for node in wanted if node not in found]
+    if missing:
+        raise StoreError(
+            f"the Merkle tree lacks its node {missing[0]} (level, index): it is damaged or "
+            "still to be built; `ledger verify` says where"
+        )
+    return found
+
+
+def grow(db: Database, batch: Sequence[Record]) -> None:
+    """Add `batch`'s leaves and the subtrees they complete: the append transaction's step.
+
+    A tree that is not exactly the log before `batch` (damaged, or not built yet) is left
+    as it is, for `verify` to name and the next opening to build (`catch_up`).
+    """
+    start = batch[0].position - 1
+    frontier = merkle.frontier(start)
+    wanted = frontier if start == 0 or start & 1 else [*frontier, (0, start - 1)]
+    try:
+        known = nodes(db, wanted) if wanted else {}
+    except StoreError:
+        return
+    _insert(db, merkle.extend(start, [leaf_of(r) for r in batch], lambda _: dict(known)))
+
+
+def catch_up(db: Database, records: Iterable[Record], *, head: int) -> None:
+    """Build the tree up to `head` from `records`, the log after the tree's current size:
+    for a log written before the tree existed, inside the migration that adds it."""
+    done = size(db)
+    batch: list[Record] = []
+    for record in records:
+        batch.append(record)
+        if len(batch) == _CHUNK * 10:
+            done = _add(db, done, batch)
+    if batch:
+        done = _add(db, done, batch)
+    if done != head:
+        raise StoreError(f"the Merkle tree reaches {done} records, the log {head}")
+
+
+def _add(db: Database, done: int, batch: list[Record]) -> int:
+    if batch[0].position != done + 1:
+        raise StoreError(f"the log jumps from position {done} to {batch[0].position}")
+    _insert(db, merkle.extend(done, [leaf_of(r) for r in batch], lambda w: nodes(db, w)))
+    done += len(batch)
+    batch.clear()
+    return done
+
+
+def _insert(db: Database, new: Sequence[tuple[Node, bytes]]) -> None:
+    db.run_many(
+        "INSERT INTO {p}merkle_nodes (level, idx, hash) VALUES (?, ?, ?)",
+        [(level, index, hash_) for (level, index), hash_ in new],
+    )
