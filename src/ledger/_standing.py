@@ -38,7 +38,8 @@ from ledger.figures import Figure
 from ledger.log import StandingRow, Store
 from ledger.model import ReportStatus, VersionState
 from ledger.projections.tally import Standing
-from ledger.values import Period, Provenance, Verification
+from ledger.stores._readmodel import version_state
+from ledger.values import Period, Provenance
 
 
 def read_model_standing(
@@ -145,23 +146,24 @@ def _later(row: StandingRow, as_of: dt.datetime | None, number: int, decode: _De
 
 
 def _version(row: StandingRow) -> VersionState:
-    day = dt.date.fromisoformat
-    if row.figure is None or row.reported_at is None or row.verification is None:
-        raise ValueError("a standing version without its figure or time")
-    return VersionState(
-        figure=Figure.parse(row.figure, language=row.language or ""),
-        reported_at=parse_time(row.reported_at),
-        period=Period(
-            start=None if row.period_start is None else day(row.period_start),
-            end=None if row.period_end is None else day(row.period_end),
-        ),
-        provenance=Provenance(
-            via=row.via,
-            citation=row.citation,
-            quote=row.quote,
-            verification=Verification(row.verification),
-            notes=row.notes,
-        ),
+    if (
+        row.figure is None
+        or row.language is None
+        or row.reported_at is None
+        or row.verification is None
+    ):
+        raise ValueError("a standing version without its figure, language or time")
+    return version_state(
+        row.figure,
+        row.language,
+        row.reported_at,
+        row.period_start,
+        row.period_end,
+        row.via,
+        row.citation,
+        row.quote,
+        row.verification,
+        row.notes,
     )
 
 

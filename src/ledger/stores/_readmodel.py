@@ -319,18 +319,9 @@ def write(db: Database, records: Sequence[Record], news: Sequence[NewRecord]) ->
             # A change to what the report's record says, with who, when and why, though
             # not to any figure: listed, so every event of an incident's stream but its
             # opening is one change of its reports (ledger._standing counts on it).
-            batch.changes.append(
-                (
-                    record.position,
-                    event.report_id,
-                    event.incident,
-                    "redacted",
-                    None,
-                    None,
-                    format_time(record.recorded_at),
-                    new.actor,
-                    new.reason,
-                )
+            recorded_at = format_time(record.recorded_at)
+            batch.note(
+                record, recorded_at, new, event, kind="redacted", version=None, reported_at=None
             )
         else:
             _write_vocabulary(db, record, event)
@@ -416,12 +407,34 @@ class _Reports:
             row = _version_row(report_id, version, after.versions[version], record, recorded_at)
             self.versions[report_id, version] = row
             reported_at = str(row[7])  # when the version it changed takes effect
+        self.note(
+            record, recorded_at, new, event,
+            kind=_KIND[type(event)], version=version, reported_at=reported_at,
+        )  # fmt: skip
+
+    def note(
+        self,
+        record: Record,
+        recorded_at: str,
+        new: NewRecord,
+        event: ReportFiled
+        | ReportRevised
+        | ReportCorrected
+        | ReportRetracted
+        | ReportVoided
+        | FieldRedacted,
+        *,
+        kind: str,
+        version: int | None,
+        reported_at: str | None,
+    ) -> None:
+        """List one change to a report: `report_changes`' row for `record`."""
         self.changes.append(
             (
                 record.position,
-                report_id,
+                event.report_id,
                 event.incident,
-                _KIND[type(event)],
+                kind,
                 version,
                 reported_at,
                 recorded_at,
@@ -548,6 +561,37 @@ def _changed_version(event: Event, after: ReportState) -> int | None:
     return None
 
 
+def version_state(  # noqa: PLR0917 - one column each, in the table's order
+    figure: str,
+    language: str,
+    reported_at: str,
+    period_start: str | None,
+    period_end: str | None,
+    via: str | None,
+    citation: str | None,
+    quote: str | None,
+    verification: str,
+    notes: str | None,
+) -> VersionState:
+    """A version as its `report_versions` row holds it: what `_version_row` wrote."""
+    day = dt.date.fromisoformat
+    return VersionState(
+        figure=Figure.parse(figure, language=language),
+        reported_at=parse_time(reported_at),
+        period=Period(
+            start=None if period_start is None else day(period_start),
+            end=None if period_end is None else day(period_end),
+        ),
+        provenance=Provenance(
+            via=via,
+            citation=citation,
+            quote=quote,
+            verification=Verification(verification),
+            notes=notes,
+        ),
+    )
+
+
 def _report(db: Database, report_id: str) -> ReportState:
     """The report as the tables hold it now, to fold an event that came without its state."""
     found = db.rows(
@@ -559,24 +603,10 @@ def _report(db: Database, report_id: str) -> ReportState:
         raise UnknownReportError("report_id", report_id)
     incident, source, metric, group, by, place, status, retracted_at = found[0]
     versions = tuple(
-        VersionState(
-            figure=Figure.parse(row[0], language=row[9]),
-            reported_at=parse_time(row[1]),
-            period=Period(
-                start=None if row[2] is None else dt.date.fromisoformat(row[2]),
-                end=None if row[3] is None else dt.date.fromisoformat(row[3]),
-            ),
-            provenance=Provenance(
-                via=row[4],
-                citation=row[5],
-                quote=row[6],
-                verification=Verification(row[7]),
-                notes=row[8],
-            ),
-        )
+        version_state(*row)
         for row in db.rows(
-            "SELECT figure, reported_at, period_start, period_end, via, citation, quote,"
-            " verification, notes, language FROM {p}report_versions"
+            "SELECT figure, language, reported_at, period_start, period_end, via, citation,"
+            " quote, verification, notes FROM {p}report_versions"
             " WHERE report_id = ? ORDER BY version",
             (report_id,),
         )
