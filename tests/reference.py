@@ -16,9 +16,19 @@ from ledger import (
     ReportRevised,
     ReportVoided,
     StoredEvent,
+    Tally,
 )
 
 Row = tuple[str, tuple[str, str, str, str], str, str, int]
+
+
+def rows(tally: Tally) -> list[Row]:
+    """A tally's entries in the reference's row form, to compare the two."""
+    return sorted(
+        (e.source, (e.key.metric, e.key.group, e.key.by, e.key.place), str(e.figure),
+         e.report_id, e.version)
+        for e in tally.entries
+    )  # fmt: skip
 
 
 def reference_tally(  # noqa: C901, PLR0912 - longhand on purpose

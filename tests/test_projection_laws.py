@@ -11,25 +11,16 @@ from hypothesis import strategies as st
 
 from ledger import Ledger, ProjectionError, StoredEvent
 from ledger.projections.reports import ReportIndexProjection
-from ledger.projections.tally import Tally
 from ledger.testing import START, ManualClock, append_steps, build_ledger
 
 from .held import held, incident_ids, tracks
-from .reference import Row, reference_tally
+from .reference import reference_tally, rows
 from .strategies import EPOCH, INCIDENTS, Step, histories
 
 
 def build(steps: list[Step], *, after_each: Callable[[Ledger], None] | None = None) -> Ledger:
     """An in-memory ledger holding `steps`, on a `ManualClock` (the toolkit's builder)."""
     return build_ledger(steps, after_each=after_each)
-
-
-def rows(tally: Tally) -> list[Row]:
-    return sorted(
-        (e.source, (e.key.metric, e.key.group, e.key.by, e.key.place), str(e.figure),
-         e.report_id, e.version)
-        for e in tally.entries
-    )  # fmt: skip
 
 
 def instants(log: list[StoredEvent]) -> st.SearchStrategy[dt.datetime | None]:
