@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from hypothesis import given
 
-from ledger import Ledger, ReportRevised, StoredEvent
+from ledger import Figure, Ledger, ReportRevised, StoredEvent
 from ledger.codec import EVENTS, load_body
 from ledger.errors import CodecError
 from ledger.events import REPORT_EVENTS
@@ -67,6 +67,7 @@ def test_a_report_after_k_events_is_the_fold_of_its_first_k(steps: list[Step]) -
         incident = stored[0].stream
         track = ledger._folds.incident(incident).index.tracks[report_id]
         assert track.positions.tolist() == [s.position for s in stored]
+        assert track.notes == [(s.recorded_at, s.actor, s.reason) for s in stored]
         state: ReportState | None = None
         assert track.at(0) is None
         for k, s in enumerate(stored, start=1):
@@ -197,3 +198,29 @@ def _check_order(index: ReportIndex) -> None:
         assert _orders(index)[incident] == sorted(expected)
     projection = ReportIndexProjection()
     assert _orders(projection.load(projection.dump(index))) == _orders(index)
+
+
+def test_the_events_of_one_batch_share_one_note() -> None:
+    # Who, when and why are the same for nearly every event of a batch: a long log holds
+    # one note per batch and incident, not three items per event.
+    ledger = Ledger.in_memory(actor="desk")
+    ledger.open_incident("inc", title="Inc")
+    ledger.register_source("snhr", name="SNHR", kind="monitor")
+    for n in range(3):
+        ledger.file_report(
+            incident="inc", report_id=f"r{n}", source="snhr", metric="killed",
+            figure=str(n), reported_at=T0,
+        )  # fmt: skip
+    batch = [
+        ReportRevised(incident="inc", report_id=f"r{n}", figure=Figure.parse(f"{n + 10}"),
+                      reported_at=T1)
+        for n in range(3)
+    ]  # fmt: skip
+    ledger.append(batch, reason="a desk's morning revisions")
+    tracks = ledger._folds.incident("inc").index.tracks
+    notes = [tracks[f"r{n}"].notes[-1] for n in range(3)]
+    assert all(note is notes[0] for note in notes)
+    assert notes[0][1:] == ("desk", "a desk's morning revisions")
+    reopened = Ledger(ledger.store, actor="reader")  # folded afresh from the stored records
+    again = reopened._folds.incident("inc").index.tracks
+    assert all(again[f"r{n}"].notes[-1] is again["r0"].notes[-1] for n in range(3))

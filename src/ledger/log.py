@@ -18,10 +18,10 @@ from typing import Final, NamedTuple, Protocol
 import attrs
 
 from ledger.clock import recorded_time
-from ledger.codec import EVENTS, DecodedBody, EventRegistry, committed
+from ledger.codec import EVENTS, DecodedBody, EventRegistry, committed, format_time
 from ledger.errors import ConcurrencyError, DuplicateEventError, StoreError
 from ledger.events import Event, StoredEvent
-from ledger.merkle import Node, entry_bytes, leaf_hash
+from ledger.merkle import Node, entry_at, entry_bytes, leaf_hash
 from ledger.model import ReportState
 
 #: The hash the first record chains from.
@@ -99,6 +99,9 @@ class Record:
     recorded_at: dt.datetime
     body: bytes
     hash: str
+    #: Its leaf hash in the Merkle tree, where the append that linked it computed it from
+    #: the same entry as the chain's hash; None on a record read back (`leaf_of` computes it).
+    leaf: bytes | None = attrs.field(default=None, eq=False, repr=False)
 
 
 @attrs.frozen(kw_only=True, slots=True)
@@ -266,11 +269,17 @@ def chain_hash(
         recorded_at=recorded_at,
         body=committed(body),
     )
-    return hashlib.sha256(bytes.fromhex(previous) + entry).hexdigest()
+    return _chained(bytes.fromhex(previous), entry).hex()
+
+
+def _chained(previous: bytes, entry: bytes) -> bytes:
+    return hashlib.sha256(previous + entry).digest()
 
 
 def leaf_of(record: Record) -> bytes:
     """The record's leaf hash in the Merkle tree (`ledger.merkle`)."""
+    if record.leaf is not None:
+        return record.leaf
     return leaf_hash(
         entry_bytes(
             position=record.position,
@@ -306,24 +315,22 @@ def link(
     behind the head is refused (`ledger.clock`).
     """
     recorded_at = recorded_time(now, head.recorded_at)
+    stamp = format_time(recorded_at)
     versions: dict[str, int] = {}
     batch: list[Record] = []
-    previous, position = head.hash, head.position
+    previous, position = bytes.fromhex(head.hash), head.position
     for new in records:
         position += 1
         version = versions.get(new.stream)
         version = versions[new.stream] = (
             stream_version(new.stream) if version is None else version
         ) + 1
-        previous = chain_hash(
-            previous,
-            position=position,
-            stream=new.stream,
-            version=version,
-            event_id=new.event_id,
-            recorded_at=recorded_at,
-            body=new.body,
+        # One entry gives the chain's link and the tree's leaf: the same bytes
+        # `chain_hash` and `leaf_of` hash.
+        entry = entry_at(
+            position, new.stream, version, new.event_id, stamp=stamp, body=committed(new.body)
         )
+        previous = _chained(previous, entry)
         batch.append(
             Record(
                 position=position,
@@ -332,7 +339,8 @@ def link(
                 event_id=new.event_id,
                 recorded_at=recorded_at,
                 body=new.body,
-                hash=previous,
+                hash=previous.hex(),
+                leaf=leaf_hash(entry),
             ),
         )
     return batch

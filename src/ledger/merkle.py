@@ -46,8 +46,15 @@ def entry_bytes(
     The chain's hash also covers the previous record's hash; a leaf does not, so a reader
     checks a record with its proof alone.
     """
-    header = f"{position}\n{stream}\n{version}\n{event_id}\n{format_time(recorded_at)}\n"
-    return header.encode() + body
+    return entry_at(position, stream, version, event_id, stamp=format_time(recorded_at), body=body)
+
+
+def entry_at(
+    position: int, stream: str, version: int, event_id: str, *, stamp: str, body: bytes
+) -> bytes:
+    """`entry_bytes` with the recorded time written already (`stamp`): a batch, which
+    shares one recorded time, writes it once."""
+    return f"{position}\n{stream}\n{version}\n{event_id}\n{stamp}\n".encode() + body
 
 
 def leaf_hash(entry: bytes) -> bytes:
@@ -73,25 +80,17 @@ def frontier(size: int) -> list[Node]:
     ]
 
 
-def _completing(index: int, leaf: bytes, known: dict[Node, bytes]) -> list[tuple[Node, bytes]]:
-    nodes = [((0, index), leaf)]
-    known[0, index] = leaf
-    level, hash_ = 0, leaf
-    while index & 1:
-        hash_ = node_hash(known[level, index - 1], hash_)
-        index >>= 1
-        level += 1
-        known[level, index] = hash_
-        nodes.append(((level, index), hash_))
-    return nodes
-
-
 def extend(size: int, leaves: Sequence[bytes], read: NodeReader) -> list[tuple[Node, bytes]]:
-    """The nodes to store when `leaves` are appended to a tree of `size` leaves."""
-    known = read(frontier(size)) if leaves and size else {}
+    """The nodes to store when `leaves` are appended to a tree of `size` leaves: each leaf,
+    then each perfect subtree it completes, in the order they complete."""
+    tree = Accumulator()
+    if size and leaves:
+        wanted = frontier(size)
+        known = read(wanted)
+        tree = Accumulator(size=size, edge=[(node[0], known[node]) for node in wanted])
     nodes: list[tuple[Node, bytes]] = []
-    for offset, leaf in enumerate(leaves):
-        nodes.extend(_completing(size + offset, leaf, known))
+    for leaf in leaves:
+        nodes.extend(tree.add(leaf))
     return nodes
 
 
@@ -119,10 +118,12 @@ class Accumulator:
     """The root of a tree built one leaf at a time, in O(log n) memory: a walk along the log
     computes it to compare with the stored tree's."""
 
-    def __init__(self) -> None:
-        self.size = 0
+    def __init__(self, *, size: int = 0, edge: Sequence[tuple[int, bytes]] = ()) -> None:
+        """The tree of `size` leaves whose right edge is `edge` (see `_edge`): empty, or one
+        a store holds, resumed from its `frontier` nodes."""
+        self.size = size
         #: The perfect subtrees along the right edge, widest first, as (level, hash).
-        self._edge: list[tuple[int, bytes]] = []
+        self._edge: list[tuple[int, bytes]] = list(edge)
 
     def add(self, leaf: bytes) -> list[tuple[Node, bytes]]:
         """Add a leaf; return it and each perfect subtree it completes, as a store keeps them."""

@@ -41,6 +41,7 @@ from ledger.taxonomy import DEFAULT_TAXONOMY, Dimension, Taxonomy
 EARLIEST_REPORTED: Final = dt.datetime(1900, 1, 1, tzinfo=dt.UTC)
 
 V = TypeVar("V")
+_MISSING: Final = object()
 
 
 class _Overlay(MutableMapping[str, V]):
@@ -55,14 +56,17 @@ class _Overlay(MutableMapping[str, V]):
         self.top: dict[str, V] = {}
 
     def __getitem__(self, key: str) -> V:
-        try:
-            return self.top[key]
-        except KeyError:
-            return self.base[key]
+        # A miss in `top` is the common case, the first time a batch meets a report: `get`
+        # over a raised and caught KeyError.
+        found = self.top.get(key, _MISSING)
+        return self.base[key] if found is _MISSING else found  # type: ignore[return-value]
 
     def get(self, key: str, default: Any = None) -> Any:  # noqa: ANN401 - Mapping.get's own signature
+        found = self.top.get(key, _MISSING)
+        if found is not _MISSING:
+            return found
         try:
-            return self[key]
+            return self.base[key]
         except KeyError:
             return default
 

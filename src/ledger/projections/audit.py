@@ -143,9 +143,9 @@ def _entry(
             old, new = before.latest.figure, None
     return HistoryEntry(
         position=track.positions[index],
-        recorded_at=track.recorded[index],
-        actor=track.actors[index],
-        reason=track.reasons[index],
+        recorded_at=track.notes[index][0],
+        actor=track.notes[index][1],
+        reason=track.notes[index][2],
         report_id=after.report_id,
         incident=after.incident,
         source=after.source,

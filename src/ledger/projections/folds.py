@@ -131,10 +131,10 @@ class Folds:
         never opened gives a fold whose `opened` is None. Without `fresh`, a fold already
         held is taken as it is: checking a batch, whose streams `Ledger.append` brought up
         to date and whose append the store refuses if any moved on since."""
-        if not is_id(incident):
-            return IncidentFold(incident=incident)  # nothing can be stored under it
-        fold = self._incidents.get(incident)
+        fold = self._incidents.get(incident) if isinstance(incident, str) else None
         if fold is None:
+            if not is_id(incident):
+                return IncidentFold(incident=incident)  # nothing can be stored under it
             fold = IncidentFold(incident=incident)
             self._incidents[incident] = fold
         else:
@@ -209,10 +209,10 @@ class Folds:
     ) -> tuple[IncidentFold, ReportState] | None:
         """The report's incident fold and its state now; None for an id nobody filed.
         `fresh` as for `incident`."""
-        if not is_id(report_id):
-            return None
-        incident = None if fresh else self._home(report_id)
+        incident = None if fresh or not isinstance(report_id, str) else self._home(report_id)
         if incident is None:
+            if not is_id(report_id):
+                return None
             incident = self.store.report_incident(report_id)
         if incident is None:
             return None

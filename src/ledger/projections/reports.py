@@ -38,6 +38,10 @@ from ledger.figures import Figure
 from ledger.model import ReportState, VersionState, fold_report, next_version, replace_report
 from ledger.values import Provenance
 
+#: When an event was recorded, by whom and why.
+Note = tuple[dt.datetime, str, str | None]
+_RECORDED: Final = operator.itemgetter(0)
+
 
 def _positions(positions: Iterable[int] = ()) -> array.array[int]:
     # Machine integers, not int objects: a million positions in 8 MB, not 36.
@@ -48,16 +52,16 @@ def _positions(positions: Iterable[int] = ()) -> array.array[int]:
 class ReportTrack:
     """One report: its state now, and where each of its events sits in the log.
 
-    `positions`, `recorded`, `actors` and `reasons` hold one item per event, in log order;
-    `marked` and `marks` hold, for each event that is not a revision, its index in those
-    lists, the event, and the report's state before it (None before the filing).
+    `positions` and `notes` hold one item per event, in log order: its position, and when
+    it was recorded, by whom and why (a `Note`, shared by the events of a batch, see
+    `ReportIndex`); `marked` and `marks` hold, for each event that is not a revision, its
+    index in those lists, the event, and the report's state before it (None before the
+    filing).
     """
 
     _state: ReportState = attrs.field(alias="state")
     positions: array.array[int] = attrs.field(factory=_positions, converter=_positions)
-    recorded: list[dt.datetime] = attrs.field(factory=list)
-    actors: list[str] = attrs.field(factory=list)
-    reasons: list[str | None] = attrs.field(factory=list)
+    notes: list[Note] = attrs.field(factory=list)
     marked: list[int] = attrs.field(factory=list)
     marks: list[tuple[Event, ReportState | None]] = attrs.field(factory=list)
     #: Versions revisions added since `_state` was last built: a replay appends here and
@@ -85,52 +89,43 @@ class ReportTrack:
         """The position of the report's filing: later filings win ties in a tally."""
         return self.positions[0]
 
-    def _note(
-        self, position: int, recorded_at: dt.datetime, actor: str, reason: str | None
-    ) -> None:
-        self.positions.append(position)
-        self.recorded.append(recorded_at)
-        self.actors.append(actor)
-        self.reasons.append(reason)
-
     @classmethod
     def filed(
-        cls, stored: StoredEvent, event: ReportFiled, state: ReportState | None = None
+        cls, position: int, note: Note, event: ReportFiled, state: ReportState | None = None
     ) -> ReportTrack:
         """The track of a report its filing starts; `state` is the filing's fold if known."""
-        track = cls(
+        return cls(
             state=fold_report(None, event) if state is None else state,
+            positions=[position],
+            notes=[note],
             marked=[0],
             marks=[(event, None)],
         )
-        track._note(stored.position, stored.recorded_at, stored.actor, stored.reason)
-        return track
 
-    def add(self, stored: StoredEvent, after: ReportState | None = None) -> None:
+    def add(
+        self, position: int, note: Note, event: Event, after: ReportState | None = None
+    ) -> None:
         """Fold the report's next event; `after` is its fold from `self.state`, if known."""
         if after is None:
-            after = fold_report(self.state, stored.event)
-        if not isinstance(stored.event, ReportRevised):
+            after = fold_report(self.state, event)
+        if not isinstance(event, ReportRevised):
             self.marked.append(len(self.positions))
-            self.marks.append((stored.event, self.state))
+            self.marks.append((event, self.state))
             self.earliest = min(self.earliest, after.versions[0].reported_at)
         self._state = after
         self._added.clear()
-        self._note(stored.position, stored.recorded_at, stored.actor, stored.reason)
+        self.positions.append(position)
+        self.notes.append(note)
 
     def revise(
-        self,
-        position: int,
-        recorded_at: dt.datetime,
-        actor: str,
-        reason: str | None,
-        fields: tuple[Figure, dt.datetime, Provenance],
+        self, position: int, note: Note, fields: tuple[Figure, dt.datetime, Provenance]
     ) -> None:
         """Fold a revision of these fields (what `state.next_version` makes of them)."""
         added = self._added
         latest = added[-1] if added else self._state.versions[-1]
         added.append(next_version(latest, fields[0], fields[1], None, fields[2]))
-        self._note(position, recorded_at, actor, reason)
+        self.positions.append(position)
+        self.notes.append(note)
 
     def __len__(self) -> int:
         return len(self.positions)
@@ -155,7 +150,7 @@ class ReportTrack:
         decrease along the log, so what was known then is a prefix of the report's events."""
         if known_at is None:
             return self.state
-        return self.at(bisect.bisect_right(self.recorded, known_at))
+        return self.at(bisect.bisect_right(self.notes, known_at, key=_RECORDED))
 
     def event(self, index: int) -> Event | None:
         """The event at `index` if it is not a revision (a revision is not kept as one)."""
@@ -214,6 +209,16 @@ class ReportIndex:
     _by_earliest: dict[str, list[tuple[dt.datetime, int, ReportTrack]]] = attrs.field(
         factory=dict, init=False, repr=False, eq=False
     )
+    #: The note of the last event folded: the events of one batch share its recorded time
+    #: and mostly its actor and reason, so they share one note, not three items each.
+    _last: Note | None = attrs.field(default=None, init=False, repr=False, eq=False)
+
+    def _note(self, recorded_at: dt.datetime, actor: str, reason: str | None) -> Note:
+        last = self._last
+        if last is not None and last[0] == recorded_at and last[1] == actor and last[2] == reason:
+            return last
+        note = self._last = (recorded_at, actor, reason)
+        return note
 
     def report_ids(self, incident: str) -> list[str]:
         return self.by_incident.get(incident, [])
@@ -257,15 +262,17 @@ class ReportIndex:
         """Fold a report event; `after` is the report after it, if its appender knew."""
         assert isinstance(event, REPORT_EVENTS)  # noqa: S101 - the callers checked
         track = self.tracks.get(event.report_id)
+        note = self._note(stored.recorded_at, stored.actor, stored.reason)
         if track is None:
             if not isinstance(event, ReportFiled):
                 raise UnknownReportError("report_id", event.report_id)
-            track = self.tracks[event.report_id] = ReportTrack.filed(stored, event, after)
+            track = ReportTrack.filed(stored.position, note, event, after)
+            self.tracks[event.report_id] = track
             self.by_incident.setdefault(event.incident, []).append(event.report_id)
             self._place(event.incident, track, None)
             return
         was = track.earliest
-        track.add(stored, after)
+        track.add(stored.position, note, event, after)
         if track.earliest != was:
             self._place(event.incident, track, was)
 
@@ -300,7 +307,7 @@ class ReportIndex:
         track = self.tracks.get(revision[1])
         if track is None or track._state.incident != revision[0]:  # noqa: SLF001 - its own track
             return False
-        track.revise(position, recorded_at, actor, reason, revision[2:])
+        track.revise(position, self._note(recorded_at, actor, reason), revision[2:])
         return True
 
 
@@ -347,9 +354,9 @@ class ReportIndexProjection:
             report_id: {
                 "state": report(track.state),
                 "positions": track.positions.tolist(),
-                "recorded": [format_time(r) for r in track.recorded],
-                "actors": track.actors,
-                "reasons": track.reasons,
+                "recorded": [format_time(recorded) for recorded, _, _ in track.notes],
+                "actors": [actor for _, actor, _ in track.notes],
+                "reasons": [reason for _, _, reason in track.notes],
                 "marks": [
                     [index, encode(event), report(before)]
                     for index, (event, before) in zip(track.marked, track.marks, strict=True)
@@ -377,9 +384,12 @@ class ReportIndexProjection:
                 index.tracks[report_id] = ReportTrack(
                     state=state,
                     positions=raw["positions"],
-                    recorded=[parse_time(r) for r in raw["recorded"]],
-                    actors=raw["actors"],
-                    reasons=raw["reasons"],
+                    notes=[
+                        index._note(parse_time(recorded), actor, reason)  # noqa: SLF001 - its own
+                        for recorded, actor, reason in zip(
+                            raw["recorded"], raw["actors"], raw["reasons"], strict=True
+                        )
+                    ],
                     marked=[at for at, _, _ in raw["marks"]],
                     marks=[(decode(e), report(before)) for _, e, before in raw["marks"]],
                 )

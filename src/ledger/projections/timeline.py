@@ -116,7 +116,7 @@ def compute_timeline(
             event.version
             for at, (event, _) in zip(track.marked, track.marks, strict=True)
             if isinstance(event, ReportCorrected)
-            and (known_at is None or track.recorded[at] <= known_at)
+            and (known_at is None or track.notes[at][0] <= known_at)
         }
         by_source.setdefault(report.source, []).append((report, track.filed_at, corrected))
     points = []
