@@ -76,3 +76,22 @@ def test_the_proofs_bench_produces_every_figure(tmp_path: Path) -> None:
     assert proofs["inclusion_path_hashes"] <= proofs["tree_size"].bit_length()
     assert proofs["inclusion_bytes"] > 0
     assert proofs["consistency_bytes"] > 0
+
+
+def test_the_batch_probe_splits_the_whole_time_per_event() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "bench.batch_probe", "--events", "3000", "--batch", "500"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    whole = float(lines[2].split(":", 1)[1].split()[0])
+    parts = [float(line.split()[0]) for line in lines[3:]]
+    assert whole > 0
+    assert abs(sum(parts) - whole) < 0.05 * whole + 1  # the rows add up to the whole
+    for step in ("SQL: INSERT events", "SQL: INSERT report_versions", "check each event"):
+        assert any(step in line for line in lines), step
