@@ -86,6 +86,11 @@ def test_erased_text_is_gone_from_the_file_its_wal_and_an_export(tmp_path: Path)
     ledger, rid = _ledger(path)
     head = tree_head(ledger)
     proof = inclusion_proof(ledger, rid, head=head, version=0)
+    # A proof carries the record's free text only as its commitments: publishing it
+    # publishes no name, and it checks all the same.
+    assert ERASED_NAME not in dump_document(proof)
+    assert VICTIM not in dump_document(proof)
+    assert check_proof(dump_document(proof), dump_document(head)).claim is not None
     before, digest = _substance(ledger), ledger.digest()
     assert any(ERASED_NAME.encode() in p.read_bytes() for p in _files(path))
     assert any(VICTIM.encode() in p.read_bytes() for p in _files(path))
@@ -423,3 +428,71 @@ def test_verify_names_erased_text_put_back_from_an_old_copy(tmp_path: Path) -> N
     assert (problem.position, problem.kind) == (4, ProblemKind.REDACTION)
     assert "not erased" in problem.detail
     ledger.close()
+
+
+def _cli(*argv: str | Path) -> tuple[int, str, str]:
+    from ledger.cli import main  # noqa: PLC0415
+
+    out, err = io.StringIO(), io.StringIO()
+    code = main([str(a) for a in argv], stdout=out, stderr=err)
+    return code, out.getvalue(), err.getvalue()
+
+
+def test_the_command_line_declares_records_erases_and_shows_a_personal_field(
+    tmp_path: Path,
+) -> None:
+    import json  # noqa: PLC0415
+
+    db = ("--db", tmp_path / "ledger.db", "--actor", "desk")
+    for argv in (
+        ["init"],
+        ["incident", "open", "coast", "--title", "Coast"],
+        ["source", "add", "snhr", "--name", "SNHR", "--kind", "monitor"],
+        ["field", "add", "victim_names", "--description", "as the source gives them"],
+        ["report", "coast", "--source", "snhr", "--metric", "killed", "--figure", "2",
+         "--reported-at", "2025-03-08T10:00Z", "--id", "r1", "--quote", "we saw",
+         "--personal", f"victim_names={VICTIM}"],
+    ):  # fmt: skip
+        code, _, err = _cli(*db, *argv)
+        assert code == 0, err
+    code, out, _ = _cli(*db, "show", "r1")
+    assert f"victim_names {VICTIM}" in out
+    # Undeclared, malformed and unredactable fields are refused, naming them.
+    code, _, err = _cli(*db, "revise", "r1", "--figure", "3", "--reported-at", "2025-03-09T10:00Z",
+                        "--personal", "witness=W.")  # fmt: skip
+    assert code == 1
+    assert "provenance.personal.witness: unknown personal field 'witness'" in err
+    code, _, err = _cli(*db, "revise", "r1", "--figure", "3", "--reported-at", "2025-03-09T10:00Z",
+                        "--personal", "witness")  # fmt: skip
+    assert code == 1
+    assert "--personal: expected NAME=TEXT" in err
+    code, _, err = _cli(*db, "redact", "r1", "--field", "figure", "--reason", "no")
+    assert code == 1
+    assert "never redactable" in err
+    code, out, err = _cli(*db, "redact", "r1", "--field", "victim_names", "--reason", "asked")
+    assert code == 0, err
+    code, out, _ = _cli(*db, "show", "r1")
+    assert VICTIM not in out
+    assert "victim_names [erased by a redaction" in out
+    assert "we saw" in out
+    code, out, _ = _cli(*db, "show", "r1", "--format", "json")
+    (version,) = json.loads(out)["versions"]
+    assert (version["personal"], version["erased"], version["quote"]) == (
+        [],
+        ["victim_names"],
+        "we saw",
+    )
+    code, out, _ = _cli(*db, "history", "r1")
+    assert "redacted" in out
+    assert "asked [erased victim_names]" in out
+    code, out, _ = _cli(*db, "verify")
+    assert code == 0
+    assert "redacted: the victim_names of report r1's record at position 4, by desk" in out
+    code, out, _ = _cli(*db, "verify", "--format", "json")
+    (row,) = json.loads(out)["redactions"]
+    assert {k: row[k] for k in ("position", "report_id", "field", "actor", "reason")} == {
+        "position": 4, "report_id": "r1", "field": "victim_names", "actor": "desk",
+        "reason": "asked",
+    }  # fmt: skip
+    code, out, _ = _cli(*db, "export")
+    assert VICTIM not in out
