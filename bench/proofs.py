@@ -238,6 +238,48 @@ def redaction(path: Path) -> dict[str, Any]:
     }
 
 
+def free_text(repeat: int = 20_000) -> dict[str, float]:
+    """What free text adds to a body apart from any ledger: the salts drawn on encoding, and
+    the committed form taken before each hash of it (`ledger.codec.committed`), for one
+    revision naming only an outlet and one with a quote and a personal field."""
+    import timeit  # noqa: PLC0415
+
+    from ledger.codec import EVENTS, committed  # noqa: PLC0415
+    from ledger.events import ReportRevised  # noqa: PLC0415
+    from ledger.figures import Figure  # noqa: PLC0415
+
+    figures: dict[str, float] = {}
+    for name, provenance in (
+        ("via", Provenance(via="CNN")),
+        (
+            "text",
+            Provenance(
+                via="CNN",
+                quote="We documented the killing of at least 311 people since Thursday",
+                personal={"victim_names": "Ahmad K., Bashir M."},
+            ),
+        ),
+    ):
+        event = ReportRevised(
+            incident="syria-coast-2025-03",
+            report_id="snhr-killed-all-all",
+            figure=Figure.parse("at least 311"),
+            reported_at=dt.datetime(2025, 3, 8, 14, tzinfo=dt.UTC),
+            provenance=provenance,
+        )
+
+        def encode(event: ReportRevised = event) -> bytes:
+            return EVENTS.encode(event, event_id="0" * 32, actor="desk", reason=None, batch=(0, 1))
+
+        body = encode()
+        for step, run in (("encode", encode), ("committed", lambda body=body: committed(body))):
+            best = min(timeit.repeat(run, number=repeat, repeat=5))
+            figures[f"{name}_{step}_us"] = best / repeat * 1e6
+        figures[f"{name}_stored_bytes"] = len(body)
+        figures[f"{name}_hashed_bytes"] = len(committed(body))
+    return figures
+
+
 def _table_bytes(path: Path) -> dict[str, int]:
     import sqlite3  # noqa: PLC0415
 
@@ -263,7 +305,7 @@ def main() -> None:
     parser.add_argument("--samples", type=int, default=200)
     args = parser.parse_args()
     events = args.events or (20_000 if args.quick else 1_000_000)
-    figures: dict[str, Any] = {"machine": machine.describe()}
+    figures: dict[str, Any] = {"machine": machine.describe(), "free_text": free_text()}
     with tempfile.TemporaryDirectory(prefix="bench-proofs-") as tmp:
         path = args.db or Path(tmp) / "ledger.db"
         if not path.exists():
