@@ -112,10 +112,13 @@ def _text(value: object, _: type) -> str:
 
 
 def _personal_text(value: object, _: type) -> PersonalText:
-    if not isinstance(value, dict) or not all(isinstance(v, str) for v in value.values()):
+    if not isinstance(value, dict):
         raise _RefusedError(
             f"expected an object of field names and their text, got {describe_value(value)}"
         )
+    for name, text in value.items():
+        if not isinstance(text, str):
+            raise _RefusedError(f"{name}: expected text, got {describe_value(text)}")
     return PersonalText(value)
 
 

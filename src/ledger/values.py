@@ -78,8 +78,8 @@ def check_field_name(name: str, value: object) -> str:
     if not isinstance(value, str) or not _FIELD_RE.fullmatch(value):
         raise ValidationError(
             name,
-            "a declared field's name is a lowercase slug of letters, digits and '_', "
-            "starting with a letter (at most 64)",
+            f"{value!r} cannot name a field: a declared field's name is a lowercase slug of "
+            "letters, digits and '_', starting with a letter (at most 64)",
             value=value,
         )
     if value in _REPORT_FIELD_NAMES:
