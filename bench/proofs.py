@@ -9,8 +9,10 @@ file), timing the tree's step of each append transaction (`_merkle.grow`) agains
 append. Then it times single durable appends with the tree and, interleaved, with its step
 skipped, on copies of the same ledger; and at full size it makes and checks inclusion
 proofs of random reports and consistency proofs from random earlier heads, reporting the
-nodes each reads, its size as JSON, and the time to make and to check it. docs/performance.md
-("Proofs") gives the figures of one run.
+nodes each reads, its size as JSON, and the time to make and to check it. Last, it files a
+report naming a victim in a declared personal field and times one redaction of that field
+(`Ledger.redact`), with the read model's rebuild and the WAL checkpoint inside it.
+docs/performance.md ("Proofs" and "Redaction") gives the figures of one run.
 """
 
 from __future__ import annotations
@@ -25,40 +27,46 @@ import statistics
 import sys
 import tempfile
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 from bench import machine, ours, workload
-from ledger import Ledger, merkle, proof_check, proof_format, proofs
-from ledger.log import Record
-from ledger.stores import _merkle
-from ledger.stores._readmodel import Database
+from ledger import Ledger, Provenance, merkle, proof_check, proof_format, proofs
+from ledger.stores import _merkle, _readmodel
+from ledger.stores.sqlite import SQLiteStore
 
 
 @contextmanager
-def _timed_grow(spent: list[float]) -> Iterator[None]:
-    """`_merkle.grow` timed into `spent`, for the stores that call it."""
-    original = _merkle.grow
+def _timed(owner: object, name: str, spent: list[float]) -> Iterator[None]:
+    """`owner.name` (a function of a module, or a method of a class) timed into `spent`."""
+    original = getattr(owner, name)
 
-    def grow(db: Database, batch: Sequence[Record]) -> None:
+    def timed(*args: Any, **kwargs: Any) -> Any:  # noqa: ANN401 - whatever it returns
         start = time.perf_counter()
-        original(db, batch)
-        spent.append(time.perf_counter() - start)
+        try:
+            return original(*args, **kwargs)
+        finally:
+            spent.append(time.perf_counter() - start)
 
-    _merkle.grow = grow
+    setattr(owner, name, timed)
     try:
         yield
     finally:
-        _merkle.grow = original
+        setattr(owner, name, original)
+
+
+def _timed_grow(spent: list[float]) -> Any:  # noqa: ANN401 - a context manager
+    """`_merkle.grow` timed into `spent`, for the stores that call it."""
+    return _timed(_merkle, "grow", spent)
 
 
 @contextmanager
 def _no_tree() -> Iterator[None]:
     original = _merkle.grow
 
-    def grow(db: Database, batch: Sequence[Record]) -> None:  # noqa: ARG001 - skipped
+    def grow(db: object, batch: object) -> None:  # noqa: ARG001 - skipped
         return
 
     _merkle.grow = grow
@@ -191,6 +199,87 @@ def prove(path: Path, samples: int) -> dict[str, float]:
     }
 
 
+def redaction(path: Path) -> dict[str, Any]:
+    """One redaction of a personal field on the built ledger: a report naming a victim,
+    filed into the first incident, then its name erased (`Ledger.redact`: the history
+    looked up, the event appended, the body replaced, the read model rebuilt from the whole
+    log, the WAL checkpointed), and each part timed."""
+    rebuild: list[float] = []
+    checkpoint: list[float] = []
+    with _open_after_head(path) as ledger:
+        if "victim_names" not in {f.field for f in ledger.fields()}:
+            ledger.declare_field("victim_names", reason="bench")
+        incident = ledger.incidents()[0].incident
+        head = ledger.store.head()
+        report = ledger.file_report(
+            incident,
+            source=ledger.sources()[0].source,
+            metric="killed",
+            figure="at least 2",
+            reported_at=head.recorded_at or dt.datetime.now(dt.UTC),
+            provenance=Provenance(personal={"victim_names": "A. Bench-Name and B. Bench-Name"}),
+        )
+        with (
+            _timed(_readmodel, "rebuild", rebuild),
+            _timed(SQLiteStore, "_erase_free_pages", checkpoint),
+        ):
+            start = time.perf_counter()
+            erased = ledger.redact(report, field="victim_names", reason="bench")
+            seconds = time.perf_counter() - start
+        assert not ledger.report(report).versions[0].provenance.personal  # noqa: S101
+        records = ledger.store.head().position
+    return {
+        "records": records,
+        "erased_positions": erased,
+        "redact_seconds": seconds,
+        "read_model_rebuild_seconds": sum(rebuild),
+        "wal_checkpoint_seconds": sum(checkpoint),
+        "rest_seconds": seconds - sum(rebuild) - sum(checkpoint),
+    }
+
+
+def free_text(repeat: int = 20_000) -> dict[str, float]:
+    """What free text adds to a body apart from any ledger: the salts drawn on encoding, and
+    the committed form taken before each hash of it (`ledger.codec.committed`), for one
+    revision naming only an outlet and one with a quote and a personal field."""
+    import timeit  # noqa: PLC0415
+
+    from ledger.codec import EVENTS, committed  # noqa: PLC0415
+    from ledger.events import ReportRevised  # noqa: PLC0415
+    from ledger.figures import Figure  # noqa: PLC0415
+
+    figures: dict[str, float] = {}
+    for name, provenance in (
+        ("via", Provenance(via="CNN")),
+        (
+            "text",
+            Provenance(
+                via="CNN",
+                quote="We documented the killing of at least 311 people since Thursday",
+                personal={"victim_names": "Ahmad K., Bashir M."},
+            ),
+        ),
+    ):
+        event = ReportRevised(
+            incident="syria-coast-2025-03",
+            report_id="snhr-killed-all-all",
+            figure=Figure.parse("at least 311"),
+            reported_at=dt.datetime(2025, 3, 8, 14, tzinfo=dt.UTC),
+            provenance=provenance,
+        )
+
+        def encode(event: ReportRevised = event) -> bytes:
+            return EVENTS.encode(event, event_id="0" * 32, actor="desk", reason=None, batch=(0, 1))
+
+        body = encode()
+        for step, run in (("encode", encode), ("committed", lambda body=body: committed(body))):
+            best = min(timeit.repeat(run, number=repeat, repeat=5))
+            figures[f"{name}_{step}_us"] = best / repeat * 1e6
+        figures[f"{name}_stored_bytes"] = len(body)
+        figures[f"{name}_hashed_bytes"] = len(committed(body))
+    return figures
+
+
 def _table_bytes(path: Path) -> dict[str, int]:
     import sqlite3  # noqa: PLC0415
 
@@ -216,7 +305,7 @@ def main() -> None:
     parser.add_argument("--samples", type=int, default=200)
     args = parser.parse_args()
     events = args.events or (20_000 if args.quick else 1_000_000)
-    figures: dict[str, Any] = {"machine": machine.describe()}
+    figures: dict[str, Any] = {"machine": machine.describe(), "free_text": free_text()}
     with tempfile.TemporaryDirectory(prefix="bench-proofs-") as tmp:
         path = args.db or Path(tmp) / "ledger.db"
         if not path.exists():
@@ -225,6 +314,8 @@ def main() -> None:
         figures["single"] = singles(path, rounds=10, per_round=30 if args.quick else 100)
         figures["proofs"] = prove(path, args.samples)
         figures["storage"] = _table_bytes(path)
+        print(json.dumps(figures, indent=2), file=sys.stderr, flush=True)
+        figures["redaction"] = redaction(path)
     print(json.dumps(figures, indent=2))
 
 

@@ -76,6 +76,15 @@ def test_the_proofs_bench_produces_every_figure(tmp_path: Path) -> None:
     assert proofs["inclusion_path_hashes"] <= proofs["tree_size"].bit_length()
     assert proofs["inclusion_bytes"] > 0
     assert proofs["consistency_bytes"] > 0
+    assert figures["free_text"]["text_stored_bytes"] > figures["free_text"]["text_hashed_bytes"]
+    assert figures["free_text"]["via_stored_bytes"] == figures["free_text"]["via_hashed_bytes"]
+    redaction = figures["redaction"]
+    # After the records proved: the field's declaration, the report naming a victim, and
+    # the redaction's event, which erased that report's record.
+    assert redaction["records"] == proofs["tree_size"] + 3
+    assert redaction["erased_positions"] == [proofs["tree_size"] + 2]
+    assert 0 < redaction["read_model_rebuild_seconds"] <= redaction["redact_seconds"]
+    assert redaction["wal_checkpoint_seconds"] > 0
 
 
 def test_the_batch_probe_splits_the_whole_time_per_event() -> None:

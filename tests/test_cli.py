@@ -23,7 +23,7 @@ from pathlib import Path
 import attrs
 import pytest
 
-from ledger import Figure, Ledger
+from ledger import Figure, Ledger, Provenance
 from ledger.cli import main, output, progress
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -161,6 +161,15 @@ def conflict_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
         ledger.file_report("inc", source="moh", metric="killed", figure="18", reported_at=at)
         ledger.file_report("inc", source="ocha", metric="killed", figure="120-150",
                            reported_at=at + dt.timedelta(hours=3))  # fmt: skip
+        # Personal fields, one of them erased, in an incident of their own.
+        ledger.open_incident("named", title="Named victims")
+        ledger.declare_field("victim_names", description="as the source gives them")
+        ledger.declare_field("witness")
+        ledger.file_report("named", source="moh", metric="killed", figure="2", reported_at=at,
+                           report_id="named-1",
+                           provenance=Provenance(personal={"victim_names": "A. and B.",
+                                                           "witness": "W."}))  # fmt: skip
+        ledger.redact("named-1", field="witness", reason="the witness asked")
     return path
 
 
@@ -188,6 +197,10 @@ def test_every_row_class_is_documented_and_every_document_keeps_its_schema(
         (seed_db, "IncidentsDoc", ["incidents"]),
         (conflict_db, "SourcesDoc", ["sources"]),
         (conflict_db, "TermsDoc", ["terms"]),
+        (conflict_db, "FieldsDoc", ["fields"]),
+        (conflict_db, "VerifyDoc", ["verify"]),
+        (conflict_db, "ReportDoc", ["show", "named-1"]),
+        (conflict_db, "HistoryDoc", ["history", "named-1"]),
         (seed_db, "TermsDoc", ["terms", "group"]),
         (seed_db, "ReportsDoc", ["reports", INCIDENT]),
         (seed_db, "ReportDoc", ["show", "moi-missing-security_forces"]),

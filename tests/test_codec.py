@@ -31,9 +31,9 @@ def test_any_event_survives_encode_and_decode(event: Event) -> None:
 
 def test_every_event_type_has_a_stable_name() -> None:
     assert EVENTS.names == (
-        "incident.opened", "source.registered", "taxonomy.extended", "report.filed",
-        "report.revised", "report.corrected", "report.retracted", "report.voided",
-        "report.field_redacted",
+        "incident.opened", "source.registered", "taxonomy.extended", "field.declared",
+        "report.filed", "report.revised", "report.corrected", "report.retracted",
+        "report.voided", "report.field_redacted",
     )  # fmt: skip
 
 

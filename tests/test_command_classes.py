@@ -12,6 +12,7 @@ import io
 import json
 import types
 import typing
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -140,7 +141,11 @@ _EXAMPLES: dict[Any, Any] = {
     dt.date: SAT.date(),
     int: 1,
     Period: Period(start=SAT.date()),
-    Provenance: Provenance(via="CNN", verification=Verification.UNVERIFIABLE),
+    Provenance: Provenance(
+        via="CNN",
+        verification=Verification.UNVERIFIABLE,
+        personal={"victim_names": "A. K.", "witness": "one = two"},
+    ),
 }
 
 
@@ -169,6 +174,8 @@ def test_the_command_line_builds_the_command_every_field_given(cls: type[Command
         value: Any = command
         for step in leaf.path:
             value = getattr(value, step)
+        if isinstance(value, Mapping):
+            value = tuple(f"{name}={text}" for name, text in value.items())
         texts = value if isinstance(value, tuple) else () if value is None else (value,)
         for one in texts:
             plain = one.value if isinstance(one, enum.Enum) else one

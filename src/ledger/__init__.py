@@ -14,6 +14,7 @@ if TYPE_CHECKING:
     from ledger.commands import (
         Command,
         CorrectReport,
+        DeclareField,
         ExtendTaxonomy,
         FileReport,
         OpenIncident,
@@ -41,6 +42,7 @@ if TYPE_CHECKING:
         StoreError,
         UnknownActorError,
         UnknownEventTypeError,
+        UnknownFieldError,
         UnknownIncidentError,
         UnknownReportError,
         UnknownSourceError,
@@ -49,6 +51,7 @@ if TYPE_CHECKING:
     )
     from ledger.events import (
         Event,
+        FieldDeclared,
         FieldRedacted,
         IncidentOpened,
         ReportCorrected,
@@ -109,6 +112,7 @@ if TYPE_CHECKING:
     from ledger.proof_check import ProofCheck, check_proof
     from ledger.proof_format import ConsistencyProof, InclusionProof, TreeHead
     from ledger.proofs import consistency_proof, inclusion_proof, tree_head
+    from ledger.redaction import Redaction
     from ledger.retry import (
         retry_on_conflict,
     )
@@ -129,6 +133,7 @@ if TYPE_CHECKING:
     )
     from ledger.values import (
         Period,
+        PersonalText,
         Provenance,
         SourceKind,
         Verification,
@@ -146,6 +151,7 @@ _HOMES: Final = {
     "Command": "ledger.commands",
     "CorrectReport": "ledger.commands",
     "ExtendTaxonomy": "ledger.commands",
+    "DeclareField": "ledger.commands",
     "FileReport": "ledger.commands",
     "OpenIncident": "ledger.commands",
     "RegisterSource": "ledger.commands",
@@ -165,6 +171,7 @@ _HOMES: Final = {
     "Event": "ledger.events",
     "FieldChange": "ledger.projections.audit",
     "FieldRedacted": "ledger.events",
+    "FieldDeclared": "ledger.events",
     "Figure": "ledger.figures",
     "FigureError": "ledger.errors",
     "FigureKind": "ledger.figures",
@@ -191,6 +198,8 @@ _HOMES: Final = {
     "ProjectionError": "ledger.errors",
     "ProjectionRunner": "ledger.projections.protocol",
     "Provenance": "ledger.values",
+    "PersonalText": "ledger.values",
+    "Redaction": "ledger.redaction",
     "ReportCorrected": "ledger.events",
     "ReportFiled": "ledger.events",
     "ReportRetracted": "ledger.events",
@@ -221,6 +230,7 @@ _HOMES: Final = {
     "UnknownReportError": "ledger.errors",
     "UnknownSourceError": "ledger.errors",
     "UnknownTermError": "ledger.errors",
+    "UnknownFieldError": "ledger.errors",
     "ValidationError": "ledger.errors",
     "Verification": "ledger.values",
     "VersionState": "ledger.model",
@@ -258,12 +268,14 @@ __all__ = [
     "ConsistencyProof",
     "CorrectReport",
     "DamagedLedgerError",
+    "DeclareField",
     "Digest",
     "Dimension",
     "DuplicateEventError",
     "Event",
     "ExtendTaxonomy",
     "FieldChange",
+    "FieldDeclared",
     "FieldRedacted",
     "Figure",
     "FigureError",
@@ -289,6 +301,7 @@ __all__ = [
     "OpenIncident",
     "PartsCheck",
     "Period",
+    "PersonalText",
     "ProblemKind",
     "Projection",
     "ProjectionError",
@@ -296,6 +309,7 @@ __all__ = [
     "ProofCheck",
     "ProofError",
     "Provenance",
+    "Redaction",
     "RegisterSource",
     "ReleaseSummary",
     "ReportCorrected",
@@ -327,6 +341,7 @@ __all__ = [
     "TreeHead",
     "UnknownActorError",
     "UnknownEventTypeError",
+    "UnknownFieldError",
     "UnknownIncidentError",
     "UnknownReportError",
     "UnknownSourceError",

@@ -162,6 +162,19 @@ class Commands:
         """Add a term; groups, perpetrators and places default to a parent of "all"."""
         return self.execute(_classes.ExtendTaxonomy(**_fields(locals())), actor=actor)
 
+    def declare_field(
+        self,
+        field: str,
+        *,
+        description: str | None = None,
+        actor: str | None = None,
+        reason: str | None = None,
+    ) -> StoredEvent:
+        """Declare a personal field that reports' provenance may then carry
+        (`Provenance(personal={field: text})`), committed to by a salted hash so that
+        `redact` can erase it. Declaring it again the same way changes nothing."""
+        return self.execute(_classes.DeclareField(**_fields(locals())), actor=actor)
+
     def file_report(
         self,
         incident: str,

@@ -18,11 +18,12 @@ from ledger._fields import check_text, choice
 from ledger._standing import read_model_standing
 from ledger.codec import EventRegistry
 from ledger.errors import ProjectionError, UnknownIncidentError, UnknownReportError, ValidationError
-from ledger.events import IncidentOpened, SourceRegistered, StoredEvent
+from ledger.events import FieldDeclared, IncidentOpened, SourceRegistered, StoredEvent
 from ledger.log import Store, decode_record
 from ledger.model import ReportState, ReportStatus
 from ledger.projections.folds import Folds, IncidentFold
 from ledger.projections.tally import Key, Tally, compute_tally, tally_of
+from ledger.redaction import Redaction
 from ledger.state import LedgerState
 from ledger.taxonomy import ROOT, Dimension, Taxonomy
 from ledger.times import Side, cut
@@ -105,6 +106,18 @@ class Queries:
         """Every source, in the order they were registered."""
         with self._lock:
             return list(self._folds.current().sources.values())
+
+    def fields(self) -> list[FieldDeclared]:
+        """Every personal field the ledger declared, in the order they were declared."""
+        with self._lock:
+            return list(self._folds.current().fields.values())
+
+    def redactions(self, report_id: str) -> list[Redaction]:
+        """Every recorded redaction of the report's records, oldest first: which field of
+        which record, who, when and why."""
+        with self._lock:
+            fold, _ = self._report(report_id)
+            return list(fold.redactions.get(report_id, ()))
 
     def terms(self, dimension: Dimension | str) -> dict[str, str | None]:
         """Every term of one dimension of the taxonomy, with its parent (None at the top)."""
@@ -250,7 +263,9 @@ class Queries:
 
         with self._lock:
             fold, _ = self._report(report_id)
-            return History(report_history(fold.index.tracks[report_id]))
+            return History(
+                report_history(fold.index.tracks[report_id], fold.redactions.get(report_id, ()))
+            )
 
     def changes(
         self,
@@ -287,8 +302,8 @@ class Queries:
             )
             found = []
             for fold in folds:
-                for track in fold.index.tracks.values():
-                    for entry in report_history(track):
+                for report_id, track in fold.index.tracks.items():
+                    for entry in report_history(track, fold.redactions.get(report_id, ())):
                         at = entry.recorded_at if clock == "recorded" else entry.reported_at
                         if (
                             (since_t is None or at > since_t)

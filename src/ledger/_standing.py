@@ -164,6 +164,7 @@ def _version(row: StandingRow) -> VersionState:
         row.quote,
         row.verification,
         row.notes,
+        row.personal,
     )
 
 

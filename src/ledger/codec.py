@@ -14,7 +14,7 @@ import hashlib
 import json
 import os
 import sys
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any, Final, TypeVar, cast
 
 import attrs
@@ -25,6 +25,7 @@ from cattrs.v import format_exception
 from ledger.errors import CodecError, LedgerError, UnknownEventTypeError, ValidationError
 from ledger.events import (
     Event,
+    FieldDeclared,
     FieldRedacted,
     IncidentOpened,
     ReportCorrected,
@@ -36,7 +37,7 @@ from ledger.events import (
     TaxonomyExtended,
 )
 from ledger.figures import Figure, Language
-from ledger.values import REDACTABLE, Provenance
+from ledger.values import REDACTABLE, PersonalText, Provenance
 
 Payload = dict[str, Any]
 Upcaster = Callable[[Payload], Payload]
@@ -108,6 +109,17 @@ def _text(value: object, _: type) -> str:
     # that names it; interned, a million events share one copy of each instead of holding
     # a million (the strings are mortal: they go when nothing refers to them).
     return sys.intern(value)
+
+
+def _personal_text(value: object, _: type) -> PersonalText:
+    if not isinstance(value, dict):
+        raise _RefusedError(
+            f"expected an object of field names and their text, got {describe_value(value)}"
+        )
+    for name, text in value.items():
+        if not isinstance(text, str):
+            raise _RefusedError(f"{name}: expected text, got {describe_value(text)}")
+    return PersonalText(value)
 
 
 def _whole(value: object, _: type) -> int:
@@ -198,6 +210,8 @@ def _make_converter() -> cattrs.Converter:
     # as Python does (None becomes "None", 2.5 becomes 2), which would hide a corrupt payload
     # or a mistyped line behind a plausible value. Text, numbers and times are taken only as such.
     converter.register_structure_hook(str, _text)
+    converter.register_unstructure_hook(PersonalText, dict)
+    converter.register_structure_hook(PersonalText, _personal_text)
     converter.register_structure_hook(int, _whole)
     # bool subclasses int, so without its own hook it would fall to _whole and be refused.
     converter.register_structure_hook(bool, _truth)
@@ -431,14 +445,31 @@ class EventRegistry:
         return structure(data, entry.cls, context=entry.name, position=position)
 
 
-#: A body commits to each of `REDACTABLE`'s fields by SHA-256 over a salt of these many
-#: random bytes and the text, so that an erased text cannot be guessed from its commitment.
+#: A body commits to each of its free-text fields (`REDACTABLE`'s, and each personal field
+#: of its provenance) by SHA-256 over a salt of these many random bytes and the text, so
+#: that an erased text cannot be guessed from its commitment.
 _SALT_BYTES: Final = 16
+#: Where a provenance holds the text of the fields its ledger declared personal.
+_PERSONAL: Final = "personal"
 
 
 def commitment(salt: str, text: str) -> str:
     """The salted hash a body's hashed form holds for a free-text field."""
     return hashlib.sha256(bytes.fromhex(salt) + text.encode()).hexdigest()
+
+
+def _texts(provenance: Payload) -> Iterator[tuple[Payload, str]]:
+    """Each free-text field of a stored provenance, as (the object holding it, its name):
+    `REDACTABLE`'s in the provenance itself, each personal field in its `personal` object.
+    A salt is keyed by the field's name alone: no declared field takes a provenance's
+    field name (`ledger.values.check_field_name`)."""
+    for name in REDACTABLE:
+        if name in provenance:
+            yield provenance, name
+    personal = provenance.get(_PERSONAL)
+    if isinstance(personal, dict):
+        for name in personal:
+            yield personal, name
 
 
 def _salts_for(data: Payload) -> dict[str, str]:
@@ -447,8 +478,8 @@ def _salts_for(data: Payload) -> dict[str, str]:
         return {}
     return {
         name: os.urandom(_SALT_BYTES).hex()
-        for name in REDACTABLE
-        if isinstance(provenance.get(name), str)
+        for holder, name in _texts(provenance)
+        if isinstance(holder[name], str)
     }
 
 
@@ -470,10 +501,10 @@ def committed(body: bytes) -> bytes:
     provenance = data.get("provenance") if isinstance(data, dict) else None
     if not isinstance(salts, dict) or not isinstance(provenance, dict):
         return body  # malformed: decoding says what is wrong; hash it as it stands
-    for name, salt in salts.items():
-        text = provenance.get(name)
+    for holder, name in list(_texts(provenance)):
+        text, salt = holder[name], salts.get(name)
         if isinstance(text, str) and isinstance(salt, str) and _is_hex(salt):
-            provenance[name] = {"sha256": commitment(salt, text)}
+            holder[name] = {"sha256": commitment(salt, text)}
     return encode_body(raw)
 
 
@@ -486,12 +517,45 @@ def redacted_body(body: bytes, name: str) -> bytes:
     provenance = data.get("provenance") if isinstance(data, dict) else None
     if not isinstance(salts, dict) or not isinstance(provenance, dict):
         raise ValidationError("field", "the record commits to no free text by a salted hash")
-    text, salt = provenance.get(name), salts.get(name)
-    if not isinstance(text, str) or not isinstance(salt, str):
+    holder = next((h for h, n in _texts(provenance) if n == name), None)
+    text, salt = None if holder is None else holder[name], salts.get(name)
+    if holder is None or not isinstance(text, str) or not isinstance(salt, str):
         raise ValidationError("field", f"the record holds no {name} text to erase")
-    provenance[name] = {"sha256": commitment(salt, text)}
+    holder[name] = {"sha256": commitment(salt, text)}
     del salts[name]
     return encode_body(raw)
+
+
+def without_free_text(body: bytes) -> bytes:
+    """The body with the text of every salted free-text field erased, as redacting each
+    would leave it: the same committed form, and so the same hashes, holding no text a
+    person said or was named by. What a published proof carries."""
+    try:
+        raw = load_body(body)
+    except CodecError:
+        return body
+    salts = raw.get("salts") if isinstance(raw, dict) else None
+    for name in list(salts) if isinstance(salts, dict) else ():
+        try:
+            body = redacted_body(body, name)
+        except ValidationError:
+            continue  # a salt for no text: decoding says the body is malformed
+    return body
+
+
+def free_text(body: bytes | str, name: str) -> tuple[bool, bool]:
+    """Whether the stored body holds text for the free-text field `name`, and whether that
+    text is committed to by a salt (so a redaction may erase it)."""
+    raw = load_body(body)
+    data = raw.get("data") if isinstance(raw, dict) else None
+    provenance = data.get("provenance") if isinstance(data, dict) else None
+    if not isinstance(provenance, dict):
+        return False, False
+    holder = next((h for h, n in _texts(provenance) if n == name), None)
+    if holder is None or not isinstance(holder[name], str):
+        return False, False
+    salts = raw.get("salts") if isinstance(raw, dict) else None
+    return True, isinstance(salts, dict) and name in salts
 
 
 def _is_hex(text: str) -> bool:
@@ -506,21 +570,28 @@ def _opened(raw: Payload, data: Payload, position: int | None) -> tuple[Payload,
     """The payload with each erased free-text field left out (it reads as absent), and the
     names of those fields."""
     salts = raw["salts"]
+    provenance = data.get("provenance")
+    texts = list(_texts(provenance)) if isinstance(provenance, dict) else []
+    names = {name for _, name in texts}
     if not isinstance(salts, dict) or not all(
-        name in REDACTABLE and isinstance(salt, str) and _is_hex(salt)
-        for name, salt in salts.items()
+        name in names and isinstance(salt, str) and _is_hex(salt) for name, salt in salts.items()
     ):
         raise CodecError("the stored body's salts are malformed", position=position)
-    provenance = data.get("provenance")
-    if not isinstance(provenance, dict):
-        return data, ()
-    erased = tuple(name for name in REDACTABLE if isinstance(provenance.get(name), dict))
-    for name in erased:
-        if provenance[name].keys() != {"sha256"} or name in salts:
+    erased = tuple(name for holder, name in texts if isinstance(holder[name], dict))
+    for holder, name in texts:
+        if isinstance(holder[name], dict) and (holder[name].keys() != {"sha256"} or name in salts):
             raise CodecError(f"the stored body's erased {name} is malformed", position=position)
     if not erased:
         return data, ()
+    assert isinstance(provenance, dict)  # noqa: S101 - erased fields are in one
     kept = {k: v for k, v in provenance.items() if k not in erased}
+    personal = kept.get(_PERSONAL)
+    if isinstance(personal, dict):
+        left = {k: v for k, v in personal.items() if k not in erased}
+        if left:
+            kept[_PERSONAL] = left
+        else:
+            del kept[_PERSONAL]
     return {**data, "provenance": kept}, erased
 
 
@@ -648,6 +719,7 @@ EVENTS: Final = EventRegistry(
         (IncidentOpened, "incident.opened", 1),
         (SourceRegistered, "source.registered", 1),
         (TaxonomyExtended, "taxonomy.extended", 1),
+        (FieldDeclared, "field.declared", 1),
         (ReportFiled, "report.filed", 1),
         (ReportRevised, "report.revised", 1),
         (ReportCorrected, "report.corrected", 1),

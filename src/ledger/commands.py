@@ -28,6 +28,7 @@ import attrs
 from ledger._fields import Option, choice, is_id, option, terms_tuple
 from ledger.events import (
     Event,
+    FieldDeclared,
     IncidentOpened,
     ReportCorrected,
     ReportFiled,
@@ -256,6 +257,30 @@ class ExtendTaxonomy(_Change):
 
 
 @attrs.frozen(kw_only=True, slots=True)
+class DeclareField(_Change):
+    """Declare a personal field: free text about a person (a victim's name, a witness's
+    identity) that reports may then carry in their provenance, and a redaction can erase."""
+
+    line = "field"
+    method = "declare_field"
+    words = ("field", "add")
+    summary = "declare a personal field reports may carry"
+
+    field: str = attrs.field(metadata=option("its name, e.g. victim_names", positional=True))
+    description: str | None = attrs.field(
+        default=None, metadata=option("what it holds, for those who enter it")
+    )
+    reason: str | None = attrs.field(default=None, metadata=_reason())
+
+    def events(self, _: LedgerState) -> list[Event]:
+        return [FieldDeclared(field=self.field, description=self.description)]
+
+    def held(self, folds: Folds) -> tuple[str, str, Event] | None:
+        found = folds.current().fields.get(self.field) if isinstance(self.field, str) else None
+        return None if found is None else ("field", self.field, found)
+
+
+@attrs.frozen(kw_only=True, slots=True)
 class FileReport(Command[str]):
     """One source's claim of one figure, under a new random id unless `report_id` is given.
 
@@ -470,6 +495,7 @@ COMMANDS: Final[tuple[type[Command[Any]], ...]] = (
     OpenIncident,
     RegisterSource,
     ExtendTaxonomy,
+    DeclareField,
     FileReport,
     ReviseReport,
     CorrectReport,

@@ -80,6 +80,13 @@ class UnknownActorError(NotFoundError):
     kind = "actor"
 
 
+class UnknownFieldError(NotFoundError):
+    """A report's provenance, or a redaction, named a personal field the ledger never
+    declared (`Ledger.declare_field`)."""
+
+    kind = "personal field"
+
+
 class UnknownTermError(NotFoundError):
     kind = "taxonomy term"
 

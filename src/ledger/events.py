@@ -23,7 +23,7 @@ from ledger._fields import (
 from ledger.errors import ValidationError
 from ledger.figures import Figure, Language
 from ledger.taxonomy import ROOT, Dimension, check_term
-from ledger.values import Period, Provenance, SourceKind, check_redactable
+from ledger.values import Period, Provenance, SourceKind, check_field_name, check_redactable
 from ledger.wording import language_of
 
 #: The stream that holds events belonging to no incident: sources and taxonomy extensions.
@@ -116,6 +116,16 @@ class TaxonomyExtended(Event):
                 "metrics take no parent; groups, perpetrators and places need one",
                 value=self.parent,
             )
+
+
+@attrs.frozen(kw_only=True, slots=True)
+class FieldDeclared(Event):
+    """A free-text field the ledger's reports may carry in their provenance, personal: what
+    a source said of a person (a victim's name, a witness's identity). Its text is committed
+    to by a salted hash, so a redaction can erase it and keep verification."""
+
+    field: str = attrs.field(validator=lambda _, a, v: check_field_name(a.name, v))
+    description: str | None = text_field()
 
 
 @attrs.frozen(kw_only=True, slots=True)

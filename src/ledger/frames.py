@@ -208,7 +208,8 @@ def frame(
         doc = output.timeline_doc(answer, title=book.incident(answer.incident).title, names=names)
     elif isinstance(answer, ReportState):
         title = book.incident(answer.incident).title
-        doc = output.report_doc(answer, title=title, names=names)
+        history = book.history(answer.report_id)
+        doc = output.report_doc(answer, title=title, names=names, history=history)
     elif isinstance(answer, str):
         doc = _list(book, answer, incident=incident, dimension=dimension, names=names)
     elif isinstance(answer, Sequence) and all(isinstance(e, HistoryEntry) for e in answer):

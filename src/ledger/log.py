@@ -86,6 +86,8 @@ class StandingRow(NamedTuple):
     next_reported_at: str | None
     next_position: int | None
     next_body: bytes | None
+    #: The standing version's personal fields as a JSON object (None: none).
+    personal: str | None
 
 
 @attrs.frozen(kw_only=True, slots=True)

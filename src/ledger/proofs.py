@@ -16,7 +16,7 @@ import attrs
 
 from ledger import merkle
 from ledger._keys import crypto, private_key
-from ledger.codec import format_time
+from ledger.codec import format_time, without_free_text
 from ledger.errors import ProofError
 from ledger.ledger import Ledger
 from ledger.log import Record, Store
@@ -142,8 +142,11 @@ def _check_own_head(store: Store, head: TreeHead) -> None:
 
 
 def _proved(record: Record) -> ProvedRecord:
+    """The record as a proof carries it: its free text (quotes, notes, citations, personal
+    fields) only as the salted commitments the tree hashes, so that publishing a proof never
+    publishes a name; the checker computes the same leaf from it."""
     try:
-        body = record.body.decode()
+        body = without_free_text(record.body).decode()
     except UnicodeDecodeError:
         raise ProofError(
             "record.body", f"position {record.position}: the stored body is not UTF-8 text"

@@ -1,21 +1,25 @@
 """Redaction: erasing a report's free text on request or for safety, keeping verification.
 
 A body the ledger writes commits to each free-text field of a provenance (`citation`,
-`quote`, `notes`) by a salted hash, and the chain and the Merkle tree hash the body in that
-committed form (`ledger.codec.committed`). Erasing the text leaves the commitment, so every
-hash, every proof and every tally stays as it was. `redact` records who, when and why as a
+`quote`, `notes`, and the text of every field the ledger declared personal) by a salted
+hash, and the chain and the Merkle tree hash the body in that committed form
+(`ledger.codec.committed`). Erasing the text leaves the commitment, so every hash, every
+proof and every tally stays as it was. `redact` records who, when and why as a
 `FieldRedacted` event, and has the store replace the stored bodies (`Store.redact`, the one
 sanctioned change to a stored record) in the same transaction.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import TYPE_CHECKING
 
+import attrs
+
 from ledger._fields import check_text
-from ledger.codec import load_body, redacted_body
+from ledger.codec import free_text, redacted_body
 from ledger.errors import ValidationError
-from ledger.events import FieldRedacted
+from ledger.events import FieldRedacted, StoredEvent
 from ledger.values import check_redactable
 
 if TYPE_CHECKING:
@@ -25,15 +29,43 @@ if TYPE_CHECKING:
 _WITH_TEXT = ("filed", "revised", "retracted")
 
 
+@attrs.frozen(kw_only=True, slots=True)
+class Redaction:
+    """One recorded erasure: the text of `field` of report `report_id`'s record at
+    `position`, erased by `actor` at `recorded_at` because of `reason`; `at` is the
+    position of the `FieldRedacted` event that records it."""
+
+    position: int
+    report_id: str
+    field: str
+    actor: str
+    recorded_at: dt.datetime
+    reason: str | None
+    at: int
+
+    @classmethod
+    def of(cls, stored: StoredEvent, event: FieldRedacted) -> Redaction:
+        return cls(
+            position=event.position,
+            report_id=event.report_id,
+            field=event.field,
+            actor=stored.actor,
+            recorded_at=stored.recorded_at,
+            reason=stored.reason,
+            at=stored.position,
+        )
+
+
 def redact(
     ledger: Ledger, report_id: str, *, field: str, reason: str, version: int | None = None
 ) -> list[int]:
     """Erase the text of `field` from the report's records (only the record of `version`, 0
-    being the filing, if given), and return their positions. Raises `ValidationError` for a
-    field that is not free text, a report with no such text, or a record written before
-    free text was committed to (its text is hashed as written: erasing it would break
-    verification)."""
-    check_redactable("field", field)
+    being the filing, if given), and return their positions. `field` is `citation`, `quote`,
+    `notes` or a field the ledger declared personal (else `ValidationError`, or
+    `UnknownFieldError` for a name never declared). Raises `ValidationError` for a report
+    with no such text, or a record written before free text was committed to (its text is
+    hashed as written: erasing it would break verification)."""
+    check_redactable("field", field, [f.field for f in ledger.fields()])
     check_text("reason", reason, required=True)
     entries = [
         e
@@ -47,14 +79,10 @@ def redact(
     hashed_as_written: list[int] = []
     for entry in entries:
         (record,) = ledger.store.read(after=entry.position - 1, until=entry.position)
-        raw = load_body(record.body, position=record.position)
-        data = raw.get("data") if isinstance(raw, dict) else None
-        provenance = data.get("provenance") if isinstance(data, dict) else None
-        text = provenance.get(field) if isinstance(provenance, dict) else None
-        if not isinstance(text, str):
+        held, salted = free_text(record.body, field)
+        if not held:
             continue  # none given, or erased already
-        salts = raw.get("salts") if isinstance(raw, dict) else None
-        if not isinstance(salts, dict) or field not in salts:
+        if not salted:
             hashed_as_written.append(record.position)
             continue
         bodies[record.position] = redacted_body(record.body, field)

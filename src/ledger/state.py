@@ -16,6 +16,7 @@ from ledger.clock import CLOCK_TOLERANCE
 from ledger.errors import (
     AlreadyExistsError,
     ReportStateError,
+    UnknownFieldError,
     UnknownIncidentError,
     UnknownReportError,
     UnknownSourceError,
@@ -23,6 +24,7 @@ from ledger.errors import (
 )
 from ledger.events import (
     Event,
+    FieldDeclared,
     FieldRedacted,
     IncidentOpened,
     ReportCorrected,
@@ -36,6 +38,7 @@ from ledger.events import (
 from ledger.figures import Language
 from ledger.model import ReportState, ReportStatus, corrected, fold_report
 from ledger.taxonomy import DEFAULT_TAXONOMY, Dimension, Taxonomy
+from ledger.values import Provenance, check_redactable
 
 #: No casualty report the ledger keeps predates this; an earlier time is a data-entry slip.
 EARLIEST_REPORTED: Final = dt.datetime(1900, 1, 1, tzinfo=dt.UTC)
@@ -97,6 +100,7 @@ class LedgerState:
         sources: MutableMapping[str, SourceRegistered] | None = None,
         reports: MutableMapping[str, ReportState] | None = None,
         taxonomy: Taxonomy = DEFAULT_TAXONOMY,
+        fields: MutableMapping[str, FieldDeclared] | None = None,
         language: Language = Language.EN,
         now: dt.datetime | None = None,
     ) -> None:
@@ -104,6 +108,8 @@ class LedgerState:
         self.sources: MutableMapping[str, SourceRegistered] = {} if sources is None else sources
         self.reports: MutableMapping[str, ReportState] = {} if reports is None else reports
         self.taxonomy = taxonomy
+        #: The personal fields the ledger declared, by name (`FieldDeclared`).
+        self.fields: MutableMapping[str, FieldDeclared] = {} if fields is None else fields
         #: The ledger's default language for figures given as text (issue 15).
         self.language = language
         #: The instant events are being recorded at: no source can have said anything
@@ -117,6 +123,7 @@ class LedgerState:
             sources=_Overlay(self.sources),
             reports=_Overlay(self.reports),
             taxonomy=self.taxonomy,
+            fields=_Overlay(self.fields),
             language=self.language,
             now=self.now,
         )
@@ -157,16 +164,22 @@ class LedgerState:
                     raise AlreadyExistsError("source", event.source)
             case TaxonomyExtended():
                 self.taxonomy.extended(event.dimension, event.term, event.parent)
+            case FieldDeclared():
+                if event.field in self.fields:
+                    raise AlreadyExistsError("field", event.field)
             case ReportFiled():
                 self._check_filed(event)
+                self._check_personal(event.provenance)
             case ReportRevised():
                 report = self._live_report(event.incident, event.report_id, "revise")
                 self._check_after(event.reported_at, report.latest.reported_at, "revises")
+                self._check_personal(event.provenance)
             case ReportCorrected():
                 self._check_correction(event)
             case ReportRetracted():
                 report = self._live_report(event.incident, event.report_id, "retract")
                 self._check_after(event.reported_at, report.latest.reported_at, "retracts")
+                self._check_personal(event.provenance)
             case ReportVoided():
                 report = self._report_in(event.incident, event.report_id)
                 if report.status is ReportStatus.VOIDED:
@@ -174,9 +187,21 @@ class LedgerState:
             case FieldRedacted():
                 # Which record holds the text is the facade's to check (Ledger.redact): the
                 # state folds reports, not records.
+                check_redactable("field", event.field, self.fields)
                 self._report_in(event.incident, event.report_id)
             case _:
                 raise ValidationError("event", f"{type(event).__name__} is not a ledger event")
+
+    def _check_personal(self, provenance: Provenance) -> None:
+        """Every personal field a provenance gives text for must be declared."""
+        for name in provenance.personal:
+            if name not in self.fields:
+                raise UnknownFieldError(
+                    f"provenance.personal.{name}",
+                    name,
+                    known=tuple(self.fields),
+                    hint=f"to declare it: ledger field add {name}",
+                )
 
     def _check_reported_time(self, event: Event) -> None:
         """A reported time the ledger can believe: not before `EARLIEST_REPORTED`, and not
@@ -286,6 +311,8 @@ class LedgerState:
                 self.sources[event.source] = event
             case TaxonomyExtended():
                 self.taxonomy = self.taxonomy.extended(event.dimension, event.term, event.parent)
+            case FieldDeclared():
+                self.fields[event.field] = event
             case (
                 ReportFiled()
                 | ReportRevised()

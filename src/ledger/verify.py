@@ -28,7 +28,9 @@ from ledger._fields import is_id
 from ledger.clock import check_not_future
 from ledger.codec import EVENTS, DecodedBody, EventRegistry
 from ledger.errors import CodecError, IntegrityError, StoreError, ValidationError
-from ledger.log import GENESIS_HASH, Record, Store, chain_hash, leaf_of
+from ledger.events import FieldRedacted
+from ledger.log import GENESIS_HASH, Record, Store, chain_hash, leaf_of, stored_event
+from ledger.redaction import Redaction
 
 _HASH_RE: Final = re.compile(r"[0-9a-f]{64}")
 
@@ -109,6 +111,9 @@ class ProblemKind(enum.StrEnum):
     #: The log is sound, but the read model beside it (docs/design.md) is not what the log
     #: gives: a table edited by hand, or written by other software. `ledger reindex` mends it.
     READ_MODEL = "read model"
+    #: A field's text was erased with no redaction recording who, when and why, or a
+    #: recorded redaction's record holds its text again (restored from an earlier copy).
+    REDACTION = "redaction"
     #: A guard of the schema is gone (a trigger dropped, a unique constraint lost, a
     #: migration unrecorded): the log may be intact, but no longer protects itself.
     SCHEMA = "schema"
@@ -205,8 +210,9 @@ class IntegrityReport:
     head: Digest
     problem: IntegrityProblem | None = None
     against: Digest | None = None
-    #: Every redaction found in the records checked: (position, field erased), in order.
-    redactions: tuple[tuple[int, str], ...] = ()
+    #: Every redaction of the records checked, by the position of the record erased (then
+    #: in the order they were recorded): which field, of which report, who, when and why.
+    redactions: tuple[Redaction, ...] = ()
 
     @property
     def ok(self) -> bool:
@@ -267,6 +273,8 @@ def _beside_the_chain(store: Store, walk: Walk, *, deep: bool) -> IntegrityProbl
             return _problem(head, ProblemKind.SCHEMA, guard)
     if problem := walk.tree_problem():
         return problem
+    if problem := walk.redaction_problem():
+        return problem
     try:
         difference = store.check_read_model()
     except (StoreError, CodecError) as exc:
@@ -301,7 +309,9 @@ class Walk:
         #: The body the last good record decoded to (where BODY is among the checks).
         self.decoded: DecodedBody | None = None
         self.tree = merkle.Accumulator()
-        self.redactions: list[tuple[int, str]] = []
+        #: (position, field) of each field found erased, and each redaction recorded.
+        self.erased: list[tuple[int, str]] = []
+        self.redactions: list[Redaction] = []
         #: The nodes computed but not compared with the store's yet (the TREE check).
         self._pending: list[tuple[merkle.Node, bytes]] = []
         runs: dict[Check, Callable[[Record], IntegrityProblem | None]] = {
@@ -369,8 +379,39 @@ class Walk:
             head=Digest(position=self.position, hash=self.hash),
             problem=problem,
             against=self.against,
-            redactions=tuple((p, f) for p, f in self.redactions if p <= self.position),
+            redactions=tuple(
+                sorted(
+                    (r for r in self.redactions if r.at <= self.position),
+                    key=lambda r: (r.position, r.at),
+                )
+            ),
         )
+
+    def redaction_problem(self) -> IntegrityProblem | None:
+        """Whether the fields found erased are exactly those the recorded redactions erased:
+        `Ledger.redact` erases text only with a `FieldRedacted` event saying who, when and
+        why, in the same transaction."""
+        erased = {(p, f) for p, f in self.erased if p <= self.position}
+        recorded = {(r.position, r.field): r for r in self.redactions if r.at <= self.position}
+        for position, field in sorted(erased - recorded.keys()):
+            return _problem(
+                position,
+                ProblemKind.REDACTION,
+                f"the {field} of this record was erased, but no redaction records who, when "
+                "and why (`ledger redact` always does)",
+                field="body",
+            )
+        for key in sorted(recorded.keys() - erased):
+            r = recorded[key]
+            return _problem(
+                r.position,
+                ProblemKind.REDACTION,
+                f"the redaction at position {r.at} erased the {r.field} of this record, but "
+                "its text is not erased: restored from a copy made before, or the redaction "
+                "names a record that never held it",
+                field="body",
+            )
+        return None
 
     def step(self, record: Record) -> IntegrityProblem | None:
         self.decoded = None
@@ -589,7 +630,9 @@ class Walk:
                 field="stream",
             )
         self.decoded = body
-        self.redactions.extend((record.position, name) for name in body.redacted)
+        self.erased.extend((record.position, name) for name in body.redacted)
+        if isinstance(body.event, FieldRedacted):
+            self.redactions.append(Redaction.of(stored_event(record, body), body.event))
         return None
 
     def _clock(self, record: Record) -> IntegrityProblem | None:

@@ -18,6 +18,7 @@ from ledger.cli.options import add_options
 from ledger.cli.output import FORMATS
 from ledger.commands import (
     CorrectReport,
+    DeclareField,
     ExtendTaxonomy,
     FileReport,
     OpenIncident,
@@ -126,16 +127,21 @@ def build_parser() -> argparse.ArgumentParser:  # noqa: PLR0915 - one block per 
     term = sub.add_parser("term", help="taxonomy: add a term").add_subparsers(
         dest="action", metavar="ACTION", required=True
     )
+    field = sub.add_parser("field", help="personal fields: declare one").add_subparsers(
+        dest="action", metavar="ACTION", required=True
+    )
     # Each command's arguments are its class's fields (ledger.commands, ledger.cli.options).
     parents: dict[tuple[str, ...], argparse._SubParsersAction[argparse.ArgumentParser]] = {
         ("incident",): incident,
         ("source",): source,
         ("term",): term,
+        ("field",): field,
     }
     for cls, handler in (
         (OpenIncident, commands.incident_open),
         (RegisterSource, commands.source_add),
         (ExtendTaxonomy, commands.term_add),
+        (DeclareField, commands.field_add),
         (FileReport, commands.report),
         (ReviseReport, commands.revise),
         (CorrectReport, commands.correct),
@@ -206,6 +212,8 @@ def build_parser() -> argparse.ArgumentParser:  # noqa: PLR0915 - one block per 
                 parents=[queries])  # fmt: skip
     p.add_argument("dimension", nargs="?", choices=[d.value for d in Dimension],
                    help="one dimension only")  # fmt: skip
+    command("fields", commands.fields, "the personal fields the ledger declared",
+            parents=[queries])  # fmt: skip
     p = command("reports", commands.reports, "an incident's reports as they stand now",
                 parents=[queries])  # fmt: skip
     p.add_argument("incident")
@@ -232,7 +240,11 @@ def build_parser() -> argparse.ArgumentParser:  # noqa: PLR0915 - one block per 
     p = command("redact", commands.redact, "erase a free-text field of a report's records, "
                 "keeping verification (docs/reliability.md)")  # fmt: skip
     p.add_argument("report_id")
-    p.add_argument("--field", required=True, choices=["citation", "quote", "notes"])
+    p.add_argument(
+        "--field",
+        required=True,
+        help="citation, quote, notes, or a personal field the ledger declared",
+    )
     p.add_argument("--reason", required=True, help="why: recorded with who and when")
     p.add_argument("--version", type=int, help="only this version's record (0: the filing)")
 

@@ -27,6 +27,7 @@ from ledger.cli.options import command_of
 from ledger.cli.progress import Meter
 from ledger.commands import (
     CorrectReport,
+    DeclareField,
     ExtendTaxonomy,
     FileReport,
     OpenIncident,
@@ -207,6 +208,20 @@ def source_add(args: argparse.Namespace, ctx: Context) -> int:
     with ctx.ledger() as ledger:
         stored = ledger.execute(command_of(RegisterSource, args))
     _say(ctx, f"registered source {args.source} (position {stored.position})")
+    return 0
+
+
+def field_add(args: argparse.Namespace, ctx: Context) -> int:
+    with ctx.ledger() as ledger:
+        stored = ledger.execute(command_of(DeclareField, args))
+    _say(ctx, f"declared personal field {args.field} (position {stored.position})")
+    return 0
+
+
+def fields(args: argparse.Namespace, ctx: Context) -> int:
+    with ctx.ledger() as ledger:
+        doc = output.fields_doc(ledger.fields())
+    _emit(ctx, args.format, doc, output.fields_table(doc))
     return 0
 
 
@@ -544,7 +559,8 @@ def show(args: argparse.Namespace, ctx: Context) -> int:
     with ctx.ledger() as ledger:
         report = ledger.report(args.report_id)
         title = ledger.incident(report.incident).title
-        doc = output.report_doc(report, title=title, names=_names(ledger))
+        history = ledger.history(args.report_id)
+        doc = output.report_doc(report, title=title, names=_names(ledger), history=history)
     _emit(ctx, args.format, doc, output.report_table(doc, tz=ctx.tz))
     return 0
 
@@ -568,8 +584,13 @@ def verify(args: argparse.Namespace, ctx: Context) -> int:
     elif problem is None:
         extends = "" if against is None else f", and it extends {against}"
         _say(ctx, f"ok: {found.checked} records verified; head {found.head}{extends}")
-        for position, name in found.redactions:
-            _say(ctx, f"redacted: the {name} of the record at position {position}")
+        for r in found.redactions:
+            _say(
+                ctx,
+                f"redacted: the {r.field} of report {r.report_id}'s record at position "
+                f"{r.position}, by {r.actor} at {output.when(r.recorded_at, tz=ctx.tz)} "
+                f"(position {r.at}): {r.reason}",
+            )
     else:
         _say(ctx, f"FAILED after {found.checked} good records: {problem}")
     # A log that fails verification is a failed check, and says so in the status too.

@@ -15,7 +15,7 @@ import datetime as dt
 import enum
 import types
 import typing
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from typing import Any, Final
 
 import attrs
@@ -23,6 +23,7 @@ import attrs
 from ledger import times
 from ledger._fields import Option, option_of
 from ledger.commands import Command
+from ledger.errors import ValidationError
 
 AnyCommand = Command[Any]
 
@@ -41,6 +42,8 @@ class Leaf:
     #: The enum whose values are the choices, if any.
     choices: type[enum.Enum] | None = None
     repeated: bool = False
+    #: Given as NAME=TEXT, repeated: a mapping of names to text (a provenance's personal fields).
+    pairs: bool = False
     #: The option of the value it is part of (a period, provenance), if any.
     parent: Option | None = None
 
@@ -105,7 +108,8 @@ def _leaves(
             yield from _leaves(sub, _hints(nested)[sub.name], (*at, field.name), meta, meta.prefix)
         return
     choices = next((t for t in members if isinstance(t, type) and issubclass(t, enum.Enum)), None)
-    repeated = any(typing.get_origin(t) is tuple for t in members)
+    pairs = any(isinstance(t, type) and issubclass(t, Mapping) for t in members)
+    repeated = pairs or any(typing.get_origin(t) is tuple for t in members)
     kind = choices or next((t for t in members if t in (dt.datetime, dt.date, int)), str)
     flag = (
         field.name
@@ -120,6 +124,7 @@ def _leaves(
         required=parent is None and (field.default is attrs.NOTHING or meta.required),
         choices=choices,
         repeated=repeated,
+        pairs=pairs,
         parent=parent,
     )
 
@@ -176,4 +181,13 @@ def _read(leaf: Leaf, text: object) -> object:
         return times.day(leaf.flag, str(text))
     if leaf.choices is not None:
         return leaf.choices(text)  # argparse checked the choice
+    if leaf.pairs:
+        return dict(_pair(leaf.flag, str(item)) for item in typing.cast("list[object]", text))
     return text
+
+
+def _pair(flag: str, text: str) -> tuple[str, str]:
+    name, equals, value = text.partition("=")
+    if not equals or not name:
+        raise ValidationError(flag, "expected NAME=TEXT, as in victim_names='Ahmad K.'", value=text)
+    return name, value

@@ -22,7 +22,7 @@ from typing import Any, Final, TextIO
 import attrs
 
 from ledger.codec import converter
-from ledger.events import IncidentOpened, SourceRegistered
+from ledger.events import FieldDeclared, IncidentOpened, SourceRegistered
 from ledger.figures import Figure, FigureKind
 from ledger.model import ReportState, ReportStatus, VersionState
 from ledger.projections.audit import HistoryEntry, TallyDiff
@@ -178,6 +178,12 @@ class FieldRow:
 
 
 @attrs.frozen(kw_only=True, slots=True)
+class PersonalRow:
+    field: str
+    text: str
+
+
+@attrs.frozen(kw_only=True, slots=True)
 class ChangeRow:
     position: int
     recorded_at: dt.datetime
@@ -192,6 +198,7 @@ class ChangeRow:
     before: str | None
     after: str | None
     fields: list[FieldRow]
+    erased: list[str]
 
 
 @attrs.frozen(kw_only=True, slots=True)
@@ -245,6 +252,17 @@ class ProblemRow:
 
 
 @attrs.frozen(kw_only=True, slots=True)
+class RedactionRow:
+    position: int
+    report_id: str
+    field: str
+    actor: str
+    recorded_at: dt.datetime
+    reason: str | None
+    recorded_position: int
+
+
+@attrs.frozen(kw_only=True, slots=True)
 class VerifyDoc:
     schema: str
     ok: bool
@@ -252,6 +270,7 @@ class VerifyDoc:
     head: str
     against: str | None
     problem: ProblemRow | None
+    redactions: list[RedactionRow]
 
 
 @attrs.frozen(kw_only=True, slots=True)
@@ -298,6 +317,18 @@ class TermRow:
     term: str
     parent: str | None
     default: bool
+
+
+@attrs.frozen(kw_only=True, slots=True)
+class FieldDeclRow:
+    field: str
+    description: str | None
+
+
+@attrs.frozen(kw_only=True, slots=True)
+class FieldsDoc:
+    schema: str
+    fields: list[FieldDeclRow]
 
 
 @attrs.frozen(kw_only=True, slots=True)
@@ -361,6 +392,8 @@ class VersionRow:
     notes: str | None
     best: int | None
     language: str
+    personal: list[PersonalRow]
+    erased: list[str]
 
 
 @attrs.frozen(kw_only=True, slots=True)
@@ -443,6 +476,13 @@ def sources_doc(sources: Iterable[SourceRegistered]) -> SourcesDoc:
     )
 
 
+def fields_doc(fields: Iterable[FieldDeclared]) -> FieldsDoc:
+    return FieldsDoc(
+        schema="ledger.fields/1",
+        fields=[FieldDeclRow(field=f.field, description=f.description) for f in fields],
+    )
+
+
 def terms_doc(terms: Iterable[Term], dimension: Dimension | None) -> TermsDoc:
     return TermsDoc(
         schema="ledger.terms/1",
@@ -481,7 +521,16 @@ def reports_doc(
     )
 
 
-def report_doc(report: ReportState, *, title: str, names: Mapping[str, str]) -> ReportDoc:
+def report_doc(
+    report: ReportState,
+    *,
+    title: str,
+    names: Mapping[str, str],
+    history: Iterable[HistoryEntry],
+) -> ReportDoc:
+    """`show`: each version with its provenance; `history` (the report's) says which free
+    text of each version's record a redaction erased."""
+    erased = {e.version: e.erased for e in history if e.change in ("filed", "revised")}
     return ReportDoc(
         schema="ledger.report/1",
         report_id=report.report_id,
@@ -496,7 +545,13 @@ def report_doc(report: ReportState, *, title: str, names: Mapping[str, str]) -> 
         status=report.status,
         retracted_at=report.retracted_at,
         versions=[
-            VersionRow(report_id=report.report_id, version=i, **_version(v))
+            VersionRow(
+                report_id=report.report_id,
+                version=i,
+                **_version(v),
+                personal=[PersonalRow(field=k, text=t) for k, t in v.provenance.personal.items()],
+                erased=list(erased.get(i, ())),
+            )
             for i, v in enumerate(report.versions)
         ],
     )
@@ -513,6 +568,18 @@ def verify_doc(report: IntegrityReport) -> VerifyDoc:
         problem=None
         if problem is None
         else ProblemRow(position=problem.position, kind=problem.kind.value, detail=problem.detail),
+        redactions=[
+            RedactionRow(
+                position=r.position,
+                report_id=r.report_id,
+                field=r.field,
+                actor=r.actor,
+                recorded_at=r.recorded_at,
+                reason=r.reason,
+                recorded_position=r.at,
+            )
+            for r in report.redactions
+        ],
     )
 
 
@@ -654,6 +721,7 @@ def change_row(entry: HistoryEntry) -> ChangeRow:
         before=None if entry.before is None else entry.before.text,
         after=None if entry.after is None else entry.after.text,
         fields=[FieldRow(field=f.field, before=f.before, after=f.after) for f in entry.fields],
+        erased=list(entry.erased),
     )
 
 
@@ -742,6 +810,7 @@ CSV_ROWS: Final[dict[type, tuple[str, type]]] = {
     IncidentsDoc: ("incidents", IncidentRow),
     SourcesDoc: ("sources", SourceRow),
     TermsDoc: ("terms", TermRow),
+    FieldsDoc: ("fields", FieldDeclRow),
     ReportsDoc: ("reports", ReportRow),
     ReportDoc: ("versions", VersionRow),
 }
@@ -1059,7 +1128,12 @@ def timeline_table(doc: TimelineDoc, *, tz: dt.tzinfo = dt.UTC) -> str:
 
 
 def _fields(row: ChangeRow) -> str:
-    return "; ".join(f"{f.field}: {f.before} -> {f.after}" for f in row.fields)
+    changed = [f"{f.field}: {f.before} -> {f.after}" for f in row.fields]
+    if row.erased:
+        changed.append(
+            ("erased " if row.change == "redacted" else "erased since: ") + ", ".join(row.erased)
+        )
+    return "; ".join(changed)
 
 
 def changes_table(
@@ -1082,7 +1156,7 @@ def changes_table(
     rows = []
     for r in entries:
         why = r.reason or ""
-        if r.fields:
+        if r.fields or r.erased:
             why = f"{why} [{_fields(r)}]" if why else f"[{_fields(r)}]"
         rows.append(
             [
@@ -1143,6 +1217,12 @@ def sources_table(doc: SourcesDoc) -> str:
     return table(["SOURCE", "NAME", "KIND", "URL", "NOTES"], rows)
 
 
+def fields_table(doc: FieldsDoc) -> str:
+    if not doc.fields:
+        return "No personal fields: declare one with `ledger field add`."
+    return table(["FIELD", "DESCRIPTION"], ([f.field, f.description or ""] for f in doc.fields))
+
+
 def terms_table(doc: TermsDoc) -> str:
     rows = (
         [t.dimension.value, t.term, t.parent or "-", "default" if t.default else "added"]
@@ -1170,6 +1250,11 @@ def reports_table(doc: ReportsDoc, *, tz: dt.tzinfo = dt.UTC) -> str:
     )
     headers = ["REPORT", "SOURCE", "KEY", "FIGURE", "REPORTED", "VERSIONS", "STATUS", "VIA"]
     return "\n".join([head, "", table(headers, rows)])
+
+
+#: What `show` prints for a field whose text a redaction erased (`ledger history` says who,
+#: when and why).
+_ERASED: Final = "[erased by a redaction: see `ledger history`]"
 
 
 def report_table(doc: ReportDoc, *, tz: dt.tzinfo = dt.UTC) -> str:
@@ -1201,6 +1286,8 @@ def report_table(doc: ReportDoc, *, tz: dt.tzinfo = dt.UTC) -> str:
             ("quote", None if v.quote is None else f"\u201c{v.quote}\u201d"),
             ("verified", v.verification.value),
             ("notes", v.notes),
+            *((p.field, p.text) for p in v.personal),
+            *((name, _ERASED) for name in v.erased),
         ]
         out += [f"  {name:<9} {value}" for name, value in details if value]
     return "\n".join(out)

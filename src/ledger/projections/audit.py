@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 
 import attrs
 
@@ -20,6 +20,7 @@ from ledger.figures import Figure
 from ledger.model import ReportState
 from ledger.projections.reports import ReportTrack
 from ledger.projections.tally import Key, Tally, TallyEntry
+from ledger.redaction import Redaction
 
 
 @attrs.frozen(kw_only=True, slots=True)
@@ -35,7 +36,12 @@ class HistoryEntry:
 
     `reported_at` is when the change takes effect on the reported clock: its own time for a
     filing, revision or retraction; the time of the version it fixes for a correction, and
-    of the filing for a void, since both are retroactive.
+    of the filing for a void, since both are retroactive; for a redaction, the time of the
+    change whose record it erased.
+
+    `erased` names the free-text fields of the change's record whose text a redaction
+    erased since (for a "redacted" change: the field it erased); the text is gone, and the
+    provenance reads as if it had not been given.
     """
 
     position: int
@@ -51,6 +57,7 @@ class HistoryEntry:
     before: Figure | None
     after: Figure | None
     fields: tuple[FieldChange, ...]
+    erased: tuple[str, ...] = ()
 
 
 class History(list[HistoryEntry]):
@@ -102,9 +109,48 @@ class History(list[HistoryEntry]):
         return _html.table("Changes to reports", headers, rows, total=len(self), notes=notes)
 
 
-def report_history(track: ReportTrack) -> Iterator[HistoryEntry]:
+def report_history(
+    track: ReportTrack, redactions: Sequence[Redaction] = ()
+) -> Iterator[HistoryEntry]:
+    """Every change to the report in log order, its `redactions` among them."""
+    erased: dict[int, tuple[str, ...]] = {}
+    for r in redactions:
+        erased[r.position] = (*erased.get(r.position, ()), r.field)
+    entries = {}
+    pending = list(redactions)
     for index, event, before, after in track.steps():
-        yield _entry(track, index, event, before, after)
+        entry = _entry(track, index, event, before, after)
+        entry = attrs.evolve(entry, erased=erased.get(entry.position, ()))
+        entries[entry.position] = entry
+        while pending and pending[0].at < entry.position:
+            yield _redacted(pending.pop(0), entries)
+        yield entry
+    for redaction in pending:
+        yield _redacted(redaction, entries)
+
+
+def _redacted(redaction: Redaction, entries: dict[int, HistoryEntry]) -> HistoryEntry:
+    """A redaction as a change: of the record of the change at its `position`."""
+    # `Ledger.redact` names a record of the report's; an event appended by hand may name
+    # any position (verify says so): it is then shown against the filing.
+    erased = entries.get(redaction.position) or next(iter(entries.values()))
+    named = erased.position == redaction.position
+    return HistoryEntry(
+        position=redaction.at,
+        recorded_at=redaction.recorded_at,
+        actor=redaction.actor,
+        reason=redaction.reason,
+        report_id=erased.report_id,
+        incident=erased.incident,
+        source=erased.source,
+        change="redacted",
+        reported_at=erased.reported_at,
+        version=erased.version if named and erased.change != "retracted" else None,
+        before=None,
+        after=None,
+        fields=(),
+        erased=(redaction.field,),
+    )
 
 
 def _entry(

@@ -34,6 +34,8 @@ from ledger.errors import (
 from ledger.events import (
     GLOBAL_STREAM,
     REPORT_EVENTS,
+    FieldDeclared,
+    FieldRedacted,
     IncidentOpened,
     ReportFiled,
     SourceRegistered,
@@ -44,6 +46,7 @@ from ledger.figures import Language
 from ledger.log import Store, decode_record, stored_event
 from ledger.model import ReportState
 from ledger.projections.reports import ReportIndex
+from ledger.redaction import Redaction
 from ledger.state import LedgerState
 from ledger.taxonomy import DEFAULT_TAXONOMY, Taxonomy
 
@@ -58,6 +61,8 @@ class IncidentFold:
     incident: str
     opened: IncidentOpened | None = None
     index: ReportIndex = attrs.field(factory=ReportIndex)
+    #: report id -> the redactions of its records, in log order.
+    redactions: dict[str, list[Redaction]] = attrs.field(factory=dict)
     #: The position and stream version of the last event folded.
     position: int = 0
     version: int = 0
@@ -75,15 +80,18 @@ class IncidentFold:
                 self.index.add(stored)
             else:
                 self.index.take(stored, *states)
+        elif isinstance(event, FieldRedacted):
+            self.redactions.setdefault(event.report_id, []).append(Redaction.of(stored, event))
         self.position, self.version = stored.position, stored.version
 
 
 @attrs.define(kw_only=True, slots=True, eq=False)
 class GlobalFold:
-    """The `$ledger` stream folded: sources and the taxonomy."""
+    """The `$ledger` stream folded: sources, the taxonomy and the declared personal fields."""
 
     sources: dict[str, SourceRegistered] = attrs.field(factory=dict)
     taxonomy: Taxonomy = DEFAULT_TAXONOMY
+    fields: dict[str, FieldDeclared] = attrs.field(factory=dict)
     position: int = 0
     version: int = 0
 
@@ -93,6 +101,8 @@ class GlobalFold:
             self.sources[event.source] = event
         elif isinstance(event, TaxonomyExtended):
             self.taxonomy = self.taxonomy.extended(event.dimension, event.term, event.parent)
+        elif isinstance(event, FieldDeclared):
+            self.fields[event.field] = event
         self.position, self.version = stored.position, stored.version
 
 
@@ -242,6 +252,7 @@ class Folds:
             sources=ledgerwide.sources,
             reports=_Reports(self),
             taxonomy=ledgerwide.taxonomy,
+            fields=ledgerwide.fields,
             language=self._language,
             now=now,
         )

@@ -20,7 +20,7 @@ import datetime as dt
 import itertools
 import json
 import sqlite3
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, Final, Protocol
 
@@ -144,6 +144,11 @@ DDL: Final = (
 )
 
 
+#: The migration that gives each version the text of its personal fields (issue 16), as a
+#: JSON object (NULL for none): added after the tables shipped, so a column of its own.
+PERSONAL_COLUMN: Final = "ALTER TABLE {p}report_versions ADD COLUMN personal TEXT"
+
+
 def _relaid(table: str, *, old: str, new: str, suffix: str = "") -> tuple[str, ...]:
     """Statements that copy `table` into the shape DDL gives it with `old` read as `new`."""
     (create,) = (s for s in DDL if s.startswith(f"CREATE TABLE {{p}}{table} ("))
@@ -264,7 +269,7 @@ _STANDING: Final = """
         c.position, ce.body,
         v.version, v.figure, v.language, v.reported_at, v.period_start, v.period_end, v.via,
         v.citation, v.quote, v.verification, v.notes, v.position, e.body,
-        n.reported_at, n.position, ne.body
+        n.reported_at, n.position, ne.body, v.personal
     FROM {p}reports r
     JOIN {p}events f ON f.position = r.filed_position
     LEFT JOIN {p}report_changes c ON c.position = (
@@ -471,14 +476,15 @@ class _Reports:
             )
         db.run_many(
             "INSERT INTO {p}report_versions VALUES"
-            " (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+            " (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
             " ON CONFLICT (report_id, version) DO UPDATE SET figure = excluded.figure,"
             " language = excluded.language, low = excluded.low, high = excluded.high,"
             " best = excluded.best, reported_at = excluded.reported_at,"
             " period_start = excluded.period_start, period_end = excluded.period_end,"
             " via = excluded.via, citation = excluded.citation, quote = excluded.quote,"
             " verification = excluded.verification, notes = excluded.notes,"
-            " position = excluded.position, recorded_at = excluded.recorded_at",
+            " position = excluded.position, recorded_at = excluded.recorded_at,"
+            " personal = excluded.personal",
             list(self.versions.values()),
         )
         db.run_many(
@@ -529,7 +535,12 @@ def _version_row(
         provenance.notes,
         record.position,
         recorded_at,
+        _personal_text(provenance.personal),
     )
+
+
+def _personal_text(personal: Mapping[str, str]) -> str | None:
+    return json.dumps(dict(personal), ensure_ascii=False) if personal else None
 
 
 def _refuse_taken(db: Database, report_ids: list[str]) -> None:
@@ -572,6 +583,7 @@ def version_state(  # noqa: PLR0917 - one column each, in the table's order
     quote: str | None,
     verification: str,
     notes: str | None,
+    personal: str | None,
 ) -> VersionState:
     """A version as its `report_versions` row holds it: what `_version_row` wrote."""
     day = dt.date.fromisoformat
@@ -588,6 +600,7 @@ def version_state(  # noqa: PLR0917 - one column each, in the table's order
             quote=quote,
             verification=Verification(verification),
             notes=notes,
+            personal=None if personal is None else json.loads(personal),
         ),
     )
 
@@ -606,7 +619,7 @@ def _report(db: Database, report_id: str) -> ReportState:
         version_state(*row)
         for row in db.rows(
             "SELECT figure, language, reported_at, period_start, period_end, via, citation,"
-            " quote, verification, notes FROM {p}report_versions"
+            " quote, verification, notes, personal FROM {p}report_versions"
             " WHERE report_id = ? ORDER BY version",
             (report_id,),
         )
@@ -726,7 +739,7 @@ def first_difference(
         try:
             expected = SQLiteDatabase(conn)
             conn.execute("BEGIN")
-            for statement in DDL:
+            for statement in (*DDL, PERSONAL_COLUMN):
                 expected.run(statement)
             rebuild(expected, read_stream, streams, head_, registry=registry)
             for table in TABLES:

@@ -135,6 +135,12 @@ MIGRATIONS: Final[tuple[tuple[int, str, tuple[str, ...]], ...]] = (
                FOR EACH STATEMENT EXECUTE FUNCTION {schema}.events_append_only()""",
         ),
     ),
+    (
+        7,
+        "record each report version's personal fields in the read model",
+        # Empty for every version written before: no record could hold a personal field.
+        (_readmodel.PERSONAL_COLUMN.replace("{p}", "{schema}."),),
+    ),
 )
 SCHEMA_VERSION: Final = MIGRATIONS[-1][0]
 #: The migration that added the read model.

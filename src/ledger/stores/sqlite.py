@@ -121,6 +121,12 @@ MIGRATIONS: Final[tuple[tuple[int, str, tuple[str, ...]], ...]] = (
         "cluster report versions by report, and key report changes by position",
         _readmodel.SQLITE_LAYOUT,
     ),
+    (
+        8,
+        "record each report version's personal fields in the read model",
+        # Empty for every version written before: no record could hold a personal field.
+        (_readmodel.PERSONAL_COLUMN.format(p=""),),
+    ),
 )
 SCHEMA_VERSION: Final = MIGRATIONS[-1][0]
 #: The migration that added the read model.

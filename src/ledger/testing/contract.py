@@ -567,22 +567,32 @@ def test_a_redaction_erases_text_keeps_every_hash_and_refuses_anything_else(
 ) -> None:
     store = make_store()
     ledger = _ledger(store)
+    ledger.declare_field("victim_names")
     report_id = ledger.file_report(
         "a",
         source="wire",
         metric="killed",
         figure="3",
         reported_at=T0,
-        provenance=Provenance(quote="a name to erase"),
+        provenance=Provenance(
+            quote="a name to erase", personal={"victim_names": "another name to erase"}
+        ),
     )
     head, root = store.head(), merkle.root(store.tree_size(), store.tree_nodes)
     (record,) = store.read(after=head.position - 1)
     with pytest.raises(StoreError):
         store.redact({record.position: record.body.replace(b'"3"', b'"4"')})
     assert ledger.redact(report_id, field="quote", reason="safety") == [record.position]
+    assert ledger.redact(report_id, field="victim_names", reason="asked") == [record.position]
     (after,) = store.read(after=head.position - 1, until=head.position)
     assert b"a name to erase" not in after.body
+    assert b"another name to erase" not in after.body
     assert after.hash == record.hash
     assert merkle.root(head.position, store.tree_nodes) == root
+    # The read model, rebuilt, holds neither text, and answers as the log does.
     assert store.check_read_model() is None
-    assert ledger.verify().redactions == ((record.position, "quote"),)
+    assert ledger.tally("a").entries[0].provenance == Provenance()
+    assert [(r.position, r.field) for r in ledger.verify().redactions] == [
+        (record.position, "quote"),
+        (record.position, "victim_names"),
+    ]
