@@ -496,3 +496,35 @@ def test_the_command_line_declares_records_erases_and_shows_a_personal_field(
     }  # fmt: skip
     code, out, _ = _cli(*db, "export")
     assert VICTIM not in out
+
+
+def test_a_redaction_rewrites_only_its_reports_rows_unless_the_tables_lag(tmp_path: Path) -> None:
+    # A redaction derives again the rows of the report it erased text from, not the whole
+    # read model (a million events would take minutes); tables that do not reflect the log
+    # are rebuilt whole, and either way they end as a rebuild would leave them.
+    path = tmp_path / "ledger.db"
+    ledger, rid = _ledger(path)
+    other = ledger.file_report(
+        "coast", source="snhr", metric="injured", figure="12", reported_at=T0,
+        provenance=Provenance(quote="a doctor's words"),
+    )  # fmt: skip
+    conn = sqlite3.connect(path)
+    with conn:  # a mark on another report's row: only a whole rebuild would take it off
+        conn.execute("UPDATE report_versions SET quote = 'marked' WHERE report_id = ?", (other,))
+    ledger.redact(rid, field="quote", reason="asked")
+    marked = conn.execute("SELECT quote FROM report_versions WHERE report_id = ?", (other,))
+    assert marked.fetchall() == [("marked",)]
+    quotes = conn.execute("SELECT quote FROM report_versions WHERE report_id = ?", (rid,))
+    assert quotes.fetchall() == [(None,), (None,)]
+    with conn:
+        conn.execute(
+            "UPDATE report_versions SET quote = ? WHERE report_id = ?", ("a doctor's words", other)
+        )
+        conn.execute("UPDATE read_model SET value = '1' WHERE name = 'position'")
+    ledger.redact(rid, field="victim_names", reason="asked")
+    rebuilt = ledger.store.read_model_head()
+    assert rebuilt is not None
+    assert rebuilt.position == ledger.store.head().position
+    assert ledger.verify().ok
+    ledger.close()
+    conn.close()

@@ -24,7 +24,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, Final, Protocol
 
-from ledger.codec import EVENTS, EventRegistry, format_time, parse_time
+from ledger.codec import EVENTS, EventRegistry, format_time, load_body, parse_time
 from ledger.errors import (
     AlreadyExistsError,
     DamagedLedgerError,
@@ -312,6 +312,12 @@ def write(db: Database, records: Sequence[Record], news: Sequence[NewRecord]) ->
     report event the report after it, as the appender's check folded it. A report event
     without that state is folded here from the report as the tables hold it.
     """
+    _write_rows(db, records, news)
+    if records:
+        set_head(db, records[-1].position, records[-1].hash)
+
+
+def _write_rows(db: Database, records: Sequence[Record], news: Sequence[NewRecord]) -> None:
     filed = [n.event.report_id for n in news if isinstance(n.event, ReportFiled)]
     if filed:
         _refuse_taken(db, filed)
@@ -332,8 +338,6 @@ def write(db: Database, records: Sequence[Record], news: Sequence[NewRecord]) ->
             _write_vocabulary(db, record, event)
     if batch.changes:
         batch.write(db)
-    if records:
-        set_head(db, records[-1].position, records[-1].hash)
 
 
 def _write_vocabulary(db: Database, record: Record, event: Event | None) -> None:
@@ -669,6 +673,50 @@ def rebuild(
         if progress is not None:
             progress(done, head_.position)
     set_head(db, head_.position, head_.hash)
+
+
+def after_redaction(
+    db: Database,
+    read_stream: Callable[[str], Iterable[Record]],
+    streams: Sequence[str],
+    head_: Head,
+    bodies: Iterable[bytes],
+    *,
+    registry: EventRegistry = EVENTS,
+) -> None:
+    """Take erased text out of the tables, in the redaction's transaction: derive again the
+    rows of the reports whose records now hold `bodies`, from their incidents' streams,
+    and leave every other row as it is (one incident's records read, not the log). Tables
+    that do not reflect the log up to `head_` are rebuilt whole instead."""
+    reflected = head(db)
+    if reflected is None or (reflected.position, reflected.hash) != (head_.position, head_.hash):
+        rebuild(db, read_stream, streams, head_, registry=registry)
+        return
+    named: dict[str, set[str]] = {}  # incident -> the ids of its reports to derive again
+    for body in bodies:
+        event = registry.decode(body).event
+        if isinstance(event, REPORT_EVENTS):
+            named.setdefault(event.incident, set()).add(event.report_id)
+    for incident, report_ids in named.items():
+        for table in ("reports", "report_versions", "report_changes"):
+            db.run_many(
+                f"DELETE FROM {{p}}{table} WHERE report_id = ?",  # noqa: S608 - our own names
+                [(report_id,) for report_id in sorted(report_ids)],
+            )
+        states: dict[str, ReportState] = {}
+        batch = [
+            _refolded(record, states, registry)
+            for record in read_stream(incident)
+            if _report_of(record) in report_ids
+        ]
+        _write_rows(db, [record for record, _ in batch], [new for _, new in batch])
+
+
+def _report_of(record: Record) -> object:
+    """The report id a record's event names, read without decoding the event (None if none)."""
+    raw = load_body(record.body, position=record.position)
+    data = raw.get("data") if isinstance(raw, dict) else None
+    return data.get("report_id") if isinstance(data, dict) else None
 
 
 def _refolded(

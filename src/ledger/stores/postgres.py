@@ -610,7 +610,8 @@ class PostgresStore:
                 conn.execute(sql.SQL("DELETE FROM {}.checkpoints").format(s))
                 db = self._db(conn)
                 streams, read_stream = self._streams(conn)
-                _readmodel.rebuild(db, read_stream, streams, _head(conn, self._sql_head))
+                head = _head(conn, self._sql_head)
+                _readmodel.after_redaction(db, read_stream, streams, head, bodies.values())
 
         self._guard("redaction", redact)
 

@@ -612,7 +612,9 @@ class SQLiteStore:
             )
             self._conn.execute(MIGRATIONS[0][2][2])
             self._conn.execute("DELETE FROM checkpoints")
-            _readmodel.rebuild(self._db, self._stream_records, self._streams(), self._head())
+            _readmodel.after_redaction(
+                self._db, self._stream_records, self._streams(), self._head(), bodies.values()
+            )
             self._erase_after_commit = True
 
     def _erase_free_pages(self) -> None:
