@@ -18,7 +18,13 @@ from ledger._fields import check_text, choice
 from ledger._standing import read_model_standing
 from ledger.codec import EventRegistry
 from ledger.errors import ProjectionError, UnknownIncidentError, UnknownReportError, ValidationError
-from ledger.events import FieldDeclared, IncidentOpened, SourceRegistered, StoredEvent
+from ledger.events import (
+    GLOBAL_STREAM,
+    FieldDeclared,
+    IncidentOpened,
+    SourceRegistered,
+    StoredEvent,
+)
 from ledger.log import Store, decode_record
 from ledger.model import ReportState, ReportStatus
 from ledger.projections.folds import Folds, IncidentFold
@@ -295,13 +301,18 @@ class Queries:
         lookups.check_window(since, until, since_t, until_t)
         with self._lock:
             lookups.check_source(self._folds.current().sources, source)
-            folds = (
-                [self._opened(incident)]
+            if incident is not None:
+                self._opened(incident)
+            incidents = (
+                [incident]
                 if incident is not None
-                else [self._folds.incident(i) for i in self.store.incident_ids()]
+                else self._recorded_within(since_t, until_t)
+                if clock == "recorded"
+                else self.store.incident_ids()
             )
             found = []
-            for fold in folds:
+            for name in incidents:  # one fold at a time: the cache's bound holds
+                fold = self._folds.incident(name)
                 for report_id, track in fold.index.tracks.items():
                     for entry in report_history(track, fold.redactions.get(report_id, ())):
                         at = entry.recorded_at if clock == "recorded" else entry.reported_at
@@ -323,6 +334,36 @@ class Queries:
                 ),
             )
             return History(sorted(found, key=lambda e: e.position))
+
+    def _recorded_within(self, since: dt.datetime | None, until: dt.datetime | None) -> list[str]:
+        """The incidents with a record recorded in (`since`, `until`], from the log itself:
+        recorded times never decrease along it (`verify` holds it to that), so the window is
+        a range of positions, found by bisection, and only its records are read."""
+        head = last = self.store.head().position
+        first = 1 if since is None else self._first_recorded_after(since, head)
+        if until is not None:
+            last = self._first_recorded_after(until, head) - 1
+        if first > last:
+            return []
+        if 2 * (last - first + 1) > head:
+            return self.store.incident_ids()  # most of the log: it touches them all
+        streams = dict.fromkeys(r.stream for r in self.store.read(after=first - 1, until=last))
+        streams.pop(GLOBAL_STREAM, None)
+        return list(streams)
+
+    def _first_recorded_after(self, when: dt.datetime, head: int) -> int:
+        """The first position recorded after `when` (`head + 1` if none is)."""
+        low, high = 1, head + 1
+        while low < high:
+            middle = (low + high) // 2
+            record = next(iter(self.store.read(after=middle - 1, until=middle)), None)
+            if record is None:  # a gap no ledger leaves: `verify` names it
+                raise ProjectionError("log", f"it has no record at position {middle}")
+            if record.recorded_at > when:
+                high = middle
+            else:
+                low = middle + 1
+        return low
 
     @staticmethod
     def diff(a: Tally, b: Tally) -> TallyDiff:
