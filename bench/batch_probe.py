@@ -77,12 +77,12 @@ class _Clock:
         return wrapper
 
 
-def _resolve(path: str) -> tuple[Any, str]:
+def _resolve(path: str) -> Any:  # noqa: ANN401 - a module or a class
     import importlib  # noqa: PLC0415 - only the probe patches modules
 
     module, _, owner = path.partition(":")
     found: Any = importlib.import_module(module)
-    return (getattr(found, owner) if owner else found), owner
+    return getattr(found, owner) if owner else found
 
 
 @contextlib.contextmanager
@@ -92,7 +92,7 @@ def _instrument(clock: _Clock) -> Iterator[None]:
 
     saved: list[tuple[Any, str, Any]] = []
     for path, name, label in _STEPS:
-        owner, _ = _resolve(path)
+        owner = _resolve(path)
         saved.append((owner, name, getattr(owner, name)))
         setattr(owner, name, clock.timed(label, getattr(owner, name)))
     run_many = _readmodel.SQLiteDatabase.run_many

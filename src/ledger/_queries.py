@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING
 
 from ledger import lookups
@@ -301,18 +301,19 @@ class Queries:
         lookups.check_window(since, until, since_t, until_t)
         with self._lock:
             lookups.check_source(self._folds.current().sources, source)
+            folds: Iterable[IncidentFold]
             if incident is not None:
-                self._opened(incident)
-            incidents = (
-                [incident]
-                if incident is not None
-                else self._recorded_within(since_t, until_t)
-                if clock == "recorded"
-                else self.store.incident_ids()
-            )
+                folds = [self._opened(incident)]
+            else:
+                incidents = (
+                    self._recorded_within(since_t, until_t)
+                    if clock == "recorded"
+                    else self.store.incident_ids()
+                )
+                # One fold at a time, so the cache's bound holds.
+                folds = (self._folds.incident(name) for name in incidents)
             found = []
-            for name in incidents:  # one fold at a time: the cache's bound holds
-                fold = self._folds.incident(name)
+            for fold in folds:
                 for report_id, track in fold.index.tracks.items():
                     for entry in report_history(track, fold.redactions.get(report_id, ())):
                         at = entry.recorded_at if clock == "recorded" else entry.reported_at
