@@ -142,8 +142,15 @@ class Tally:
     entries: tuple[TallyEntry, ...]
     #: Per key across sources, sorted by key.
     spans: tuple[Span, ...]
-    #: Per source, every whole that has parts in this tally.
-    checks: tuple[PartsCheck, ...]
+    #: The vocabulary the parts checks read their wholes and parts from, as it stood when
+    #: the tally was asked for (a taxonomy never changes: extending one makes another).
+    taxonomy: Taxonomy = attrs.field(eq=False, repr=False)
+
+    @functools.cached_property
+    def checks(self) -> tuple[PartsCheck, ...]:
+        """Per source, every whole that has parts in this tally. Worked out when first
+        read, from the entries: a tally asked for its figures alone need not pay for them."""
+        return _checks(self.entries, self.taxonomy)
 
     @property
     def sources(self) -> tuple[str, ...]:
@@ -347,7 +354,7 @@ def tally_of(
         occurred_by=occurred_by,
         entries=ordered,
         spans=_spans(rows),
-        checks=_checks(ordered, taxonomy),
+        taxonomy=taxonomy,
     )
 
 
