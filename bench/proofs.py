@@ -66,7 +66,7 @@ def _timed_grow(spent: list[float]) -> Any:  # noqa: ANN401 - a context manager
 def _no_tree() -> Iterator[None]:
     original = _merkle.grow
 
-    def grow(db: object, batch: object) -> None:  # noqa: ARG001 - skipped
+    def grow(db: object, batch: object, *, head: object, edge: object) -> None:  # noqa: ARG001 - skipped
         return
 
     _merkle.grow = grow

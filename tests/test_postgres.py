@@ -27,7 +27,11 @@ from .postgres_support import (
     unique_schema,
     with_schema,
 )
-from .test_store_contract import assert_chain, assert_stream_windows
+from .test_store_contract import (
+    assert_chain,
+    assert_stream_windows,
+    assert_the_tree_follows_writers_taking_turns,
+)
 
 if configured_url() is None:
     # Without a server there is nothing to test here, and psycopg may not even be installed.
@@ -350,3 +354,14 @@ def test_writer_processes_and_a_tailing_subscriber(url: str, schema: str) -> Non
     # And the tail saw exactly what the log holds.
     with Ledger.open(address, actor="check") as check:
         assert seen == list(check.events())
+
+
+def test_two_writers_taking_turns_keep_one_tree(
+    url: str, schema: str, store: PostgresStore
+) -> None:
+    # Each store resumes its own last edge of the tree; the other's appends must end that.
+    second = PostgresStore(url, schema=schema)
+    try:
+        assert_the_tree_follows_writers_taking_turns(store, second)
+    finally:
+        second.close()

@@ -13,7 +13,7 @@ from ledger.log import NewRecord, leaf_of
 from ledger.stores import sqlite as sqlite_store
 from ledger.stores.sqlite import APPLICATION_ID, SCHEMA_VERSION
 
-from .test_store_contract import assert_stream_windows
+from .test_store_contract import assert_stream_windows, assert_the_tree_follows_writers_taking_turns
 
 T0 = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
 
@@ -188,3 +188,13 @@ def test_stream_reads_of_a_file_missing_a_record_still_keep_their_window(
     store = SQLiteStore(path)
     assert_stream_windows(store, ("s0", "s1", "s2"), last=62, step=3)
     store.close()
+
+
+def test_two_writers_taking_turns_keep_one_tree(tmp_path: Path) -> None:
+    # Each store resumes its own last edge of the tree; the other's appends must end that.
+    first, second = SQLiteStore(tmp_path / "l.db"), SQLiteStore(tmp_path / "l.db")
+    try:
+        assert_the_tree_follows_writers_taking_turns(first, second)
+    finally:
+        first.close()
+        second.close()

@@ -14,7 +14,7 @@ from typing import Final
 
 from ledger import merkle
 from ledger.errors import StoreError
-from ledger.log import Record, leaf_of
+from ledger.log import Head, Record, leaf_of
 from ledger.merkle import Node
 from ledger.stores._readmodel import Database
 
@@ -48,20 +48,51 @@ def nodes(db: Database, wanted: Sequence[Node]) -> dict[Node, bytes]:
     return found
 
 
-def grow(db: Database, batch: Sequence[Record]) -> None:
+class Edge:
+    """The tree's right edge after the last batch a store appended, kept by the store
+    between appends so that the next one resumes it instead of reading the frontier back.
+
+    It is keyed by the hash of that batch's last record: taken only when the log's head,
+    read inside the next append's transaction, is still that record, whose hash chains the
+    whole log before it, so the edge is the tree of exactly that log. A batch that never
+    commits leaves a key no head will have.
+    """
+
+    def __init__(self) -> None:
+        self._kept: tuple[str, merkle.Accumulator] | None = None
+
+    def take(self, head: Head) -> merkle.Accumulator | None:
+        kept, self._kept = self._kept, None
+        if kept is None or kept[0] != head.hash or kept[1].size != head.position:
+            return None
+        return kept[1]
+
+    def keep(self, last: Record, tree: merkle.Accumulator) -> None:
+        self._kept = (last.hash, tree)
+
+
+def grow(db: Database, batch: Sequence[Record], *, head: Head, edge: Edge) -> None:
     """Add `batch`'s leaves and the subtrees they complete: the append transaction's step.
+    `head` is the log's head before `batch`, read in this transaction.
 
     A tree that is not exactly the log before `batch` (damaged, or not built yet) is left
     as it is, for `verify` to name and the next opening to build (`catch_up`).
     """
     start = batch[0].position - 1
-    frontier = merkle.frontier(start)
-    wanted = frontier if start == 0 or start & 1 else [*frontier, (0, start - 1)]
-    try:
-        known = nodes(db, wanted) if wanted else {}
-    except StoreError:
-        return
-    _insert(db, merkle.extend(start, [leaf_of(r) for r in batch], lambda _: dict(known)))
+    tree = edge.take(head)
+    if tree is None:
+        frontier = merkle.frontier(start)
+        wanted = frontier if start == 0 or start & 1 else [*frontier, (0, start - 1)]
+        try:
+            known = nodes(db, wanted) if wanted else {}
+        except StoreError:
+            return
+        tree = merkle.Accumulator(size=start, edge=[(node[0], known[node]) for node in frontier])
+    new: list[tuple[Node, bytes]] = []
+    for record in batch:
+        new.extend(tree.add(leaf_of(record)))
+    _insert(db, new)
+    edge.keep(batch[-1], tree)
 
 
 def catch_up(db: Database, records: Iterable[Record], *, head: int) -> None:

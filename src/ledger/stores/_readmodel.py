@@ -222,9 +222,25 @@ class SQLiteDatabase:
 def head(db: Database) -> Head | None:
     """The log head the tables reflect; None if they were never built or are of another format."""
     values = dict(db.rows("SELECT name, value FROM {p}read_model"))
-    if values.get("format") != str(FORMAT) or "position" not in values:
+    if reflected(values.get("format"), values.get("position")) is None:
         return None
     return Head(position=int(values["position"]), hash=values["hash"], recorded_at=None)
+
+
+#: The two values `reflected` reads, as columns a store may add to a statement of its own:
+#: an append reads them with the log's head, in the one query it runs before writing.
+HEAD_COLUMNS: Final = (
+    "(SELECT value FROM {p}read_model WHERE name = 'format'),"
+    " (SELECT value FROM {p}read_model WHERE name = 'position')"
+)
+
+
+def reflected(format_: object, position: object) -> int | None:
+    """The position of the last record the tables reflect, from the format and position
+    `head` or `HEAD_COLUMNS` read; None if they were never built or are of another format."""
+    if format_ != str(FORMAT) or position is None:
+        return None
+    return int(str(position))
 
 
 def set_head(db: Database, position: int, hash_: str) -> None:
@@ -314,7 +330,11 @@ def write(db: Database, records: Sequence[Record], news: Sequence[NewRecord]) ->
     """
     _write_rows(db, records, news)
     if records:
-        set_head(db, records[-1].position, records[-1].hash)
+        # The format row stays as the tables were built: only a rebuild writes it.
+        db.run_many(
+            "UPDATE {p}read_model SET value = ? WHERE name = ?",
+            [(str(records[-1].position), "position"), (records[-1].hash, "hash")],
+        )
 
 
 def _write_rows(db: Database, records: Sequence[Record], news: Sequence[NewRecord]) -> None:
@@ -465,14 +485,16 @@ class _Reports:
                 " (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 inserts,
             )
+        # A report never leaves its incident, and leaving `incident` out of the update
+        # spares the index by incident a page each commit.
         updates = [
-            (*row, self.spans[report_id][1], report_id)
+            (*row[1:], self.spans[report_id][1], report_id)
             for report_id, row in rows.items()
             if report_id not in self.filed
         ]
         if updates:
             db.run_many(
-                "UPDATE {p}reports SET incident = ?, source = ?, metric = ?, grp = ?, by_ = ?,"
+                "UPDATE {p}reports SET source = ?, metric = ?, grp = ?, by_ = ?,"
                 " place = ?, status = ?, retracted_at = ?, versions = ?, figure = ?, language = ?,"
                 " low = ?, high = ?, best = ?, reported_at = ?, last_position = ?"
                 " WHERE report_id = ?",

@@ -222,6 +222,7 @@ class PostgresStore:
         self._lock = threading.RLock()
         self._depth = 0
         self._closed = False
+        self._edge = _merkle.Edge()
         s = sql.Identifier(self.schema)
         self._sql_head = sql.SQL(
             "SELECT position, hash, recorded_at FROM {}.events ORDER BY position DESC LIMIT 1"
@@ -423,9 +424,8 @@ class PostgresStore:
                     return _stream_version(conn, self._sql_version, stream)
 
                 check_expected(expected, version)
-                batch = link(
-                    records, head=_head(conn, self._sql_head), now=now, stream_version=version
-                )
+                head = _head(conn, self._sql_head)
+                batch = link(records, head=head, now=now, stream_version=version)
                 with conn.cursor() as cur:
                     cur.executemany(
                         self._sql_insert,
@@ -443,7 +443,7 @@ class PostgresStore:
                         ],
                     )
                 if SCHEMA_VERSION >= _TREE:
-                    _merkle.grow(self._db(conn), batch)
+                    _merkle.grow(self._db(conn), batch, head=head, edge=self._edge)
                 if SCHEMA_VERSION >= _READ_MODEL and all(r.event is not None for r in records):
                     db = self._db(conn)
                     previous = _readmodel.head(db)

@@ -131,6 +131,16 @@ MIGRATIONS: Final[tuple[tuple[int, str, tuple[str, ...]], ...]] = (
 SCHEMA_VERSION: Final = MIGRATIONS[-1][0]
 #: The migration that added the read model.
 _READ_MODEL: Final = 4
+#: An append's first read: the head and its first stream's version, and in
+#: `_TIP_MODELLED` the position the read model reflects too.
+_TIP_COLUMNS: Final = (
+    "position, hash, recorded_at, (SELECT max(version) FROM events WHERE stream = ?)"
+)
+_TIP: Final = f"SELECT {_TIP_COLUMNS} FROM events ORDER BY position DESC LIMIT 1"  # noqa: S608 - constants
+_TIP_MODELLED: Final = (
+    f"SELECT {_TIP_COLUMNS}, {_readmodel.HEAD_COLUMNS.replace('{p}', '')}"  # noqa: S608 - constants
+    " FROM events ORDER BY position DESC LIMIT 1"
+)
 #: The migration that added the Merkle tree.
 _TREE: Final = 6
 
@@ -164,6 +174,7 @@ class SQLiteStore:
         self._depth = 0
         #: A redaction committed: overwrite what the WAL and free pages still hold.
         self._erase_after_commit = False
+        self._edge = _merkle.Edge()
         self.read_only = (
             self.path != ":memory:" and Path(self.path).exists() and not _writable(self.path)
             if read_only is None
@@ -341,11 +352,11 @@ class SQLiteStore:
                 if positions is not None:
                     return self._at(positions)
                 check_expected(expected, self._stream_version)
-                batch = link(
-                    records, head=self._head(), now=now, stream_version=self._stream_version
-                )
-                self._insert(batch)
-                self._keep_read_model(batch, records)
+                head = self._head()
+                batch = link(records, head=head, now=now, stream_version=self._stream_version)
+                self._insert(batch, head)
+                model = _readmodel.head(self._db) if SCHEMA_VERSION >= _READ_MODEL else None
+                self._keep_read_model(batch, records, None if model is None else model.position)
                 return batch
         except LedgerError:
             raise
@@ -364,13 +375,18 @@ class SQLiteStore:
         ).fetchall()
         return [_record(row) for row in rows]
 
-    def _keep_read_model(self, batch: Sequence[Record], records: Sequence[NewRecord]) -> None:
-        """Bring the read model up to date with `batch`, unless a record came without its
-        event: then the read model stays behind and the next ledger to open rebuilds it."""
-        if SCHEMA_VERSION >= _READ_MODEL and all(r.event is not None for r in records):
-            previous = _readmodel.head(self._db)
-            if previous is not None and previous.position == batch[0].position - 1:
-                _readmodel.write(self._db, batch, records)
+    def _keep_read_model(
+        self, batch: Sequence[Record], records: Sequence[NewRecord], reflected: int | None
+    ) -> None:
+        """Bring the read model up to date with `batch`, if it reflected the log just before
+        it (`reflected`, the position it reflects) and every record came with its event:
+        otherwise it stays behind and the next ledger to open rebuilds it."""
+        if (
+            SCHEMA_VERSION >= _READ_MODEL
+            and reflected == batch[0].position - 1
+            and all(r.event is not None for r in records)
+        ):
+            _readmodel.write(self._db, batch, records)
 
     def _append_new(
         self, records: Sequence[NewRecord], *, now: dt.datetime, expected: Mapping[str, int] | None
@@ -382,32 +398,32 @@ class SQLiteStore:
         event_id refuse one stored before, and read the head with the first stream's version.
         """
         streams = list(dict.fromkeys([*(r.stream for r in records), *(expected or {})]))
-        head, versions = self._tip(streams)
+        head, versions, reflected = self._tip(streams)
         if any(versions[stream] != version for stream, version in (expected or {}).items()):
             raise _NotNew
         batch = link(records, head=head, now=now, stream_version=versions.__getitem__)
         try:
-            self._insert(batch)
+            self._insert(batch, head)
         except sqlite3.IntegrityError as exc:
             raise _NotNew from exc
-        self._keep_read_model(batch, records)
+        self._keep_read_model(batch, records, reflected)
         return batch
 
-    def _tip(self, streams: Sequence[str]) -> tuple[Head, dict[str, int]]:
-        """The head and the current version of each of `streams`, the first in one query."""
-        row = self._conn.execute(
-            "SELECT position, hash, recorded_at,"
-            " (SELECT max(version) FROM events WHERE stream = ?)"
-            " FROM events ORDER BY position DESC LIMIT 1",
-            (streams[0],),
-        ).fetchone()
+    def _tip(self, streams: Sequence[str]) -> tuple[Head, dict[str, int], int | None]:
+        """The head, the current version of each of `streams`, and the position the read
+        model reflects (`_readmodel.reflected`): all but the later streams in one query."""
+        modelled = SCHEMA_VERSION >= _READ_MODEL  # a test may stand in for an older release
+        row = self._conn.execute(_TIP_MODELLED if modelled else _TIP, (streams[0],)).fetchone()
         if row is None:
-            return EMPTY_HEAD, dict.fromkeys(streams, 0)
+            model = _readmodel.head(self._db) if modelled else None
+            return EMPTY_HEAD, dict.fromkeys(streams, 0), None if model is None else model.position
         versions = {streams[0]: int(row[3] or 0)}
         versions.update((stream, self._stream_version(stream)) for stream in streams[1:])
-        return self._head_of(row), versions
+        reflected = _readmodel.reflected(row[4], row[5]) if modelled else None
+        return self._head_of(row), versions, reflected
 
-    def _insert(self, batch: Sequence[Record]) -> None:
+    def _insert(self, batch: Sequence[Record], head: Head) -> None:
+        """Insert `batch`, linked after `head`, and grow the tree over it."""
         self._conn.executemany(
             f"INSERT INTO events ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?)",  # noqa: S608
             [
@@ -425,7 +441,7 @@ class SQLiteStore:
         )
 
         if SCHEMA_VERSION >= _TREE:  # a test may stand in for an older release
-            _merkle.grow(self._db, batch)
+            _merkle.grow(self._db, batch, head=head, edge=self._edge)
 
     def _existing(self, ids: Sequence[str]) -> dict[str, tuple[int, str, bytes]]:
         found: dict[str, tuple[int, str, bytes]] = {}

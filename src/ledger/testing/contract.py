@@ -547,6 +547,20 @@ def test_a_consistency_proof_between_heads_of_a_rewritten_log_fails(
     assert not merkle.consistent(old, published, size, merkle.root(size, store.tree_nodes), proof)
 
 
+def assert_the_tree_follows_writers_taking_turns(first: Store, second: Store) -> None:
+    """Two stores over one database (two writers, as two processes would be) appending in
+    turns: after each append the tree is RFC 9162's over the whole log, whichever wrote the
+    records before it. Not a test of its own, since it needs two stores over one database:
+    a store that keeps anything of the tree between appends calls it from one of its own."""
+    turns = [first, first, second, first, second, second, first]
+    for n, store in enumerate(turns):
+        store.append([rec(f"turn{n}.{i}") for i in range(n % 3 + 1)], now=T0)
+        leaves = [leaf_of(r) for r in store.read()]
+        for reader in (first, second):
+            assert reader.tree_size() == len(leaves)
+            assert merkle.root(len(leaves), reader.tree_nodes) == _mth(leaves)
+
+
 def test_an_undone_transaction_leaves_the_tree_as_it_was(make_store: StoreFactory) -> None:
     store = make_store()
     store.append([rec("a"), rec("b"), rec("c")], now=T0)
