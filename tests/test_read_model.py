@@ -26,6 +26,7 @@ from ledger import (
     ProjectionError,
     SQLiteStore,
     StoreError,
+    UnknownIncidentError,
     ValidationError,
 )
 from ledger.codec import EVENTS
@@ -133,6 +134,25 @@ def test_a_read_model_behind_the_log_is_rebuilt_on_opening(tmp_path: Path) -> No
         assert ledger.tally("north") == expected["north"]
         assert len(ledger.tally("coast").entries) == len(expected["coast"].entries) + 1
         assert ledger.verify().ok
+
+
+def test_an_incidents_opening_is_read_at_the_position_the_read_model_gives(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "l.db"
+    _two_incidents(path)
+    store = Counting(SQLiteStore(path))
+    ledger = Ledger(store, actor="reader")
+    assert ledger.incident("north").title == "North"  # what the CLI titles a tally with
+    assert store.records == 1  # the opening alone, not the stream's 21 records
+    ledger.close()
+    # An edited position that points at another incident's opening is not believed.
+    with sqlite3.connect(path) as conn:
+        conn.execute("UPDATE incidents SET position = 1 + 1 WHERE incident = 'north'")
+    with Ledger(Counting(SQLiteStore(path)), actor="reader") as ledger:
+        assert ledger.incident("north").title == "North"  # from the fold of its stream
+        with pytest.raises(UnknownIncidentError):
+            ledger.incident("nowhere")
 
 
 def _a_filing() -> tuple[str, bytes]:

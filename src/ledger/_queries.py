@@ -78,9 +78,20 @@ class Queries:
         return fold
 
     def incident(self, incident: str) -> IncidentOpened:
+        """The incident's opening, read from the log at the position the read model gives
+        and checked to be this incident's, so asking for it folds nothing. Where the read
+        model gives no such record, the incident's stream is folded for it (an incident
+        never opened raises `UnknownIncidentError`)."""
         with self._lock:
-            opened = self._opened(incident).opened
-            assert opened is not None  # noqa: S101 - `_opened` checked
+            check_text("incident", incident)
+            held = self._folds.held(incident)
+            if held is not None and held.opened is not None:
+                return held.opened
+            position = self.store.incident_opening(incident)
+            opened = None if position is None else self._opening_at(incident, position)
+            if opened is None:
+                opened = self._opened(incident).opened
+                assert opened is not None  # noqa: S101 - `_opened` checked
             return opened
 
     def incidents(self) -> list[IncidentOpened]:
@@ -93,9 +104,8 @@ class Queries:
                 if held is not None and held.opened is not None:
                     found.append(held.opened)
                     continue
-                records = list(self.store.read(after=position - 1, until=position))
-                event = decode_record(records[0], self._registry).event if records else None
-                if not isinstance(event, IncidentOpened) or event.incident != incident:
+                event = self._opening_at(incident, position)
+                if event is None:
                     raise ProjectionError(
                         "read model",
                         f"its incidents table puts the opening of {incident!r} at position "
@@ -103,6 +113,14 @@ class Queries:
                     )
                 found.append(event)
             return found
+
+    def _opening_at(self, incident: str, position: int) -> IncidentOpened | None:
+        """The incident's opening, if the record at `position` is that."""
+        records = list(self.store.read(after=position - 1, until=position))
+        event = decode_record(records[0], self._registry).event if records else None
+        if not isinstance(event, IncidentOpened) or event.incident != incident:
+            return None
+        return event
 
     def source(self, source: str) -> SourceRegistered:
         with self._lock:

@@ -239,6 +239,10 @@ class Store(Protocol):
         """Every incident's id and the position of its opening, in the order they were opened."""
         ...
 
+    def incident_opening(self, incident: str) -> int | None:
+        """The position of the incident's opening, if the read model holds the incident."""
+        ...
+
     def report_counts(self) -> dict[str, int]:
         """How many reports each incident holds, by the read model (incidents with none
         are left out)."""

@@ -264,6 +264,11 @@ def report_incident(db: Database, report_id: str) -> str | None:
     return str(found[0][0]) if found else None
 
 
+def incident_opening(db: Database, incident: str) -> int | None:
+    found = db.rows("SELECT position FROM {p}incidents WHERE incident = ?", (incident,))
+    return int(found[0][0]) if found else None
+
+
 def report_counts(db: Database) -> dict[str, int]:
     return {
         str(row[0]): int(row[1])

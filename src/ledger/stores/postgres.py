@@ -745,6 +745,11 @@ class PostgresStore:
     def incident_openings(self) -> list[tuple[str, int]]:
         return self._guard("read model", lambda conn: _readmodel.incident_openings(self._db(conn)))
 
+    def incident_opening(self, incident: str) -> int | None:
+        return self._guard(
+            "read model", lambda conn: _readmodel.incident_opening(self._db(conn), incident)
+        )
+
     def report_counts(self) -> dict[str, int]:
         return self._guard("read model", lambda conn: _readmodel.report_counts(self._db(conn)))
 

@@ -754,6 +754,10 @@ class SQLiteStore:
         with self._lock:
             return self._guard(lambda: _readmodel.incident_openings(self._db))
 
+    def incident_opening(self, incident: str) -> int | None:
+        with self._lock:
+            return self._guard(lambda: _readmodel.incident_opening(self._db, incident))
+
     def report_counts(self) -> dict[str, int]:
         with self._lock:
             return self._guard(lambda: _readmodel.report_counts(self._db))

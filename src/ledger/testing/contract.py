@@ -399,6 +399,10 @@ def test_the_read_model_follows_every_append(make_store: StoreFactory) -> None:
     assert store.incident_ids() == ["a", "b"]
     assert store.report_counts() == {"a": 1}
     assert [incident for incident, _ in store.incident_openings()] == ["a", "b"]
+    assert [store.incident_opening(i) for i in ("a", "b")] == [
+        p for _, p in store.incident_openings()
+    ]
+    assert store.incident_opening("nobody") is None
     assert store.check_read_model() is None
 
 
