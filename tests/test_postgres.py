@@ -365,3 +365,30 @@ def test_two_writers_taking_turns_keep_one_tree(
         assert_the_tree_follows_writers_taking_turns(store, second)
     finally:
         second.close()
+
+
+def test_an_edited_read_model_row_is_named_and_the_store_works_on(
+    url: str, schema: str, store: PostgresStore
+) -> None:
+    # The check reads both tables a row at a time (a server-side cursor) and stops at the
+    # first difference: the connection must be fit for the next command after it stops.
+    ledger = Ledger(store, actor="desk")
+    ledger.register_source("monitor", name="Monitor", kind="monitor")
+    ledger.open_incident("coast", title="Coast")
+    for n in range(30):
+        ledger.file_report(
+            "coast", source="monitor", metric="killed", figure=f"at least {n}",
+            reported_at=T0, report_id=f"r{n:02}",
+        )  # fmt: skip
+    assert store.check_read_model() is None
+    run(
+        url, schema, "UPDATE {s}.report_versions SET figure = 'at least 99' WHERE report_id = 'r03'"
+    )
+    found = store.check_read_model()
+    assert found is not None
+    assert "r03" in found[1]
+    assert "at least 99" in found[1]
+    ledger.file_report(
+        "coast", source="monitor", metric="killed", figure="7", reported_at=T0, report_id="r30"
+    )
+    assert ledger.report("r30").latest.figure.text == "7"

@@ -156,6 +156,8 @@ _READ_MODEL: Final = 4
 _TREE: Final = 6
 #: The first server version with JIT compilation (PostgreSQL 11).
 _JIT_SERVER: Final = 110_000
+#: Rows a server-side cursor fetches at a time.
+_STREAM_ROWS: Final = 2_000
 
 _COLUMNS: Final = sql.SQL("position, stream, version, event_id, recorded_at, body, hash")
 #: The unique constraints the schema's guarantees rest on, which `check_schema` looks for.
@@ -833,10 +835,18 @@ class _PostgresDatabase:
         self._prefix = prefix
 
     def sql(self, text: str) -> str:
-        return text.replace("{p}", self._prefix).replace("?", "%s")
+        return text.replace("{p}", self._prefix).replace("{c}", ' COLLATE "C"').replace("?", "%s")
 
     def rows(self, text: str, params: Sequence[object] = ()) -> list[tuple[Any, ...]]:
         return self._conn.execute(self.sql(text).encode(), params).fetchall()
+
+    def stream(self, text: str) -> Iterator[tuple[Any, ...]]:
+        # A server-side cursor, which the transaction every read-model check runs in can
+        # close cleanly when the comparison stops early, as a streamed result cannot.
+        with self._conn.cursor(name="ledger_read_model_rows") as cursor:
+            cursor.itersize = _STREAM_ROWS
+            cursor.execute(self.sql(text).encode())
+            yield from cursor
 
     def run(self, text: str, params: Sequence[object] = ()) -> None:
         self._conn.execute(self.sql(text).encode(), params)
