@@ -680,12 +680,14 @@ class SQLiteStore:
             )
         ]
 
-    def _stream_records(self, stream: str) -> list[Record]:
+    def _stream_records(self, stream: str) -> Iterator[Record]:
+        # Read as the caller goes (a rebuild writes other tables between its slices, which
+        # SQLite allows beside an open read of `events`): a long stream is never all held.
         rows = self._conn.execute(
             f"SELECT {_COLUMNS} FROM events WHERE stream = ? ORDER BY version",  # noqa: S608
             (stream,),
-        ).fetchall()
-        return [_record(row) for row in rows]
+        )
+        return (_record(row) for row in rows)
 
     def check_schema(self) -> str | None:
         with self._lock:
