@@ -122,7 +122,7 @@ def _standing(
     if row.body is None or row.position is None:
         return False
     version = _version(row)
-    if not _wrote(decode(row.body, row.position), row, version):
+    if not decode.wrote(row.body, row.position, row, version):
         return False
     if nothing_later:
         return version if row.version == row.versions - 1 else False
@@ -194,6 +194,21 @@ class _Decoder:
             return type(event), "", None, None
         version = event.version if isinstance(event, ReportCorrected) else None
         return type(event), event.report_id, version, event.reported_at
+
+    def wrote(self, body: bytes, position: int, row: StandingRow, version: VersionState) -> bool:
+        """Whether the record wrote the row's standing version (`_wrote`). A revision, most
+        standing versions, is read by the codec's revision reader, which checks every field
+        as decoding would, without building its event."""
+        if position not in self._events:
+            raw = load_body(body, position=position)
+            quick = self._registry.revision(raw)
+            if quick is not None:
+                _, _, (_, report_id, figure, reported_at, provenance) = quick
+                return report_id == row.report_id and _same(
+                    version, figure, reported_at, None, provenance
+                )
+            self._events[position] = self._registry.decode_raw(raw, position=position).event
+        return _wrote(self._events[position], row, version)
 
     def __call__(self, body: bytes, position: int) -> Event:
         event = self._events.get(position)
