@@ -163,12 +163,6 @@ def _relaid(table: str, *, old: str, new: str, suffix: str = "") -> tuple[str, .
     )
 
 
-#: SQLite's migration 7: the same tables and columns, laid out for the reads they serve. A
-#: tally from the read model seeks each of an incident's reports and walks its versions;
-#: clustered by (report_id, version) those versions share pages instead of each taking its
-#: own, read one at a time. `position` becomes report_changes' rowid, one B-tree fewer for
-#: every append to write, and its index by report carries `kind`. PostgreSQL keeps heaps
-#: and indexes, so its schema is unchanged.
 #: PostgreSQL's index of a report's changes, with `kind` before `position`: the last
 #: retraction or void is then found in the index, whatever the table's visibility map
 #: says, where a filter on `kind` visited every change's row (15 ms a cold tally).
@@ -177,6 +171,12 @@ POSTGRES_CHANGES_INDEX: Final = (
     "CREATE INDEX report_changes_by_report ON {p}report_changes (report_id, kind, position)",
 )
 
+#: SQLite's migration 7: the same tables and columns, laid out for the reads they serve. A
+#: tally from the read model seeks each of an incident's reports and walks its versions;
+#: clustered by (report_id, version) those versions share pages instead of each taking its
+#: own, read one at a time. `position` becomes report_changes' rowid, one B-tree fewer for
+#: every append to write, and its index by report carries `kind`. PostgreSQL keeps heaps
+#: and indexes: its migration 8 changes only that index (`POSTGRES_CHANGES_INDEX`).
 SQLITE_LAYOUT: Final = (
     *_relaid("report_versions", old="", new="", suffix=" WITHOUT ROWID"),
     *_relaid(
@@ -299,13 +299,13 @@ def incident_openings(db: Database) -> list[tuple[str, int]]:
     ]
 
 
-#: The record of the last retraction or void is joined on the scalar subquery that finds
-#: it, not through a join of `report_changes` on it: PostgreSQL plans that join as a hash
-#: of the whole table (a full scan per question, 0.2 s at a million changes).
 #: Each report of an incident, its last retraction or void, its version standing at a
 #: reported instant (the last reported by then: versions are in reported order, as
 #: `ReportState.version_as_of` relies on too) and the version after that, with the stored
-#: body of every record the row cites. `{standing}` picks the standing version.
+#: body of every record the row cites. `{standing}` picks the standing version. The last
+#: retraction's or void's record is joined on the subquery that finds it, not through a
+#: join of `report_changes` on that subquery, which PostgreSQL planned as a hash of the
+#: whole table: a full scan per question (0.2 s at a million changes).
 _STANDING: Final = """
     SELECT r.report_id, r.source, r.metric, r.grp, r.by_, r.place, r.filed_position, f.body,
         r.status, r.retracted_at, r.versions,
@@ -893,6 +893,7 @@ _KEYS: Final = {
     "report_versions": (("report_id", True), ("version", False)),
     "report_changes": (("position", False),),
 }
+
 #: The column of each table that names a log position.
 _POSITION: Final = {
     "incidents": 4,
