@@ -6,28 +6,18 @@ Only that every figure is produced is checked: timings on a shared CI machine pr
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
+from .bench_support import run_bench
 
 pytest.importorskip("eventsourcing", reason="the peer is in the dev extra")
 
 
 def test_quick_mode_produces_every_figure(tmp_path: Path) -> None:
     out = tmp_path / "figures.json"
-    result = subprocess.run(
-        [sys.executable, "-m", "bench.run", "--quick", "--dir", str(tmp_path), "--json", str(out)],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    assert result.returncode == 0, result.stderr
+    stdout = run_bench("bench.run", "--quick", "--dir", str(tmp_path), "--json", str(out))
     figures = json.loads(out.read_text())
     for side in ("ours", "peer", "raw"):
         assert figures["batch"][side] > 0
@@ -41,31 +31,15 @@ def test_quick_mode_produces_every_figure(tmp_path: Path) -> None:
     assert "synchronous=2" in figures["sqlite"]["ours"]
     assert "synchronous=2" in figures["sqlite"]["peer"]
     for line in ("batch append", "single durable append", "full replay", "as-of tally", "memory"):
-        assert line in result.stdout
+        assert line in stdout
     assert figures["machine"]["cpu"]
 
 
 def test_the_proofs_bench_produces_every_figure(tmp_path: Path) -> None:
-    result = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "bench.proofs",
-            "--events",
-            "3000",
-            "--samples",
-            "5",
-            "--db",
-            str(tmp_path / "ledger.db"),
-        ],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
+    stdout = run_bench(
+        "bench.proofs", "--events", "3000", "--samples", "5", "--db", str(tmp_path / "ledger.db")
     )
-    assert result.returncode == 0, result.stderr
-    figures = json.loads(result.stdout)
+    figures = json.loads(stdout)
     assert figures["build"]["events"] > 2_000
     assert figures["build"]["tree_seconds"] > 0
     assert figures["single"]["append_ms_with_tree"] > 0
@@ -88,16 +62,7 @@ def test_the_proofs_bench_produces_every_figure(tmp_path: Path) -> None:
 
 
 def test_the_batch_probe_splits_the_whole_time_per_event() -> None:
-    result = subprocess.run(
-        [sys.executable, "-m", "bench.batch_probe", "--events", "3000", "--batch", "500"],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    assert result.returncode == 0, result.stderr
-    lines = result.stdout.splitlines()
+    lines = run_bench("bench.batch_probe", "--events", "3000", "--batch", "500").splitlines()
     whole = float(lines[2].split(":", 1)[1].split()[0])
     parts = [float(line.split()[0]) for line in lines[3:]]
     assert whole > 0

@@ -6,35 +6,16 @@ Only that every figure is produced is checked: timings on a shared machine prove
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 from bench.datasets import later_release, synthetic_rows
 
-ROOT = Path(__file__).resolve().parent.parent
+from .bench_support import run_bench
 
 
 def test_quick_mode_produces_every_figure(tmp_path: Path) -> None:
     out = tmp_path / "figures.json"
-    result = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "bench.datasets",
-            "--quick",
-            "--dir",
-            str(tmp_path),
-            "--json",
-            str(out),
-        ],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
-    assert result.returncode == 0, result.stderr
+    run_bench("bench.datasets", "--quick", "--dir", str(tmp_path), "--json", str(out), timeout=300)
     figures = json.loads(out.read_text())
     assert figures["ucdp_19_1"]["records"] == 3194
     assert figures["ucdp_19_1_again"]["events"] == 0
