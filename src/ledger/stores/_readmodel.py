@@ -716,7 +716,7 @@ def rebuild(
         while chunk := list(itertools.islice(records, _REBUILD_SLICE)):
             batch = [_refolded(record, states, registry) for record in chunk]
             try:
-                write(db, chunk, [new for _, new in batch])
+                _write_rows(db, chunk, [new for _, new in batch])
             except AlreadyExistsError as exc:  # an id another stream's report holds
                 raise DamagedLedgerError(
                     "rebuilding the read model",
