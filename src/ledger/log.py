@@ -173,8 +173,9 @@ class Store(Protocol):
 
     def load_checkpoint(self, name: str) -> Checkpoint | None: ...
 
-    def stream_version(self, stream: str) -> int:
-        """The version of the stream's last record; 0 for a stream with none."""
+    def stream_version(self, stream: str, *, at: int | None = None) -> int:
+        """The version of the stream's last record (at or before position `at`, if given);
+        0 for a stream with none."""
         ...
 
     def close(self) -> None: ...
@@ -222,9 +223,11 @@ class Store(Protocol):
         the record of every migration."""
         ...
 
-    def check_read_model(self) -> tuple[int, str] | None:
+    def check_read_model(self, *, after: int | None = None) -> tuple[int, str] | None:
         """Where the read model differs from what the log gives, as (position, description),
-        or None where it is exactly what a rebuild would write."""
+        or None where it is exactly what a rebuild would write. With `after`, only the head
+        and the rows the records after that position wrote are compared (each report they
+        changed whole): what `verify` checks of the records appended since a digest."""
         ...
 
     def report_incident(self, report_id: str) -> str | None:

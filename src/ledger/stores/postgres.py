@@ -241,6 +241,13 @@ class PostgresStore:
         self._sql_version = sql.SQL("SELECT max(version) FROM {}.events WHERE stream = %s").format(
             s
         )
+        # Down the stream's (stream, version) index from its last record: the cost is the
+        # stream's records after the position (kept off the position index by the `+ 0`),
+        # and it is exact even where versions are missing, as a verify needs.
+        self._sql_version_until = sql.SQL(
+            "SELECT version FROM {}.events WHERE stream = %s AND position + 0 <= %s"
+            " ORDER BY version DESC LIMIT 1"
+        ).format(s)
         # A binary search down the stream's (stream, version) index, in one round trip:
         # within a stream, positions grow with versions.
         self._sql_version_at = sql.SQL(
@@ -437,7 +444,7 @@ class PostgresStore:
                     return [found[p] for p in positions]
 
                 def version(stream: str) -> int:
-                    return _stream_version(conn, self._sql_version, stream)
+                    return _stream_version(conn, self._sql_version, (stream,))
 
                 check_expected(expected, version)
                 head = _head(conn, self._sql_head)
@@ -539,10 +546,13 @@ class PostgresStore:
     def head(self) -> Head:
         return self._guard("head", lambda conn: _head(conn, self._sql_head))
 
-    def stream_version(self, stream: str) -> int:
-        return self._guard(
-            "stream_version", lambda conn: _stream_version(conn, self._sql_version, stream)
+    def stream_version(self, stream: str, *, at: int | None = None) -> int:
+        query, params = (
+            (self._sql_version, (stream,))
+            if at is None
+            else (self._sql_version_until, (stream, at))
         )
+        return self._guard("stream_version", lambda conn: _stream_version(conn, query, params))
 
     def save_checkpoint(self, checkpoint: Checkpoint) -> None:
         query = sql.SQL(
@@ -723,15 +733,22 @@ class PostgresStore:
 
         return self._guard("checking the schema", check)
 
-    def check_read_model(self) -> tuple[int, str] | None:
+    def check_read_model(self, *, after: int | None = None) -> tuple[int, str] | None:
         def check(conn: psycopg.Connection[Any]) -> tuple[int, str] | None:
             # One repeatable-read snapshot: the tables and the log agree within it.
             with conn.transaction():
                 if not self._depth:  # inside `transaction()` its own view is consistent
                     conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
                 db = self._db(conn)
-                streams, read_stream = self._streams(conn)
                 head = _head(conn, self._sql_head)
+                if after is not None:
+                    window = self._sql_window
+
+                    def read(low: int, high: int) -> list[Record]:
+                        return [_record(row) for row in conn.execute(window, (low, high))]
+
+                    return _readmodel.difference_since(db, read, head, after)
+                streams, read_stream = self._streams(conn)
                 return _readmodel.first_difference(db, read_stream, streams, head)
 
         return self._guard("checking the read model", check)
@@ -840,12 +857,12 @@ class _PostgresDatabase:
     def rows(self, text: str, params: Sequence[object] = ()) -> list[tuple[Any, ...]]:
         return self._conn.execute(self.sql(text).encode(), params).fetchall()
 
-    def stream(self, text: str) -> Iterator[tuple[Any, ...]]:
+    def stream(self, text: str, params: Sequence[object] = ()) -> Iterator[tuple[Any, ...]]:
         # A server-side cursor, which the transaction every read-model check runs in can
         # close cleanly when the comparison stops early, as a streamed result cannot.
         with self._conn.cursor(name="ledger_read_model_rows") as cursor:
             cursor.itersize = _STREAM_ROWS
-            cursor.execute(self.sql(text).encode())
+            cursor.execute(self.sql(text).encode(), params)
             yield from cursor
 
     def run(self, text: str, params: Sequence[object] = ()) -> None:
@@ -876,8 +893,10 @@ def _head(conn: psycopg.Connection[Any], query: sql.Composed) -> Head:
     return Head(position=int(row[0]), hash=str(row[1]), recorded_at=row[2].astimezone(dt.UTC))
 
 
-def _stream_version(conn: psycopg.Connection[Any], query: sql.Composed, stream: str) -> int:
-    row = conn.execute(query, (stream,)).fetchone()
+def _stream_version(
+    conn: psycopg.Connection[Any], query: sql.Composed, params: Sequence[object]
+) -> int:
+    row = conn.execute(query, params).fetchone()
     return int(row[0] or 0) if row else 0
 
 

@@ -568,9 +568,21 @@ class SQLiteStore:
     def _damaged(self, position: object, exc: Exception | str) -> StoreError:
         return DamagedLedgerError(repr(self.path), position, str(exc))
 
-    def stream_version(self, stream: str) -> int:
+    def stream_version(self, stream: str, *, at: int | None = None) -> int:
         with self._lock:
-            return self._guard(lambda: self._stream_version(stream))
+            if at is None:
+                return self._guard(lambda: self._stream_version(stream))
+            # Down the stream's (stream, version) index from its last record, so the cost is
+            # the stream's records after `at`; the `+` keeps the planner off the position
+            # range. Exact even where versions are missing, as a verify needs.
+            row = self._guard(
+                lambda: self._conn.execute(
+                    "SELECT version FROM events WHERE stream = ? AND +position <= ?"
+                    " ORDER BY version DESC LIMIT 1",
+                    (stream, at),
+                ).fetchone()
+            )
+            return 0 if row is None else int(row[0])
 
     def _stream_version(self, stream: str) -> int:
         row = self._conn.execute(
@@ -689,6 +701,15 @@ class SQLiteStore:
         )
         return (_record(row) for row in rows)
 
+    def _window(self, after: int, until: int) -> Iterator[Record]:
+        """The records with `after < position <= until`, read as the caller goes."""
+        rows = self._conn.execute(
+            f"SELECT {_COLUMNS} FROM events WHERE position > ? AND position <= ?"  # noqa: S608
+            " ORDER BY position",
+            (after, until),
+        )
+        return (_record(row) for row in rows)
+
     def check_schema(self) -> str | None:
         with self._lock:
             return self._guard(self._schema_problem)
@@ -728,13 +749,19 @@ class SQLiteStore:
         )
         return [*found, pk]
 
-    def check_read_model(self) -> tuple[int, str] | None:
+    def check_read_model(self, *, after: int | None = None) -> tuple[int, str] | None:
         with self._lock:
             outer = self._depth == 0  # inside `transaction()` its own view is consistent
             if outer:
                 # One read transaction: the tables and the log it compares them with agree.
                 self._guard(lambda: self._conn.execute("BEGIN"))
             try:
+                if after is not None:
+                    return self._guard(
+                        lambda: _readmodel.difference_since(
+                            self._db, self._window, self._head(), after
+                        )
+                    )
                 return self._guard(
                     lambda: _readmodel.first_difference(
                         self._db, self._stream_records, self._streams(), self._head()

@@ -364,6 +364,10 @@ def test_a_streams_window_holds_exactly_its_records(
                 and after < r.position
                 and (until is None or r.position <= until)
             ]
+            assert store.stream_version(stream, at=after) == max(
+                (r.version for r in everything if r.stream == stream and r.position <= after),
+                default=0,
+            )
 
 
 # The read model (docs/design.md): kept by each append, from the events it is given.
@@ -404,6 +408,8 @@ def test_the_read_model_follows_every_append(make_store: StoreFactory) -> None:
     ]
     assert store.incident_opening("nobody") is None
     assert store.check_read_model() is None
+    for after in range(head.position + 1):
+        assert store.check_read_model(after=after) is None
 
 
 def test_a_cold_tally_from_the_read_model_equals_the_folds(make_store: StoreFactory) -> None:
@@ -464,6 +470,7 @@ def test_a_batch_without_its_events_leaves_the_read_model_behind(
     store.append([new], now=dt.datetime.now(dt.UTC))
     assert store.read_model_head() == reflected
     assert store.check_read_model() is not None
+    assert store.check_read_model(after=store.head().position) is not None  # and the head
     store.rebuild_read_model()
     assert store.check_read_model() is None
     assert [s.source for s in Ledger(store, actor="contract").sources()] == ["wire", "late"]
