@@ -193,6 +193,7 @@ def test_every_row_class_is_documented_and_every_document_keeps_its_schema(
         (seed_db, "ChangesDoc", ["changes", "--clock", "reported", "--incident", INCIDENT]),
         (seed_db, "DiffDoc", ["diff", INCIDENT, "--from-known-at", "2025-03-08"]),
         (seed_db, "VerifyDoc", ["verify", "--against", "3:" + "0" * 64]),
+        (seed_db, "VerifyDoc", ["verify", "--since", "0:" + "0" * 64]),
         (seed_db, "DigestDoc", ["digest"]),
         (seed_db, "IncidentsDoc", ["incidents"]),
         (conflict_db, "SourcesDoc", ["sources"]),
@@ -254,6 +255,13 @@ def test_tables_for_people(seed_db: Path) -> None:
     verify = Run("--db", seed_db, "verify")
     assert verify.code == 0
     assert verify.out.startswith("ok: 21 records verified; head 21:")
+    head = verify.out.split("head ")[1].strip()
+    since = Run("--db", seed_db, "verify", "--since", head)
+    assert since.code == 0
+    assert since.out == (
+        f"ok: no records were appended after {head}, and the log still extends it "
+        "(verify without --since re-reads the records before it)\n"
+    )
 
 
 # Exit codes and messages.
@@ -272,6 +280,8 @@ def test_tables_for_people(seed_db: Path) -> None:
           "--reported-at", "2025-03-12T00:00Z"], "figure:"),
         (["verify", "--against", "junk"], "digest: must read '<position>:<hash>'"),
         (["verify", "--against", "3:" + "0" * 64], None),
+        (["verify", "--since", "3:" + "0" * 64], None),
+        (["verify", "--since", "3:" + "0" * 64, "--deep"], "since: a deep verify replays"),
         (["restore", str(SEED)], "restore only into an empty one"),
     ],
 )  # fmt: skip

@@ -201,18 +201,24 @@ class Ledger(Queries, Commands):
 
     # Integrity.
 
-    def verify(self, *, against: Digest | None = None, deep: bool = False) -> IntegrityReport:
+    def verify(
+        self, *, against: Digest | None = None, since: Digest | None = None, deep: bool = False
+    ) -> IntegrityReport:
         """Walk the hash chain from genesis and report the first bad position, if any; then
         check the read model against the log.
 
         Never raises over what it finds; chain `.raise_for_problem()` to fail loudly. Pass a
-        digest published earlier to prove the log still extends it (see `ledger.verify`).
-        `deep` also checks the schema's guards and replays every event under the domain
-        rules into a scratch ledger, so an impossible event under a sound chain is named.
+        digest published earlier to prove the log still extends it (see `ledger.verify`), or
+        as `since` a digest an earlier verification gave, to check only what was appended
+        after it. `deep` also checks the schema's guards and replays every event under the
+        domain rules into a scratch ledger, so an impossible event under a sound chain is
+        named; that replay reads the whole log, so it does not go with `since`.
         """
         from ledger.verify import IntegrityProblem, ProblemKind, verify_log  # noqa: PLC0415
 
-        report = verify_log(self.store, against=against, registry=self._registry, deep=deep)
+        report = verify_log(
+            self.store, against=against, since=since, registry=self._registry, deep=deep
+        )
         if not deep or not report.ok:
             return report
         impossible = self._first_impossible()

@@ -11,6 +11,14 @@ with itself; only a `Digest` published elsewhere before the rewrite exposes it, 
 `verify_log(store, against=digest)` exists. The structural checks (dense positions and stream
 versions, bodies that decode and agree with their headers, a recorded clock that never runs
 backwards) still catch the clumsier forgeries without one.
+
+`verify_log(store, since=digest)` checks only what was appended after a digest that an earlier
+verification gave, in time that depends on that and not on the log's length: the record at
+the digest's position must still have its hash, so a rewrite before it that forged the hashes
+after it shows; the records after it are walked as a whole walk would. What it does not re-read
+is the records before the digest: an edit there that leaves every stored hash alone (one a
+whole walk names at once, as `edited`) is not seen. Of the read model, its head is checked,
+and the rows that the records since wrote (each report they changed, derived whole).
 """
 
 from __future__ import annotations
@@ -206,10 +214,13 @@ class IntegrityReport:
     `REWRITTEN`, which shows at the digest's position what happened somewhere before it.
     """
 
+    #: How many records were walked: the whole log's, or those after `since`.
     checked: int
     head: Digest
     problem: IntegrityProblem | None = None
     against: Digest | None = None
+    #: The digest the walk began at (`verify_log(since=...)`), trusting the records before it.
+    since: Digest | None = None
     #: Every redaction of the records checked, by the position of the record erased (then
     #: in the order they were recorded): which field, of which report, who, when and why.
     redactions: tuple[Redaction, ...] = ()
@@ -229,35 +240,108 @@ def verify_log(
     store: Store,
     *,
     against: Digest | None = None,
+    since: Digest | None = None,
     registry: EventRegistry = EVENTS,
     deep: bool = False,
 ) -> IntegrityReport:
-    """Walk the whole log from genesis; see the module docstring for what this proves.
+    """Walk the whole log from genesis, or only what follows `since`, a digest an earlier
+    verification gave (and which the log must still extend); see the module docstring for
+    what each proves.
 
     `deep` also checks the schema's guards (`Store.check_schema`); `Ledger.verify(deep=True)`
-    adds a replay of every event under the domain rules."""
-    if against is not None and not isinstance(against, Digest):
-        raise ValidationError("against", "must be a Digest (see Digest.parse)", value=against)
-    walk = Walk(registry, against=against, tree=store)
+    adds a replay of every event under the domain rules. A deep check is of the whole log,
+    so it does not go with `since`."""
+    for name, digest in (("against", against), ("since", since)):
+        if digest is not None and not isinstance(digest, Digest):
+            raise ValidationError(name, "must be a Digest (see Digest.parse)", value=digest)
+    if since is not None and against is not None:
+        raise ValidationError(
+            "against", "give one digest: a walk since a digest also proves the log extends it"
+        )
+    if since is not None and deep:
+        raise ValidationError(
+            "since", "a deep verify replays the whole log: it cannot begin at a digest"
+        )
+    walk = Walk(registry, against=against or since, tree=store)
+    problem = _walk(walk, store, since)
+    if problem is None:
+        problem = _beside_the_chain(store, walk, deep=deep)
+    return walk.report(problem, since=since)
+
+
+def _walk(walk: Walk, store: Store, since: Digest | None) -> IntegrityProblem | None:
+    """The first problem along the chain, from genesis or from `since`."""
     try:
-        for record in store.read():
+        if since is not None and (problem := _resume(walk, store, since)):
+            return problem
+        for record in store.read(after=walk.position):
             if problem := walk.step(record):
-                if problem.kind in _CHAIN_KINDS:
-                    problem = walk.diagnose(problem, store)
-                return walk.report(problem)
+                return walk.diagnose(problem, store) if problem.kind in _CHAIN_KINDS else problem
     except StoreError as exc:
-        return walk.report(_problem(walk.position + 1, ProblemKind.UNREADABLE, str(exc)))
+        return _problem(walk.position + 1, ProblemKind.UNREADABLE, str(exc))
     if torn := walk.torn():
-        return walk.report(torn)
-    if against is not None and against.position > walk.position:
-        problem = _problem(
+        return torn
+    digest = walk.against
+    if digest is not None and digest.position > walk.position:
+        return _problem(
             walk.position + 1,
             ProblemKind.TRUNCATED,
             f"the log ends at position {walk.position}, before the digest's "
-            f"position {against.position}",
+            f"position {digest.position}",
         )
-        return walk.report(problem)
-    return walk.report(_beside_the_chain(store, walk, deep=deep))
+    return None
+
+
+def _resume(walk: Walk, store: Store, since: Digest) -> IntegrityProblem | None:
+    """Set `walk` where `since` left the log, trusting the records up to it: at the digest's
+    record, which must still have the digest's hash, or, where the digest falls inside a
+    batch, before that batch, so that the batch is walked whole."""
+    head = store.head()
+    if since.position > head.position:
+        _resume_at(walk, store, head.position)
+        return None  # the walk finds nothing after the head, and names the log truncated
+    if since.position == 0:
+        return None
+    record = _record_at(store, since.position)
+    if record.hash != since.hash:
+        _resume_at(walk, store, since.position - 1)
+        return _problem(
+            since.position,
+            ProblemKind.REWRITTEN,
+            f"the hash here is {record.hash}, the digest says {since.hash}: a record at or "
+            "before this position was rewritten, and the chain after it forged",
+        )
+    try:
+        batch = walk.registry.decode(record.body, position=record.position).batch
+    except CodecError as exc:
+        _resume_at(walk, store, since.position - 1)
+        return _problem(since.position, ProblemKind.UNDECODABLE, str(exc), field="body")
+    inside = batch is not None and batch[0] < batch[1] - 1
+    _resume_at(walk, store, since.position - batch[0] - 1 if batch and inside else since.position)
+    return None
+
+
+def _resume_at(walk: Walk, store: Store, position: int) -> None:
+    """Set `walk` after the record at `position` (at genesis for 0), as a walk along the
+    log up to it would have left it."""
+    if position == 0:
+        return
+    *before, record = store.read(after=max(0, position - 2), until=position)
+    if record.position != position or len(before) != min(1, position - 1):
+        raise StoreError(f"the log does not hold records {position - 1} and {position}")
+    walk.resume(
+        position,
+        record.hash,
+        previous_hash=before[0].hash if before else GENESIS_HASH,
+        recorded_at=record.recorded_at,
+        versions=lambda stream: store.stream_version(stream, at=position),
+    )
+
+
+def _record_at(store: Store, position: int) -> Record:
+    for record in store.read(after=position - 1, until=position):
+        return record
+    raise StoreError(f"the log holds no record at position {position}")
 
 
 def _beside_the_chain(store: Store, walk: Walk, *, deep: bool) -> IntegrityProblem | None:
@@ -273,10 +357,11 @@ def _beside_the_chain(store: Store, walk: Walk, *, deep: bool) -> IntegrityProbl
             return _problem(head, ProblemKind.SCHEMA, guard)
     if problem := walk.tree_problem():
         return problem
-    if problem := walk.redaction_problem():
+    if problem := walk.redaction_problem(store):
         return problem
     try:
-        difference = store.check_read_model()
+        # A walk since a digest compares the rows that the records it walked wrote.
+        difference = store.check_read_model(after=walk.start or None)
     except (StoreError, CodecError) as exc:
         difference = (head, f"cannot be checked: {exc}")
     if difference is not None:
@@ -300,12 +385,16 @@ class Walk:
     ) -> None:
         self.registry = registry
         self.against = against
+        #: The position the walk began after: 0, or where `resume` set it.
+        self.start = 0
         self.position = 0
         self.hash = GENESIS_HASH
         #: The hash before the last good record's, to spot a record inserted with a forged link.
         self.previous_hash: str | None = None
         self.recorded_at: dt.datetime | None = None
         self.versions: dict[str, int] = {}
+        #: Each stream's version at `start`, for a stream the walk has not met yet.
+        self._versions_before: Callable[[str], int] | None = None
         #: The body the last good record decoded to (where BODY is among the checks).
         self.decoded: DecodedBody | None = None
         self.tree = merkle.Accumulator()
@@ -333,6 +422,39 @@ class Walk:
             raise ValueError("the TREE check runs last")
         self._checks = [runs[check] for check in checks]
         self._tree_store = tree if Check.TREE in checks else None
+        #: Why the tree could not be resumed at `start`, if it could not.
+        self._tree_lost: IntegrityProblem | None = None
+
+    def resume(
+        self,
+        position: int,
+        hash_: str,
+        *,
+        previous_hash: str,
+        recorded_at: dt.datetime,
+        versions: Callable[[str], int],
+    ) -> None:
+        """Begin the walk after the record at `position` (hashed `hash_`, after a record
+        hashed `previous_hash`, and recorded at `recorded_at`), trusting the log up to it:
+        each stream's version there is read with `versions` when the walk first meets the
+        stream, and the tree resumed from the store's nodes along its right edge. A batch
+        must not be open there."""
+        self.start = self.position = position
+        self.hash, self.previous_hash, self.recorded_at = hash_, previous_hash, recorded_at
+        self._versions_before = versions
+        store = self._tree_store
+        if store is None:
+            return
+        frontier = merkle.frontier(position)
+        try:
+            stored = store.tree_nodes(frontier) if frontier else {}
+        except StoreError as exc:
+            self._tree_lost = _problem(
+                position, ProblemKind.TREE, f"the tree's right edge cannot be read: {exc}"
+            )
+            return
+        edge = [(node[0], stored[node]) for node in frontier]
+        self.tree = merkle.Accumulator(size=position, edge=edge)
 
     def tree_problem(self) -> IntegrityProblem | None:
         """Whether the store's Merkle tree holds exactly the nodes of the records walked:
@@ -341,6 +463,8 @@ class Walk:
         store = self._tree_store
         if store is None:
             return None
+        if self._tree_lost is not None:
+            return self._tree_lost
         if problem := self._compare():
             return problem
         try:
@@ -373,12 +497,15 @@ class Walk:
                 )
         return None
 
-    def report(self, problem: IntegrityProblem | None) -> IntegrityReport:
+    def report(
+        self, problem: IntegrityProblem | None, *, since: Digest | None = None
+    ) -> IntegrityReport:
         return IntegrityReport(
-            checked=self.position,
+            checked=max(0, self.position - self.start),
             head=Digest(position=self.position, hash=self.hash),
             problem=problem,
-            against=self.against,
+            against=None if since is not None else self.against,
+            since=since,
             redactions=tuple(
                 sorted(
                     (r for r in self.redactions if r.at <= self.position),
@@ -387,10 +514,13 @@ class Walk:
             ),
         )
 
-    def redaction_problem(self) -> IntegrityProblem | None:
+    def redaction_problem(self, store: Store | None = None) -> IntegrityProblem | None:
         """Whether the fields found erased are exactly those the recorded redactions erased:
         `Ledger.redact` erases text only with a `FieldRedacted` event saying who, when and
-        why, in the same transaction."""
+        why, in the same transaction. A walk that began after `start` reads from `store`
+        the records before it that its redactions name."""
+        if self.start and store is not None:
+            self.erased.extend(self._erased_before(store))
         erased = {(p, f) for p, f in self.erased if p <= self.position}
         recorded = {(r.position, r.field): r for r in self.redactions if r.at <= self.position}
         for position, field in sorted(erased - recorded.keys()):
@@ -412,6 +542,21 @@ class Walk:
                 field="body",
             )
         return None
+
+    def _erased_before(self, store: Store) -> list[tuple[int, str]]:
+        """(position, field) of each field that the redactions walked name in the records
+        before `start` and that is erased there (what other fields those records have erased
+        is for the redactions before `start`, which the walk trusts)."""
+        named = {(r.position, r.field) for r in self.redactions if r.position <= self.start}
+        found: list[tuple[int, str]] = []
+        for position in sorted({p for p, _ in named}):
+            try:
+                record = _record_at(store, position)
+                redacted = self.registry.decode(record.body, position=position).redacted
+            except (CodecError, StoreError):
+                continue  # the check then names the record: its text is not erased
+            found.extend((position, f) for f in redacted if (position, f) in named)
+        return found
 
     def step(self, record: Record) -> IntegrityProblem | None:
         self.decoded = None
@@ -455,7 +600,10 @@ class Walk:
                 f"found position {record.position} after position {self.position}",
                 field="position",
             )
-        version = self.versions.get(record.stream, 0) + 1
+        last = self.versions.get(record.stream)
+        if last is None:
+            last = 0 if self._versions_before is None else self._versions_before(record.stream)
+        version = last + 1
         if record.version != version:
             return _problem(
                 record.position,
@@ -478,6 +626,8 @@ class Walk:
         )
 
     def _tree(self, record: Record) -> IntegrityProblem | None:
+        if self._tree_lost is not None:
+            return None  # named once the chain is walked; nodes computed now would be wrong
         self._pending.extend(self.tree.add(leaf_of(record)))
         if len(self._pending) >= _TREE_PAGE:
             return self._compare()

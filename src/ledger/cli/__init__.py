@@ -226,7 +226,13 @@ def build_parser() -> argparse.ArgumentParser:  # noqa: PLR0915 - one block per 
     p = command("verify", commands.verify, "walk the hash chain and check the read model; "
                 "exit 1 if either is broken",
                 parents=[small])  # fmt: skip
-    p.add_argument("--against", metavar="DIGEST", help="a digest published earlier")
+    digests = p.add_mutually_exclusive_group()
+    digests.add_argument("--against", metavar="DIGEST", help="a digest published earlier")
+    digests.add_argument(
+        "--since",
+        metavar="DIGEST",
+        help="check only what was appended after this digest, which an earlier verify gave",
+    )
     p.add_argument(
         "--deep",
         action="store_true",

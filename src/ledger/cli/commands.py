@@ -570,9 +570,10 @@ def show(args: argparse.Namespace, ctx: Context) -> int:
 
 def verify(args: argparse.Namespace, ctx: Context) -> int:
     against = None if args.against is None else Digest.parse(args.against)
+    since = None if args.since is None else Digest.parse(args.since)
     # The chain is walked in the store itself: a file too damaged to replay is still verified.
     with ctx.bare_store() as store:
-        found = verify_log(store, against=against, deep=args.deep)
+        found = verify_log(store, against=against, since=since, deep=args.deep)
     if args.deep and found.ok:
         # The domain replay needs a ledger, which a sound log always opens.
         with ctx.ledger() as ledger:
@@ -582,8 +583,23 @@ def verify(args: argparse.Namespace, ctx: Context) -> int:
     if args.format == "json":
         output.write_json(doc, ctx.stdout)
     elif problem is None:
-        extends = "" if against is None else f", and it extends {against}"
-        _say(ctx, f"ok: {found.checked} records verified; head {found.head}{extends}")
+        if since is not None:
+            begun = found.head.position - found.checked
+            walked = (
+                f"no records were appended after {since}"
+                if found.checked == 0
+                else f"the {found.checked} record{'' if found.checked == 1 else 's'} after "
+                f"position {begun} verified; head {found.head}"
+            )
+            _say(
+                ctx,
+                f"ok: {walked}, and the log still extends "
+                f"{'it' if found.checked == 0 else since} (verify without --since re-reads "
+                "the records before it)",
+            )
+        else:
+            extends = "" if against is None else f", and it extends {against}"
+            _say(ctx, f"ok: {found.checked} records verified; head {found.head}{extends}")
         for r in found.redactions:
             _say(
                 ctx,

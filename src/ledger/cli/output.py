@@ -269,6 +269,7 @@ class VerifyDoc:
     checked: int
     head: str
     against: str | None
+    since: str | None
     problem: ProblemRow | None
     redactions: list[RedactionRow]
 
@@ -560,11 +561,12 @@ def report_doc(
 def verify_doc(report: IntegrityReport) -> VerifyDoc:
     problem = report.problem
     return VerifyDoc(
-        schema="ledger.verify/1",
+        schema="ledger.verify/2",
         ok=report.ok,
         checked=report.checked,
         head=str(report.head),
         against=None if report.against is None else str(report.against),
+        since=None if report.since is None else str(report.since),
         problem=None
         if problem is None
         else ProblemRow(position=problem.position, kind=problem.kind.value, detail=problem.detail),
