@@ -388,13 +388,8 @@ def test_an_edited_read_model_row_is_named_and_the_store_works_on(
     assert found is not None
     assert "r03" in found[1]
     assert "at least 99" in found[1]
-    # Checked for the rows the records after a position wrote, as a verify since a digest
-    # does: r03 was filed at position 6.
-    since = store.check_read_model(after=5)
-    assert since is not None
-    assert "r03" in since[1]
-    assert store.check_read_model(after=6) is None
-    assert store.check_read_model(after=store.head().position) is None
+    # The head alone, as a verify since a digest checks it, still reflects the log.
+    assert store.check_read_model(rows=False) is None
     ledger.file_report(
         "coast", source="monitor", metric="killed", figure="7", reported_at=T0, report_id="r30"
     )

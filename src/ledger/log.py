@@ -223,11 +223,11 @@ class Store(Protocol):
         the record of every migration."""
         ...
 
-    def check_read_model(self, *, after: int | None = None) -> tuple[int, str] | None:
+    def check_read_model(self, *, rows: bool = True) -> tuple[int, str] | None:
         """Where the read model differs from what the log gives, as (position, description),
-        or None where it is exactly what a rebuild would write. With `after`, only the head
-        and the rows the records after that position wrote are compared (each report they
-        changed whole): what `verify` checks of the records appended since a digest."""
+        or None where it is exactly what a rebuild would write. With `rows=False`, only
+        whether the tables reflect the log's head, its position and hash: the constant-time
+        check of a verify since a digest."""
         ...
 
     def report_incident(self, report_id: str) -> str | None:

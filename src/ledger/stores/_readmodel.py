@@ -16,7 +16,6 @@ them from the log, one stream at a time. SQLite and PostgreSQL run the same stat
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import itertools
 import json
@@ -208,9 +207,9 @@ class Database(Protocol):
 
     def rows(self, text: str, params: Sequence[object] = ()) -> list[tuple[Any, ...]]: ...
 
-    def stream(self, text: str, params: Sequence[object] = ()) -> Iterator[tuple[Any, ...]]:
-        """The rows of a query, read as they are iterated: a table's rows one at a time,
-        not the table in memory."""
+    def stream(self, text: str) -> Iterator[tuple[Any, ...]]:
+        """The rows of a query without parameters, read as they are iterated: a table's
+        rows one at a time, not the table in memory."""
         ...
 
     def run(self, text: str, params: Sequence[object] = ()) -> None: ...
@@ -230,8 +229,8 @@ class SQLiteDatabase:
     def rows(self, text: str, params: Sequence[object] = ()) -> list[tuple[Any, ...]]:
         return self._conn.execute(self.sql(text), params).fetchall()
 
-    def stream(self, text: str, params: Sequence[object] = ()) -> Iterator[tuple[Any, ...]]:
-        yield from self._conn.execute(self.sql(text), params)
+    def stream(self, text: str) -> Iterator[tuple[Any, ...]]:
+        yield from self._conn.execute(self.sql(text))
 
     def run(self, text: str, params: Sequence[object] = ()) -> None:
         self._conn.execute(self.sql(text), params)
@@ -817,102 +816,8 @@ def first_difference(
     """Where the tables differ from what the log gives, as (position, description): the
     tables are derived afresh into a scratch file (bounded memory) and compared row by row.
     The position is the differing row's, or the head's for a row that has none."""
-    if (found := _head_difference(head(db), head_)) is not None:
+    if (found := head_difference(db, head_)) is not None:
         return found
-    with _scratch() as expected:
-        rebuild(expected, read_stream, streams, head_, registry=registry)
-        for table in TABLES:
-            if (found := _compare(table, "", (), db, expected)) is not None:
-                return found
-    return None
-
-
-def difference_since(
-    db: Database,
-    read: Callable[[int, int], Iterable[Record]],
-    head_: Head,
-    after: int,
-    *,
-    registry: EventRegistry = EVENTS,
-) -> tuple[int, str] | None:
-    """`first_difference` for the rows the records after position `after` wrote: each
-    report they changed, derived afresh from all its records (the earlier ones found by its
-    change rows), each change they made, and each incident, source and term they added.
-    `read(a, b)` reads the log's records with a < position <= b. Rows no record after
-    `after` touched are not compared; the cost is that of the records since, and of the
-    reports they changed."""
-    if (found := _head_difference(head(db), head_)) is not None:
-        return found
-    touched = sorted(
-        {str(r) for r in map(_report_of, read(after, head_.position)) if isinstance(r, str)}
-    )
-    earlier = sorted(
-        {
-            int(position)
-            for chunk in _chunks(touched)
-            for (position,) in db.rows(
-                f"SELECT position FROM {{p}}report_changes WHERE position <= ?"  # noqa: S608
-                f" AND report_id IN ({', '.join('?' * len(chunk))})",
-                (after, *chunk),
-            )
-        }
-    )
-    records = itertools.chain(
-        (r for p in earlier for r in read(p - 1, p) if _report_of(r) in touched),
-        read(after, head_.position),
-    )
-    added: dict[str, list[tuple[object, ...]]] = {"incidents": [], "sources": [], "terms": []}
-    with _scratch() as expected:
-        states: dict[str, ReportState] = {}
-        while chunk := list(itertools.islice(records, _REBUILD_SLICE)):
-            batch = [_refolded(record, states, registry) for record in chunk]
-            _write_rows(expected, chunk, [new for _, new in batch])
-            for _, new in batch:
-                if (key := _vocabulary_key(new.event)) is not None:
-                    added[key[0]].append(key[1:])
-        comparisons = [
-            ("report_changes", "WHERE position > ?", (after,)),
-            *(
-                (table, f"WHERE report_id IN ({', '.join('?' * len(ids))})", ids)
-                for ids in _chunks(touched)
-                for table in ("reports", "report_versions", "report_changes")
-            ),
-            *(
-                (table, f"WHERE {' AND '.join(f'{c} = ?' for c, _ in _KEYS[table])}", key)
-                for table, keys in added.items()
-                for key in keys
-            ),
-        ]
-        for table, where, params in comparisons:
-            if (found := _compare(table, where, params, db, expected)) is not None:
-                return found
-    return None
-
-
-#: How many report ids one query names.
-_CHUNK: Final = 500
-
-
-def _chunks(ids: Sequence[str]) -> Iterator[tuple[str, ...]]:
-    return (tuple(ids[i : i + _CHUNK]) for i in range(0, len(ids), _CHUNK))
-
-
-def _vocabulary_key(event: Event | None) -> tuple[str, *tuple[object, ...]] | None:
-    """The table and key of the row a vocabulary event adds; None for any other event."""
-    match event:
-        case IncidentOpened():
-            return "incidents", event.incident
-        case SourceRegistered():
-            return "sources", event.source
-        case TaxonomyExtended():
-            return "terms", event.dimension.value, event.term
-        case _:
-            return None
-
-
-@contextlib.contextmanager
-def _scratch() -> Iterator[Database]:
-    """An empty copy of the tables in a scratch file, to derive the expected rows into."""
     import tempfile  # noqa: PLC0415 - only `verify` builds a scratch copy
 
     with tempfile.TemporaryDirectory(prefix="ledger-verify-") as directory:
@@ -922,13 +827,20 @@ def _scratch() -> Iterator[Database]:
             conn.execute("BEGIN")
             for statement in (*DDL, PERSONAL_COLUMN):
                 expected.run(statement)
-            yield expected
+            rebuild(expected, read_stream, streams, head_, registry=registry)
+            for table in TABLES:
+                found = _compare(table, db, expected)
+                if found is not None:
+                    return found
         finally:
             conn.close()
+    return None
 
 
-def _head_difference(reflected: Head | None, head_: Head) -> tuple[int, str] | None:
-    """Where the head the tables reflect differs from the log's."""
+def head_difference(db: Database, head_: Head) -> tuple[int, str] | None:
+    """Where the head the tables reflect differs from the log's, `head_`: the tables are of
+    another log, or of a part of it, if it does."""
+    reflected = head(db)
     if reflected is None:
         return head_.position, "the read model was never built: run `ledger reindex`"
     if reflected.position > head_.position:
@@ -949,16 +861,13 @@ def _head_difference(reflected: Head | None, head_: Head) -> tuple[int, str] | N
     return None
 
 
-def _compare(
-    table: str, where: str, params: Sequence[object], actual: Database, expected: Database
-) -> tuple[int, str] | None:
+def _compare(table: str, actual: Database, expected: Database) -> tuple[int, str] | None:
     """The first row where the stored table and the derived one differ, both read in the
     order of the table's key (text by its bytes on either database), a row at a time: the
     check's memory does not grow with the log."""
     order = ", ".join(f"{column}{{c}}" if text else column for column, text in _KEYS[table])
-    query = f"SELECT * FROM {{p}}{table} {where} ORDER BY {order}"  # noqa: S608 - our own names
-    rows = itertools.zip_longest(actual.stream(query, params), expected.stream(query, params))
-    for stored, wanted in rows:
+    query = f"SELECT * FROM {{p}}{table} ORDER BY {order}"  # noqa: S608 - our own names
+    for stored, wanted in itertools.zip_longest(actual.stream(query), expected.stream(query)):
         if stored != wanted:
             return _row_position(table, wanted, stored), (
                 f"table {table}: the read model holds {stored!r} where the log gives "

@@ -733,7 +733,7 @@ class PostgresStore:
 
         return self._guard("checking the schema", check)
 
-    def check_read_model(self, *, after: int | None = None) -> tuple[int, str] | None:
+    def check_read_model(self, *, rows: bool = True) -> tuple[int, str] | None:
         def check(conn: psycopg.Connection[Any]) -> tuple[int, str] | None:
             # One repeatable-read snapshot: the tables and the log agree within it.
             with conn.transaction():
@@ -741,13 +741,8 @@ class PostgresStore:
                     conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
                 db = self._db(conn)
                 head = _head(conn, self._sql_head)
-                if after is not None:
-                    window = self._sql_window
-
-                    def read(low: int, high: int) -> list[Record]:
-                        return [_record(row) for row in conn.execute(window, (low, high))]
-
-                    return _readmodel.difference_since(db, read, head, after)
+                if not rows:
+                    return _readmodel.head_difference(db, head)
                 streams, read_stream = self._streams(conn)
                 return _readmodel.first_difference(db, read_stream, streams, head)
 
@@ -857,12 +852,12 @@ class _PostgresDatabase:
     def rows(self, text: str, params: Sequence[object] = ()) -> list[tuple[Any, ...]]:
         return self._conn.execute(self.sql(text).encode(), params).fetchall()
 
-    def stream(self, text: str, params: Sequence[object] = ()) -> Iterator[tuple[Any, ...]]:
+    def stream(self, text: str) -> Iterator[tuple[Any, ...]]:
         # A server-side cursor, which the transaction every read-model check runs in can
         # close cleanly when the comparison stops early, as a streamed result cannot.
         with self._conn.cursor(name="ledger_read_model_rows") as cursor:
             cursor.itersize = _STREAM_ROWS
-            cursor.execute(self.sql(text).encode(), params)
+            cursor.execute(self.sql(text).encode())
             yield from cursor
 
     def run(self, text: str, params: Sequence[object] = ()) -> None:

@@ -701,15 +701,6 @@ class SQLiteStore:
         )
         return (_record(row) for row in rows)
 
-    def _window(self, after: int, until: int) -> Iterator[Record]:
-        """The records with `after < position <= until`, read as the caller goes."""
-        rows = self._conn.execute(
-            f"SELECT {_COLUMNS} FROM events WHERE position > ? AND position <= ?"  # noqa: S608
-            " ORDER BY position",
-            (after, until),
-        )
-        return (_record(row) for row in rows)
-
     def check_schema(self) -> str | None:
         with self._lock:
             return self._guard(self._schema_problem)
@@ -749,19 +740,15 @@ class SQLiteStore:
         )
         return [*found, pk]
 
-    def check_read_model(self, *, after: int | None = None) -> tuple[int, str] | None:
+    def check_read_model(self, *, rows: bool = True) -> tuple[int, str] | None:
         with self._lock:
             outer = self._depth == 0  # inside `transaction()` its own view is consistent
             if outer:
                 # One read transaction: the tables and the log it compares them with agree.
                 self._guard(lambda: self._conn.execute("BEGIN"))
             try:
-                if after is not None:
-                    return self._guard(
-                        lambda: _readmodel.difference_since(
-                            self._db, self._window, self._head(), after
-                        )
-                    )
+                if not rows:
+                    return self._guard(lambda: _readmodel.head_difference(self._db, self._head()))
                 return self._guard(
                     lambda: _readmodel.first_difference(
                         self._db, self._stream_records, self._streams(), self._head()

@@ -408,8 +408,7 @@ def test_the_read_model_follows_every_append(make_store: StoreFactory) -> None:
     ]
     assert store.incident_opening("nobody") is None
     assert store.check_read_model() is None
-    for after in range(head.position + 1):
-        assert store.check_read_model(after=after) is None
+    assert store.check_read_model(rows=False) is None
 
 
 def test_a_cold_tally_from_the_read_model_equals_the_folds(make_store: StoreFactory) -> None:
@@ -470,7 +469,7 @@ def test_a_batch_without_its_events_leaves_the_read_model_behind(
     store.append([new], now=dt.datetime.now(dt.UTC))
     assert store.read_model_head() == reflected
     assert store.check_read_model() is not None
-    assert store.check_read_model(after=store.head().position) is not None  # and the head
+    assert store.check_read_model(rows=False) is not None  # the head alone shows it
     store.rebuild_read_model()
     assert store.check_read_model() is None
     assert [s.source for s in Ledger(store, actor="contract").sources()] == ["wire", "late"]
