@@ -16,6 +16,7 @@ import argparse
 import datetime as dt
 import gc
 import json
+import os
 import random
 import resource
 import statistics
@@ -29,6 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from bench import machine, ours, peer, raw, workload
+from ledger import SQLiteStore
 
 Figures = dict[str, Any]
 
@@ -188,6 +190,12 @@ def run(events: int, singles: int, queries: int, batch: int, directory: Path) ->
         for size, suffix in ((len(ops), ""), (len(workload.generate(small).ops), "-small"))
     }
     print(f"cold answers done ({time.perf_counter() - started:.0f} s)", file=sys.stderr)
+    # `ledger verify --since` a digest as many records back on both files.
+    back = max(1, min(VERIFY_BACK, small // 10))
+    figures["verify_since"] = {
+        size: _verify_since(directory / f"ours{suffix}.db", back)
+        for size, suffix in ((len(ops), ""), (len(workload.generate(small).ops), "-small"))
+    }
 
     # Single appends, each its own durable transaction, on fresh files.
     few = ops[:singles]
@@ -236,6 +244,37 @@ def _cold(directory: Path, suffix: str, incident: str, when: dt.datetime) -> Fig
     }
 
 
+#: How many records before the head the digest that `verify --since` starts at is.
+VERIFY_BACK = 10_000
+
+
+def _verify_since(path: Path, back: int) -> Figures:
+    """Median wall time and peak memory of fresh processes running `ledger verify --since` a
+    digest `back` records before the head: what a nightly check of the day's records costs."""
+    store = SQLiteStore(path, durable=False)
+    try:
+        position = store.head().position - back
+        (record,) = store.read(after=position - 1, until=position)
+    finally:
+        store.close()
+    argv = [sys.executable, "-m", "ledger.cli", "--db", str(path), "verify", "--since"]
+    walls, peaks = [], []
+    for _ in range(COLD_RUNS):
+        start = time.perf_counter()
+        child = subprocess.Popen(  # noqa: S603 - our own interpreter running our own module
+            [*argv, f"{position}:{record.hash}"],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )  # fmt: skip
+        # This child's own resource use, which `Popen.wait` does not hand back.
+        _, status, usage = os.wait4(child.pid, 0)
+        walls.append(time.perf_counter() - start)
+        child.returncode = os.waitstatus_to_exitcode(status)
+        if child.returncode != 0:
+            raise subprocess.CalledProcessError(child.returncode, child.args)
+        peaks.append(usage.ru_maxrss / 1024)
+    return {"wall_s": statistics.median(walls), "peak_mib": max(peaks), "records": back}
+
+
 def _spread(ms: list[float]) -> dict[str, float]:
     ordered = sorted(ms)
     return {
@@ -252,6 +291,8 @@ TARGETS = {
     "as_of": "ours >= 100x faster than peer, median <= 10 ms",
     "rebuild": "read model from the whole log, events/s against the peer's full replay",
     "import": "JSON Lines of the whole workload, peak memory <= 300 MiB",
+    "verify_since": "`ledger verify --since` a digest as many records back: within 1.5x at both "
+    "sizes (no peer keeps a chain to verify)",
 }
 
 
@@ -260,7 +301,7 @@ def report(f: Figures) -> str:
     b, one, r, q = f["batch"], f["single"], f["replay"], f["as_of"]
     mem = r["ours"]["peak_mib"] - r["ours"]["baseline_mib"]
     peer_mem = r["peer"]["peak_mib"] - r["peer"]["baseline_mib"]
-    cold = f["cold"]
+    cold, v = f["cold"], f["verify_since"]
     big, little = sorted(cold, key=int, reverse=True)
     rows = [
         ("figure", "ours", "eventsourcing", "ours/peer", "raw sqlite3+json"),
@@ -281,6 +322,18 @@ def report(f: Figures) -> str:
             "cold first answer, peak MiB",
             f"{cold[big]['ours']['peak_mib']:,.0f}", f"{cold[big]['peer']['peak_mib']:,.0f}",
             "-", "-",
+        ),
+        *(
+            (
+                f"verify --since {v[size]['records']:,} records back at {int(size):,} events, s",
+                f"{v[size]['wall_s']:.3f}", "-", "-", "-",
+            )
+            for size in (big, little)
+        ),
+        (
+            "verify --since: at the larger / smaller size (peak MiB)",
+            f"{v[big]['wall_s'] / v[little]['wall_s']:.2f}x ({v[big]['peak_mib']:,.0f})",
+            "-", "-", "-",
         ),
         (
             f"batch append ({s['batch']:,}/txn), events/s",

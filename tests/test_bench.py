@@ -30,7 +30,12 @@ def test_quick_mode_produces_every_figure(tmp_path: Path) -> None:
     assert figures["sizes"]["events"] == 10_000
     assert "synchronous=2" in figures["sqlite"]["ours"]
     assert "synchronous=2" in figures["sqlite"]["peer"]
-    for line in ("batch append", "single durable append", "full replay", "as-of tally", "memory"):
+    for since in figures["verify_since"].values():
+        assert since["wall_s"] > 0
+        assert since["peak_mib"] > 0
+        assert since["records"] == 100
+    lines = ("batch append", "single durable append", "full replay", "as-of tally", "memory")
+    for line in (*lines, "verify --since"):
         assert line in stdout
     assert figures["machine"]["cpu"]
 
