@@ -18,8 +18,19 @@ from ledger.log import Head, Record, leaf_of
 from ledger.merkle import Node
 from ledger.stores._readmodel import Database
 
-#: Nodes read in one statement: each takes two parameters.
-_CHUNK: Final = 200
+#: Runs of nodes read in one statement: each takes three parameters.
+_CHUNK: Final = 100
+
+
+def _runs(wanted: Iterable[Node]) -> list[tuple[int, int, int]]:
+    """`wanted` as (level, first index, last index) of each run of neighbours."""
+    runs: list[tuple[int, int, int]] = []
+    for level, index in sorted(set(wanted)):
+        if runs and runs[-1][0] == level and runs[-1][2] == index - 1:
+            runs[-1] = (level, runs[-1][1], index)
+        else:
+            runs.append((level, index, index))
+    return runs
 
 
 def size(db: Database) -> int:
@@ -28,12 +39,17 @@ def size(db: Database) -> int:
 
 
 def nodes(db: Database, wanted: Sequence[Node]) -> dict[Node, bytes]:
-    """The hashes of `wanted`; a node not stored raises `StoreError`."""
+    """The hashes of `wanted`; a node not stored raises `StoreError`.
+
+    They are read as runs of neighbours on one level, each a range of the table's key: a
+    walk along the log wants a page of leaves and the subtrees above them, a few runs in
+    all, where one condition per node made PostgreSQL plan thousands of index probes."""
     found: dict[Node, bytes] = {}
-    for start in range(0, len(wanted), _CHUNK):
-        chunk = wanted[start : start + _CHUNK]
-        where = " OR ".join(["(level = ? AND idx = ?)"] * len(chunk))
-        params = [value for node in chunk for value in node]
+    runs = _runs(wanted)
+    for start in range(0, len(runs), _CHUNK):
+        chunk = runs[start : start + _CHUNK]
+        where = " OR ".join(["(level = ? AND idx BETWEEN ? AND ?)"] * len(chunk))
+        params = [value for run in chunk for value in run]
         for level, index, hash_ in db.rows(
             f"SELECT level, idx, hash FROM {{p}}merkle_nodes WHERE {where}",  # noqa: S608 - marks only
             params,

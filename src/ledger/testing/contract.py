@@ -530,6 +530,18 @@ def test_the_tree_follows_every_append_and_its_proofs_check(
     old = data.draw(st.integers(0, at), label="old size")
     proof = merkle.consistency_path(old, at, store.tree_nodes)
     assert merkle.consistent(old, roots[old], at, roots[at], proof)
+    # Any nodes asked for at once, neighbours or not, repeated or not, are exactly those.
+    every = _every_node(leaves)
+    wanted = data.draw(st.lists(st.sampled_from(sorted(every)), max_size=60), label="nodes")
+    assert store.tree_nodes(wanted) == {node: every[node] for node in wanted}
+    with pytest.raises(StoreError):
+        store.tree_nodes([*wanted, (0, size)])
+
+
+def _every_node(leaves: list[bytes]) -> dict[merkle.Node, bytes]:
+    """Every perfect subtree of the tree over `leaves`, as a store keeps them."""
+    tree = merkle.Accumulator()
+    return {node: h for leaf in leaves for node, h in tree.add(leaf)}
 
 
 @given(batches=batches, data=st.data())
