@@ -16,7 +16,6 @@ import argparse
 import datetime as dt
 import gc
 import json
-import os
 import random
 import resource
 import statistics
@@ -257,21 +256,15 @@ def _verify_since(path: Path, back: int) -> Figures:
         (record,) = store.read(after=position - 1, until=position)
     finally:
         store.close()
-    argv = [sys.executable, "-m", "ledger.cli", "--db", str(path), "verify", "--since"]
+    argv = [sys.executable, "-m", "bench.verify_since", str(path), f"{position}:{record.hash}"]
     walls, peaks = [], []
     for _ in range(COLD_RUNS):
         start = time.perf_counter()
-        child = subprocess.Popen(  # noqa: S603 - our own interpreter running our own module
-            [*argv, f"{position}:{record.hash}"],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-        )  # fmt: skip
-        # This child's own resource use, which `Popen.wait` does not hand back.
-        _, status, usage = os.wait4(child.pid, 0)
+        out = subprocess.run(  # noqa: S603 - our own interpreter running our own module
+            argv, check=True, capture_output=True, text=True
+        )
         walls.append(time.perf_counter() - start)
-        child.returncode = os.waitstatus_to_exitcode(status)
-        if child.returncode != 0:
-            raise subprocess.CalledProcessError(child.returncode, child.args)
-        peaks.append(usage.ru_maxrss / 1024)
+        peaks.append(json.loads(out.stdout.strip().splitlines()[-1])["peak_mib"])
     return {"wall_s": statistics.median(walls), "peak_mib": max(peaks), "records": back}
 
 
