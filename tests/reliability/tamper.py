@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import contextlib
 import json
+import shutil
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from ledger.codec import format_time, parse_time
@@ -30,6 +31,14 @@ def raw(path: Path) -> Iterator[sqlite3.Connection]:
         conn.execute("COMMIT")
     finally:
         conn.close()
+
+
+def copy(source: Path, target: Path, trick: Callable[[sqlite3.Connection], object]) -> Path:
+    """`target`, a copy of the ledger file `source` with `trick` played on it."""
+    shutil.copyfile(source, target)
+    with raw(target) as conn:
+        trick(conn)
+    return target
 
 
 def count(conn: sqlite3.Connection) -> int:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import itertools
 import json
-import shutil
 import sqlite3
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -57,11 +56,7 @@ def pristine(tmp_path_factory: pytest.TempPathFactory) -> Pristine:
 
 
 def tampered(pristine: Pristine, trick: Callable[[sqlite3.Connection], None]) -> Path:
-    path = next(pristine.copies)
-    shutil.copyfile(pristine.path, path)
-    with tamper.raw(path) as conn:
-        trick(conn)
-    return path
+    return tamper.copy(pristine.path, next(pristine.copies), trick)
 
 
 def rebuilt(path: Path) -> None:

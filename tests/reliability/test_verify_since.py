@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
-import shutil
 import sqlite3
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -78,11 +77,7 @@ def _ends_a_batch(body: bytes) -> bool:
 
 
 def tampered(pristine: Pristine, trick: Callable[[sqlite3.Connection], object]) -> Path:
-    path = next(pristine.copies)
-    shutil.copyfile(pristine.path, path)
-    with tamper.raw(path) as conn:
-        trick(conn)
-    return path
+    return tamper.copy(pristine.path, next(pristine.copies), trick)
 
 
 def verify(path: Path, *, since: Digest | None = None) -> IntegrityReport:
