@@ -37,7 +37,7 @@ from ledger.clock import check_not_future
 from ledger.codec import EVENTS, DecodedBody, EventRegistry
 from ledger.errors import CodecError, IntegrityError, StoreError, ValidationError
 from ledger.events import FieldRedacted
-from ledger.log import GENESIS_HASH, Record, Store, chain_hash, leaf_of, stored_event
+from ledger.log import GENESIS_HASH, Head, Record, Store, chain_hash, leaf_of, stored_event
 from ledger.redaction import Redaction
 
 _HASH_RE: Final = re.compile(r"[0-9a-f]{64}")
@@ -270,11 +270,17 @@ def verify_log(
 
 
 def _walk(walk: Walk, store: Store, since: Digest | None) -> IntegrityProblem | None:
-    """The first problem along the chain, from genesis or from `since`."""
+    """The first problem along the chain, from genesis or from `since`, up to the head as
+    the walk begins: what writers append meanwhile is for the next verify."""
     try:
-        if since is not None and (problem := _resume(walk, store, since)):
+        head: Head | None = store.head()
+    except StoreError:
+        head = None  # a damaged head: the walk names the record where it fails
+    try:
+        if since is not None and (problem := _resume(walk, store, since, head or store.head())):
             return problem
-        for record in store.read(after=walk.position):
+        until = None if head is None else head.position
+        for record in store.read(after=walk.position, until=until):
             if problem := walk.step(record):
                 return walk.diagnose(problem, store) if problem.kind in _CHAIN_KINDS else problem
     except StoreError as exc:
@@ -292,11 +298,10 @@ def _walk(walk: Walk, store: Store, since: Digest | None) -> IntegrityProblem | 
     return None
 
 
-def _resume(walk: Walk, store: Store, since: Digest) -> IntegrityProblem | None:
-    """Set `walk` where `since` left the log, trusting the records up to it: at the digest's
-    record, which must still have the digest's hash, or, where the digest falls inside a
-    batch, before that batch, so that the batch is walked whole."""
-    head = store.head()
+def _resume(walk: Walk, store: Store, since: Digest, head: Head) -> IntegrityProblem | None:
+    """Set `walk` where `since` left the log ending at `head`, trusting the records up to
+    it: at the digest's record, which must still have the digest's hash, or, where the
+    digest falls inside a batch, before that batch, so that the batch is walked whole."""
     if since.position > head.position:
         _resume_at(walk, store, head.position)
         return None  # the walk finds nothing after the head, and names the log truncated
@@ -460,7 +465,8 @@ class Walk:
     def tree_problem(self) -> IntegrityProblem | None:
         """Whether the store's Merkle tree holds exactly the nodes of the records walked:
         each node computed is compared with the stored one as the walk goes, a page at a
-        time (`_compare`), and at the end the tree's size with the log's."""
+        time (`_compare`), and at the end the tree's size with the log's: the records
+        walked, or more where a writer appended since, as long as the log holds them."""
         store = self._tree_store
         if store is None:
             return None
@@ -470,13 +476,15 @@ class Walk:
             return problem
         try:
             size = store.tree_size()
+            # Read after the tree's size, so that a writer's append in between is in both.
+            held = store.head().position if size > self.position else self.position
         except StoreError as exc:
             return _problem(self.position, ProblemKind.TREE, f"cannot be read: {exc}")
-        if size != self.position:
+        if size < self.position or size > held:
             return _problem(
                 min(size, self.position) + 1,
                 ProblemKind.TREE,
-                f"the Merkle tree covers {size} records, the log {self.position}",
+                f"the Merkle tree covers {size} records, the log {max(held, self.position)}",
             )
         return None
 
@@ -524,7 +532,10 @@ class Walk:
             self.erased.extend(self._erased_before(store))
         erased = {(p, f) for p, f in self.erased if p <= self.position}
         recorded = {(r.position, r.field): r for r in self.redactions if r.at <= self.position}
-        for position, field in sorted(erased - recorded.keys()):
+        unexplained = erased - recorded.keys()
+        if unexplained and store is not None:
+            unexplained -= self._redacted_after(store)
+        for position, field in sorted(unexplained):
             return _problem(
                 position,
                 ProblemKind.REDACTION,
@@ -543,6 +554,20 @@ class Walk:
                 field="body",
             )
         return None
+
+    def _redacted_after(self, store: Store) -> set[tuple[int, str]]:
+        """(position, field) of what the redactions appended after the walk's end erased: a
+        redaction erases its record's text as it appends, so a walk that read the record
+        after a redaction committed but ended before its event finds the text gone."""
+        found: set[tuple[int, str]] = set()
+        try:
+            for record in store.read(after=self.position):
+                event = self.registry.decode(record.body, position=record.position).event
+                if isinstance(event, FieldRedacted):
+                    found.add((event.position, event.field))
+        except (CodecError, StoreError):
+            pass  # what could be read explains what it can; the rest is named
+        return found
 
     def _erased_before(self, store: Store) -> list[tuple[int, str]]:
         """(position, field) of each field that the redactions walked name in the records

@@ -34,7 +34,7 @@ from ledger import (
     verify_log,
 )
 from ledger.codec import EVENTS
-from ledger.log import GENESIS_HASH
+from ledger.log import GENESIS_HASH, Head
 
 from . import tamper
 from .sample import populate
@@ -365,3 +365,77 @@ def test_a_record_redacted_before_the_digest_and_again_since_verifies(tmp_path: 
     assert [r.field for r in report.redactions] == ["quote"]
     assert [r.field for r in ledger.verify().redactions] == ["notes", "quote"]
     ledger.close()
+
+
+# Writers at work while a verify walks: it verifies the log as it stood when it began.
+
+
+class _WriterAtWork(SQLiteStore):
+    """A store over the file on which another writer appends `between` as soon as the walk
+    has read the head it walks to, and again as the tree's size is read after the walk."""
+
+    between: Callable[[], object] = staticmethod(lambda: None)
+
+    def head(self) -> Head:
+        found = super().head()
+        self.between()
+        return found
+
+    def tree_size(self) -> int:
+        self.between()
+        return super().tree_size()
+
+
+@pytest.mark.parametrize("walk", ["whole", "since"])
+def test_a_verify_while_a_writer_appends_verifies_the_log_as_it_began(
+    tmp_path: Path, walk: str
+) -> None:
+    path = tmp_path / "ledger.db"
+    ledger, digest, _ = _two_incidents(path)
+    begun = ledger.digest()
+    appended = itertools.count()
+
+    def append() -> None:
+        ledger.open_incident(f"more-{next(appended)}", title="More")
+
+    store = _WriterAtWork(path, durable=False)
+    store.between = append
+    try:
+        report = verify_log(store, since=digest if walk == "since" else None)
+    finally:
+        store.close()
+    assert report.ok, report.problem
+    assert report.head == begun
+    assert next(appended) >= 2, "the writer appended while the verify ran"
+    assert ledger.verify().ok
+    ledger.close()
+
+
+def test_a_redaction_committed_after_the_walk_began_is_no_false_alarm(tmp_path: Path) -> None:
+    path = tmp_path / "ledger.db"
+    ledger, digest, rid = _two_incidents(path)
+    begun = ledger.store.head()
+    ledger.redact(rid, field="quote", reason="the witness asked")  # erases a record before
+    store = _Pinned(path, durable=False)
+    try:
+        # The walk stops at the head as it began, reads the record already erased, and
+        # finds the redaction's event past its end.
+        for since in (None, digest):
+            store.pinned = begun
+            report = verify_log(store, since=since)
+            assert report.ok, report.problem
+            assert report.head.position == begun.position
+    finally:
+        store.close()
+    ledger.close()
+
+
+class _Pinned(SQLiteStore):
+    """A store whose first head is `pinned`: the head as a verify read it, before a writer
+    committed more."""
+
+    pinned: Head | None = None
+
+    def head(self) -> Head:
+        pinned, self.pinned = self.pinned, None
+        return super().head() if pinned is None else pinned
