@@ -25,7 +25,7 @@ from ledger.events import (
     SourceRegistered,
     StoredEvent,
 )
-from ledger.log import Store, decode_record
+from ledger.log import Store, decode_record, record_at
 from ledger.model import ReportState, ReportStatus
 from ledger.projections.folds import Folds, IncidentFold
 from ledger.projections.tally import Key, Tally, compute_tally, tally_of
@@ -116,8 +116,8 @@ class Queries:
 
     def _opening_at(self, incident: str, position: int) -> IncidentOpened | None:
         """The incident's opening, if the record at `position` is that."""
-        records = list(self.store.read(after=position - 1, until=position))
-        event = decode_record(records[0], self._registry).event if records else None
+        record = record_at(self.store, position)
+        event = None if record is None else decode_record(record, self._registry).event
         if not isinstance(event, IncidentOpened) or event.incident != incident:
             return None
         return event
@@ -375,7 +375,7 @@ class Queries:
         low, high = 1, head + 1
         while low < high:
             middle = (low + high) // 2
-            record = next(iter(self.store.read(after=middle - 1, until=middle)), None)
+            record = record_at(self.store, middle)
             if record is None:  # a gap no ledger leaves: `verify` names it
                 raise ProjectionError("log", f"it has no record at position {middle}")
             if record.recorded_at > when:

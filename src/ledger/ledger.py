@@ -39,7 +39,7 @@ from ledger.events import (
     StoredEvent,
 )
 from ledger.figures import Language
-from ledger.log import NewRecord, Record, Store, decode_record
+from ledger.log import NewRecord, Record, Store, decode_record, record_at
 from ledger.model import ReportState
 from ledger.projections.folds import DEFAULT_CACHE_EVENTS, Folds
 from ledger.state import LedgerState
@@ -136,8 +136,8 @@ class Ledger(Queries, Commands):
             return False
         if reflected.position == head.position:
             return reflected.hash == head.hash
-        found = list(self.store.read(after=reflected.position - 1, until=reflected.position))
-        return bool(found) and found[0].hash == reflected.hash
+        found = record_at(self.store, reflected.position)
+        return found is not None and found.hash == reflected.hash
 
     @classmethod
     def open(

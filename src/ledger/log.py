@@ -381,6 +381,11 @@ def retried_positions(
     return [existing[i][0] for i in ids]
 
 
+def record_at(store: Store, position: int) -> Record | None:
+    """The record at `position`, or None where the log holds none there."""
+    return next(iter(store.read(after=position - 1, until=position)), None)
+
+
 def decode_record(record: Record, registry: EventRegistry = EVENTS) -> StoredEvent:
     return stored_event(record, registry.decode(record.body, position=record.position))
 

@@ -37,7 +37,16 @@ from ledger.clock import check_not_future
 from ledger.codec import EVENTS, DecodedBody, EventRegistry
 from ledger.errors import CodecError, IntegrityError, StoreError, ValidationError
 from ledger.events import FieldRedacted
-from ledger.log import GENESIS_HASH, Head, Record, Store, chain_hash, leaf_of, stored_event
+from ledger.log import (
+    GENESIS_HASH,
+    Head,
+    Record,
+    Store,
+    chain_hash,
+    leaf_of,
+    record_at,
+    stored_event,
+)
 from ledger.redaction import Redaction
 
 _HASH_RE: Final = re.compile(r"[0-9a-f]{64}")
@@ -344,9 +353,9 @@ def _resume_at(walk: Walk, store: Store, position: int) -> None:
 
 
 def _record_at(store: Store, position: int) -> Record:
-    for record in store.read(after=position - 1, until=position):
-        return record
-    raise StoreError(f"the log holds no record at position {position}")
+    if (record := record_at(store, position)) is None:
+        raise StoreError(f"the log holds no record at position {position}")
+    return record
 
 
 def _beside_the_chain(store: Store, walk: Walk, *, deep: bool) -> IntegrityProblem | None:

@@ -14,7 +14,7 @@ from typing import Any, Generic, Protocol, TypeVar
 from ledger.codec import EVENTS, EventRegistry, converter
 from ledger.errors import CodecError, ProjectionError
 from ledger.events import StoredEvent
-from ledger.log import GENESIS_HASH, Checkpoint, Store, decode_record
+from ledger.log import GENESIS_HASH, Checkpoint, Store, decode_record, record_at
 
 S = TypeVar("S")
 
@@ -122,8 +122,8 @@ class ProjectionRunner(Generic[S]):
             return True
         if checkpoint.hash is None:
             return False  # saved before checkpoints carried a hash: fold afresh, once
-        found = list(self.store.read(after=checkpoint.position - 1, until=checkpoint.position))
-        return bool(found) and found[0].hash == checkpoint.hash
+        found = record_at(self.store, checkpoint.position)
+        return found is not None and found.hash == checkpoint.hash
 
     def catch_up(self, until: int | None = None) -> S:
         """Fold the events stored since the last one seen (up to `until`, if given)."""
