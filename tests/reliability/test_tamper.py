@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import itertools
 import json
 import sqlite3
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
-import attrs
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -29,34 +27,16 @@ from ledger.codec import EVENTS
 from ledger.log import GENESIS_HASH
 
 from . import tamper
-from .sample import populate
+from .pristine import Pristine, populated, tampered
 from .scale import count, pick
 
 EXAMPLES = pick(25, 400)
 
 
-@attrs.frozen(kw_only=True, slots=True)
-class Pristine:
-    path: Path
-    size: int
-    digest: Digest
-    copies: Iterator[Path]
-
-
 @pytest.fixture(scope="module")
 def pristine(tmp_path_factory: pytest.TempPathFactory) -> Pristine:
     """One populated ledger file; each example tampers with its own copy."""
-    root = tmp_path_factory.mktemp("tamper")
-    path = root / "pristine.db"
-    with Ledger.open(path, actor="editor", durable=False) as ledger:
-        populate(ledger, rounds=4)
-        digest = ledger.digest()
-    copies = (root / f"copy-{i}.db" for i in itertools.count())
-    return Pristine(path=path, size=digest.position, digest=digest, copies=copies)
-
-
-def tampered(pristine: Pristine, trick: Callable[[sqlite3.Connection], None]) -> Path:
-    return tamper.copy(pristine.path, next(pristine.copies), trick)
+    return populated(tmp_path_factory.mktemp("tamper"))
 
 
 def rebuilt(path: Path) -> None:

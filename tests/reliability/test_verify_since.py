@@ -14,10 +14,9 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 import sqlite3
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
-import attrs
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -34,50 +33,18 @@ from ledger import (
     verify_log,
 )
 from ledger.codec import EVENTS
-from ledger.log import GENESIS_HASH, Head
+from ledger.log import Head
 
 from . import tamper
-from .sample import populate
+from .pristine import Pristine, populated, tampered
 from .scale import count, pick
 
 EXAMPLES = pick(25, 300)
 
 
-@attrs.frozen(kw_only=True, slots=True)
-class Pristine:
-    path: Path
-    #: The digest at every position, genesis first.
-    digests: list[Digest]
-    #: The positions that end a batch (and so could be a head someone published), 0 first.
-    heads: list[int]
-    copies: Iterator[Path]
-
-    @property
-    def size(self) -> int:
-        return len(self.digests) - 1
-
-
 @pytest.fixture(scope="module")
 def pristine(tmp_path_factory: pytest.TempPathFactory) -> Pristine:
-    root = tmp_path_factory.mktemp("since")
-    path = root / "pristine.db"
-    with Ledger.open(path, actor="editor", durable=False) as ledger:
-        populate(ledger, rounds=4)
-        records = list(ledger.store.read())
-    digests = [Digest(position=0, hash=GENESIS_HASH)]
-    digests += [Digest(position=r.position, hash=r.hash) for r in records]
-    heads = [0] + [r.position for r in records if _ends_a_batch(r.body)]
-    copies = (root / f"copy-{i}.db" for i in itertools.count())
-    return Pristine(path=path, digests=digests, heads=heads, copies=copies)
-
-
-def _ends_a_batch(body: bytes) -> bool:
-    batch = EVENTS.decode(body).batch
-    return batch is None or batch[0] == batch[1] - 1
-
-
-def tampered(pristine: Pristine, trick: Callable[[sqlite3.Connection], object]) -> Path:
-    return tamper.copy(pristine.path, next(pristine.copies), trick)
+    return populated(tmp_path_factory.mktemp("since"))
 
 
 def verify(path: Path, *, since: Digest | None = None) -> IntegrityReport:
