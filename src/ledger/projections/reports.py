@@ -70,8 +70,12 @@ class ReportTrack:
     #: The earliest reported time the report's first version ever had: no state of the
     #: report the ledger held, at any instant, has a version reported before it.
     earliest: dt.datetime = attrs.field(init=False)
+    #: The position of the report's filing: later filings win ties in a tally. A tally
+    #: reads it for every report it weighs, so it is held, not looked up in `positions`.
+    filed_at: int = attrs.field(init=False)
 
     def __attrs_post_init__(self) -> None:
+        self.filed_at = self.positions[0]
         states = (self._state, *(before for _, before in self.marks if before is not None))
         self.earliest = min(state.versions[0].reported_at for state in states)
 
@@ -83,11 +87,6 @@ class ReportTrack:
             self._state = replace_report(self._state, versions=versions)
             self._added.clear()
         return self._state
-
-    @property
-    def filed_at(self) -> int:
-        """The position of the report's filing: later filings win ties in a tally."""
-        return self.positions[0]
 
     @classmethod
     def filed(

@@ -388,15 +388,16 @@ def _spans(rows: list[tuple[_Slot, TallyEntry]]) -> tuple[Span, ...]:
         group = by_key[terms]
         if len(group) == 1:
             # One source: nothing to compare, and most keys of a tally have only one.
-            (only,) = group
+            only = group[0]
+            figure, sources = only.figure, (only.source,)
             spans.append(
                 Span(
                     key=only.key,
                     entries=(only,),
-                    low=only.figure.low,
-                    high=only.figure.high,
-                    lowest=(only.source,),
-                    highest=(only.source,),
+                    low=figure.low,
+                    high=figure.high,
+                    lowest=sources,
+                    highest=sources,
                     disagreeing=(),
                 )
             )
