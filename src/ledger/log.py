@@ -257,6 +257,18 @@ class Store(Protocol):
         the stored bodies of the records it cites (see `StandingRow`), in filing order."""
         ...
 
+    def report_records(self, report_ids: Sequence[str]) -> list[tuple[str, Record]]:
+        """Every record the read model lists as a change to one of these reports (its
+        `report_changes` table), with the report it lists the record under, in position
+        order: a report's history without reading its incident's whole stream. The listing
+        is derived data; its reader holds it to the records (`ledger._queries`)."""
+        ...
+
+    def holds_reports(self, reports: Sequence[ReportState]) -> bool:
+        """Whether the read model's tables hold each of these reports as given: its row and
+        its versions' rows, but for the positions of the records that wrote them."""
+        ...
+
 
 def chain_hash(
     previous: str,

@@ -569,10 +569,14 @@ def _report_row(state: ReportState) -> tuple[object, ...]:
 def _version_row(
     report_id: str, index: int, version: VersionState, record: Record, recorded_at: str
 ) -> tuple[object, ...]:
+    *fields, personal = _version_fields(version)
+    return (report_id, index, *fields, record.position, recorded_at, personal)
+
+
+def _version_fields(version: VersionState) -> tuple[object, ...]:
+    """A version's row but for its report, index and the record that wrote it."""
     provenance, period = version.provenance, version.period
     return (
-        report_id,
-        index,
         version.figure.text,
         version.figure.language.value,
         version.figure.low,
@@ -586,8 +590,6 @@ def _version_row(
         provenance.quote,
         provenance.verification.value,
         provenance.notes,
-        record.position,
-        recorded_at,
         _personal_text(provenance.personal),
     )
 
@@ -604,9 +606,7 @@ def _refuse_taken(db: Database, report_ids: list[str]) -> None:
         if report_id in seen:
             raise AlreadyExistsError("report_id", report_id)
         seen.add(report_id)
-    for start in range(0, len(report_ids), 500):
-        chunk = report_ids[start : start + 500]
-        marks = ", ".join("?" * len(chunk))
+    for marks, chunk in _chunks(report_ids):
         taken = db.rows(
             f"SELECT report_id FROM {{p}}reports WHERE report_id IN ({marks})",  # noqa: S608 - marks only
             chunk,
@@ -689,6 +689,68 @@ def _report(db: Database, report_id: str) -> ReportState:
         status=ReportStatus(status),
         retracted_at=None if retracted_at is None else parse_time(retracted_at),
     )
+
+
+#: The columns of some reports' rows, and of their versions' rows in order, that
+#: `_report_row` and `_version_fields` give: what `holds` compares.
+_REPORT_ROWS: Final = (
+    "SELECT report_id, incident, source, metric, grp, by_, place, status, retracted_at,"
+    " versions, figure, language, low, high, best, reported_at"
+    " FROM {p}reports WHERE report_id IN ({marks})"
+)
+_VERSION_ROWS: Final = (
+    "SELECT report_id, figure, language, low, high, best, reported_at, period_start,"
+    " period_end, via, citation, quote, verification, notes, personal FROM {p}report_versions"
+    " WHERE report_id IN ({marks}) ORDER BY report_id, version"
+)
+
+
+def holds(db: Database, states: Sequence[ReportState]) -> bool:
+    """Whether the tables hold each of these reports as it is given: its row, and each of
+    its versions' rows, but for which records wrote them. The tables' text is compared as
+    it is stored, so nothing is parsed."""
+    reports: dict[str, tuple[object, ...]] = {}
+    versions: dict[str, list[tuple[object, ...]]] = {}
+    for marks, chunk in _chunks([state.report_id for state in states]):
+        for row in db.rows(_REPORT_ROWS.replace("{marks}", marks), chunk):
+            reports[row[0]] = tuple(row[1:])
+        for row in db.rows(_VERSION_ROWS.replace("{marks}", marks), chunk):
+            versions.setdefault(row[0], []).append(tuple(row[1:]))
+    return all(
+        reports.get(state.report_id) == _report_row(state)
+        and versions.get(state.report_id) == [_version_fields(v) for v in state.versions]
+        for state in states
+    )
+
+
+#: Each record the tables list as a change to one of some reports, with that report's id,
+#: then the record's columns as the stores read them from the log.
+_LISTED: Final = (
+    "SELECT c.report_id, e.position, e.stream, e.version, e.event_id, e.recorded_at, e.body,"
+    " e.hash FROM {p}report_changes c JOIN {p}events e ON e.position = c.position"
+    " WHERE c.report_id IN ({marks}) ORDER BY c.position"
+)
+
+
+def listed_records(db: Database, report_ids: Sequence[str]) -> list[tuple[Any, ...]]:
+    """The rows of `_LISTED` for these reports, in position order."""
+    rows = []
+    for marks, chunk in _chunks(report_ids):
+        rows.extend(db.rows(_LISTED.replace("{marks}", marks), chunk))
+    if len(report_ids) > _CHUNK:
+        rows.sort(key=lambda row: int(row[1]))
+    return rows
+
+
+#: Ids one statement names at most: far below any driver's limit on parameters.
+_CHUNK: Final = 500
+
+
+def _chunks(ids: Sequence[str]) -> Iterator[tuple[str, Sequence[str]]]:
+    """`ids` a statement's worth at a time, each with its placeholders."""
+    for start in range(0, len(ids), _CHUNK):
+        chunk = ids[start : start + _CHUNK]
+        yield ", ".join("?" * len(chunk)), chunk
 
 
 def rebuild(

@@ -25,6 +25,7 @@ from typing import Any, Final, TypeVar
 from urllib.parse import parse_qsl, quote, urlencode, urlsplit, urlunsplit
 
 from ledger.errors import LedgerError, StoreError
+from ledger.model import ReportState
 from ledger.stores import _merkle, _readmodel
 
 try:
@@ -765,6 +766,15 @@ class PostgresStore:
         return self._guard(
             "read model", lambda conn: _readmodel.standing(self._db(conn), incident, as_of)
         )
+
+    def report_records(self, report_ids: Sequence[str]) -> list[tuple[str, Record]]:
+        rows = self._guard(
+            "read model", lambda conn: _readmodel.listed_records(self._db(conn), report_ids)
+        )
+        return [(str(row[0]), _record(row[1:])) for row in rows]
+
+    def holds_reports(self, reports: Sequence[ReportState]) -> bool:
+        return self._guard("read model", lambda conn: _readmodel.holds(self._db(conn), reports))
 
     def close(self) -> None:
         with self._lock:

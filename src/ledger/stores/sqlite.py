@@ -32,6 +32,7 @@ from ledger.log import (
     retried_positions,
 )
 from ledger.merkle import Node
+from ledger.model import ReportState
 from ledger.stores import _merkle, _readmodel
 
 #: "LDGR": marks a file as an incident-ledger database.
@@ -775,6 +776,21 @@ class SQLiteStore:
     def standing(self, incident: str, as_of: dt.datetime | None) -> list[StandingRow]:
         with self._lock:
             return self._guard(lambda: _readmodel.standing(self._db, incident, as_of))
+
+    def report_records(self, report_ids: Sequence[str]) -> list[tuple[str, Record]]:
+        with self._lock:
+            rows = self._guard(lambda: _readmodel.listed_records(self._db, report_ids))
+        found = []
+        for row in rows:
+            try:
+                found.append((str(row[0]), _record(row[1:])))
+            except (ValueError, TypeError) as exc:
+                raise self._damaged(row[1], exc) from exc
+        return found
+
+    def holds_reports(self, reports: Sequence[ReportState]) -> bool:
+        with self._lock:
+            return self._guard(lambda: _readmodel.holds(self._db, reports))
 
     def close(self) -> None:
         with self._lock:

@@ -435,6 +435,42 @@ def test_a_cold_tally_from_the_read_model_equals_the_folds(make_store: StoreFact
     assert store.standing("nowhere", None) == []
 
 
+def test_each_reports_listed_records_and_rows(make_store: StoreFactory) -> None:
+    store = make_store()
+    ledger = _ledger(store)
+    hour = dt.timedelta(hours=1)
+    _file(ledger, "a", "r1")
+    _file(ledger, "b", "r2")
+    ledger.revise_report("r1", figure="at least 5", reported_at=T0 + hour)
+    ledger.correct_report("r1", version=0, figure="at least 4", reason="typo")
+    ledger.retract_report("r2", reported_at=T0 + 2 * hour)
+    log = {record.position: record for record in store.read()}
+    listed = store.report_records(["r2", "r1", "nobody"])
+    positions = [record.position for _, record in listed]
+    assert positions == sorted(positions)
+    assert [record for _, record in listed] == [log[position] for position in positions]
+    assert [report_id for report_id, _ in listed] == ["r1", "r2", "r1", "r1", "r2"]
+    assert store.report_records([]) == []
+    # More ids than one statement names: still one list in position order.
+    many = [f"m{i}" for i in range(1_200)]
+    for report_id in many:
+        _file(ledger, "b", report_id)
+    positions = [record.position for _, record in store.report_records(many[::-1])]
+    assert positions == sorted(positions)
+    assert len(positions) == len(many)
+    # Reports compared with the tables, row by row and version by version.
+    states = [ledger.report(r) for r in ("r1", "r2", *many)]
+    assert store.holds_reports(states)
+    assert store.holds_reports([])
+    r1 = states[0]
+    other = Figure.parse("at least 6")
+    assert not store.holds_reports([attrs.evolve(r1, versions=r1.versions[:1])])
+    version = attrs.evolve(r1.versions[0], figure=other)
+    assert not store.holds_reports([attrs.evolve(r1, versions=(version, *r1.versions[1:]))])
+    assert not store.holds_reports([attrs.evolve(r1, report_id="nobody")])
+    assert not store.holds_reports([attrs.evolve(states[1], retracted_at=None)])
+
+
 def test_a_report_id_is_taken_once_across_incidents(make_store: StoreFactory) -> None:
     store = make_store()
     ledger = _ledger(store)
