@@ -11,13 +11,19 @@ from __future__ import annotations
 import datetime as dt
 import threading
 from collections.abc import Iterable, Iterator
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Final
 
 from ledger import lookups
 from ledger._fields import check_text, choice
 from ledger._standing import read_model_standing
-from ledger.codec import EventRegistry
-from ledger.errors import ProjectionError, UnknownIncidentError, UnknownReportError, ValidationError
+from ledger.codec import EventRegistry, load_body
+from ledger.errors import (
+    LedgerError,
+    ProjectionError,
+    UnknownIncidentError,
+    UnknownReportError,
+    ValidationError,
+)
 from ledger.events import (
     GLOBAL_STREAM,
     FieldDeclared,
@@ -25,9 +31,10 @@ from ledger.events import (
     SourceRegistered,
     StoredEvent,
 )
-from ledger.log import Store, decode_record, record_at
+from ledger.log import Record, Store, decode_record, record_at
 from ledger.model import ReportState, ReportStatus
-from ledger.projections.folds import Folds, IncidentFold
+from ledger.projections.folds import Folds, IncidentFold, fold_listed
+from ledger.projections.reports import ReportTrack
 from ledger.projections.tally import Key, Tally, compute_tally, tally_of
 from ledger.redaction import Redaction
 from ledger.state import LedgerState
@@ -35,7 +42,7 @@ from ledger.taxonomy import ROOT, Dimension, Taxonomy
 from ledger.times import Side, cut
 
 if TYPE_CHECKING:
-    from ledger.projections.audit import History, TallyDiff
+    from ledger.projections.audit import History, HistoryEntry, TallyDiff
     from ledger.projections.timeline import Timeline
 
 START, END = Side.START, Side.END
@@ -319,29 +326,16 @@ class Queries:
         lookups.check_window(since, until, since_t, until_t)
         with self._lock:
             lookups.check_source(self._folds.current().sources, source)
-            folds: Iterable[IncidentFold]
-            if incident is not None:
-                folds = [self._opened(incident)]
-            else:
-                incidents = (
-                    self._recorded_within(since_t, until_t)
-                    if clock == "recorded"
-                    else self.store.incident_ids()
-                )
-                # One fold at a time, so the cache's bound holds.
-                folds = (self._folds.incident(name) for name in incidents)
             found = []
-            for fold in folds:
-                for report_id, track in fold.index.tracks.items():
-                    for entry in report_history(track, fold.redactions.get(report_id, ())):
-                        at = entry.recorded_at if clock == "recorded" else entry.reported_at
-                        if (
-                            (since_t is None or at > since_t)
-                            and (until_t is None or at <= until_t)
-                            and source in (None, entry.source)
-                            and actor in (None, entry.actor)
-                        ):
-                            found.append(entry)
+            for entry in self._changed(since_t, until_t, clock=clock, incident=incident):
+                at = entry.recorded_at if clock == "recorded" else entry.reported_at
+                if (
+                    (since_t is None or at > since_t)
+                    and (until_t is None or at <= until_t)
+                    and source in (None, entry.source)
+                    and actor in (None, entry.actor)
+                ):
+                    found.append(entry)
             lookups.check_actor(
                 actor,
                 found=bool(found),
@@ -354,21 +348,108 @@ class Queries:
             )
             return History(sorted(found, key=lambda e: e.position))
 
-    def _recorded_within(self, since: dt.datetime | None, until: dt.datetime | None) -> list[str]:
-        """The incidents with a record recorded in (`since`, `until`], from the log itself:
-        recorded times never decrease along it (`verify` holds it to that), so the window is
-        a range of positions, found by bisection, and only its records are read."""
-        head = last = self.store.head().position
-        first = 1 if since is None else self._first_recorded_after(since, head)
-        if until is not None:
-            last = self._first_recorded_after(until, head) - 1
-        if first > last:
-            return []
-        if 2 * (last - first + 1) > head:
-            return self.store.incident_ids()  # most of the log: it touches them all
-        streams = dict.fromkeys(r.stream for r in self.store.read(after=first - 1, until=last))
-        streams.pop(GLOBAL_STREAM, None)
-        return list(streams)
+    def _changed(
+        self,
+        since: dt.datetime | None,
+        until: dt.datetime | None,
+        *,
+        clock: str,
+        incident: str | None,
+    ) -> Iterator[HistoryEntry]:
+        """What `changes` filters: every change in its window, and maybe others."""
+        from ledger.projections.audit import report_history  # noqa: PLC0415 - off the path of `import ledger`
+
+        after = 0
+        folds: Iterable[IncidentFold]
+        if incident is not None:
+            folds = [self._opened(incident)]
+        elif clock == "reported":
+            folds = self._every_fold()
+        else:
+            # Recorded times never decrease along the log (`verify` holds it to that), so
+            # the window is a range of positions, found by bisection.
+            head = self.store.head().position
+            first = 1 if since is None else self._first_recorded_after(since, head)
+            last = head if until is None else self._first_recorded_after(until, head) - 1
+            if first > last:
+                return
+            after = first - 1
+            if 2 * (last - first + 1) > head:
+                folds = self._every_fold()  # most of the log: it touches every incident
+            else:
+                # The listing is held to every record after the window's start, which must
+                # then be a short read: a window long ago folds what it touches.
+                listed = self._listed_changes(first, last, head) if 2 * first > head else None
+                if listed is not None:
+                    yield from listed
+                    return
+                streams = dict.fromkeys(r.stream for r in self.store.read(after=after, until=last))
+                streams.pop(GLOBAL_STREAM, None)
+                folds = (self._folds.incident(name) for name in streams)
+        for fold in folds:
+            for report_id, track in fold.index.tracks.items():
+                yield from report_history(track, fold.redactions.get(report_id, ()), after=after)
+
+    def _every_fold(self) -> Iterator[IncidentFold]:
+        """Every incident's fold, one at a time, so the cache's bound holds."""
+        return (self._folds.incident(name) for name in self.store.incident_ids())
+
+    def _listed_changes(self, first: int, last: int, head: int) -> list[HistoryEntry] | None:
+        """The changes at positions `first` to `last`, each report's history folded from
+        the records the read model lists for it (`Store.report_records`), not from its
+        incident's whole stream: the cost follows the reports the window touches, not the
+        log's length. Each report's changes from `first` to the `head` are read from the
+        log to hold its listing to (`_listed_histories`): a redaction after the window
+        marks what it erased in it. None where the listing fails those checks: the caller
+        folds the incidents from the log."""
+        from ledger.projections.audit import report_history  # noqa: PLC0415 - off the path of `import ledger`
+
+        logged: dict[str, set[int]] = {}  # report id -> its changes from `first` on
+        try:
+            for record in self.store.read(after=first - 1, until=head):
+                report_id = _changed_report(record, self._registry)
+                if report_id is not None:
+                    logged.setdefault(report_id, set()).add(record.position)
+        except LedgerError:
+            return None  # a record that does not decode: the fold names it
+        found: list[HistoryEntry] = []
+        touched = [report_id for report_id, at in logged.items() if min(at) <= last]
+        for start in range(0, len(touched), _REPORTS_AT_ONCE):
+            histories = self._listed_histories(touched[start : start + _REPORTS_AT_ONCE], logged)
+            if histories is None:
+                return None
+            for track, redactions in histories:
+                found.extend(
+                    entry
+                    for entry in report_history(track, redactions, after=first - 1)
+                    if entry.position <= last
+                )
+        return found
+
+    def _listed_histories(
+        self, report_ids: list[str], logged: dict[str, set[int]]
+    ) -> list[tuple[ReportTrack, list[Redaction]]] | None:
+        """Each report's track and redactions, folded from the records the read model lists
+        for it, or None unless the listing is held to the log: every listed record is a
+        change to the report it is listed under (`fold_listed`), every change of the report
+        `logged` gives (read from the log) is listed, and each report folded is the report
+        its tables hold, in every row and version."""
+        folds = fold_listed(self.store.report_records(report_ids), self._registry)
+        if folds is None:
+            return None
+        homes = {report_id: fold for fold in folds.values() for report_id in fold.index.tracks}
+        found = []
+        for report_id in report_ids:
+            fold = homes.get(report_id)
+            if fold is None:
+                return None
+            track, redactions = fold.index.tracks[report_id], fold.redactions.get(report_id, [])
+            if not logged[report_id] <= {*track.positions, *(r.at for r in redactions)}:
+                return None  # a change in the log that the tables do not list
+            found.append((track, redactions))
+        if not self.store.holds_reports([track.state for track, _ in found]):
+            return None
+        return found
 
     def _first_recorded_after(self, when: dt.datetime, head: int) -> int:
         """The first position recorded after `when` (`head + 1` if none is)."""
@@ -390,6 +471,25 @@ class Queries:
         from ledger.projections.audit import diff_tallies  # noqa: PLC0415 - off the path of `import ledger`
 
         return diff_tallies(a, b)
+
+
+#: Reports whose listed records a ledger-wide `changes` reads and folds at a time.
+_REPORTS_AT_ONCE: Final = 200
+
+
+def _changed_report(record: Record, registry: EventRegistry) -> str | None:
+    """The report a stored record changes (None for any other record), read without
+    building its event where the codec can (`EventRegistry.reported`)."""
+    if record.stream == GLOBAL_STREAM:
+        return None
+    raw = load_body(record.body, position=record.position)
+    found = registry.reported(raw)
+    if found is not None:
+        return found[1]
+    report_id: str | None = getattr(
+        registry.decode_raw(raw, position=record.position).event, "report_id", None
+    )
+    return report_id
 
 
 def _check_window(after: object, until: object) -> None:

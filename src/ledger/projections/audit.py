@@ -110,21 +110,27 @@ class History(list[HistoryEntry]):
 
 
 def report_history(
-    track: ReportTrack, redactions: Sequence[Redaction] = ()
+    track: ReportTrack, redactions: Sequence[Redaction] = (), *, after: int = 0
 ) -> Iterator[HistoryEntry]:
-    """Every change to the report in log order, its `redactions` among them."""
+    """Every change to the report in log order, its `redactions` among them; with `after`,
+    only the changes at later positions (the report before each is still the one the whole
+    history gives: it is worked out for those changes alone)."""
     erased: dict[int, tuple[str, ...]] = {}
     for r in redactions:
         erased[r.position] = (*erased.get(r.position, ()), r.field)
     entries = {}
-    pending = list(redactions)
-    for index, event, before, after in track.steps():
-        entry = _entry(track, index, event, before, after)
-        entry = attrs.evolve(entry, erased=erased.get(entry.position, ()))
+    pending = [r for r in redactions if r.at > after]
+    # A redaction is shown against the change whose record it erased, which may lie
+    # before `after`: those changes are worked out too, but not yielded.
+    wanted = None if not after else (lambda position: position > after or position in erased)
+    for index, event, before, state in track.steps(wanted):
+        erasing = erased.get(track.positions[index], ())
+        entry = _entry(track, index, event, before, state, erased=erasing)
         entries[entry.position] = entry
         while pending and pending[0].at < entry.position:
             yield _redacted(pending.pop(0), entries)
-        yield entry
+        if entry.position > after:
+            yield entry
     for redaction in pending:
         yield _redacted(redaction, entries)
 
@@ -159,6 +165,8 @@ def _entry(
     event: Event | None,
     before: ReportState | None,
     after: ReportState,
+    *,
+    erased: tuple[str, ...],
 ) -> HistoryEntry:
     """One change; `event` is None for a revision, which the index does not keep as one."""
     version: int | None
@@ -201,6 +209,7 @@ def _entry(
         before=old,
         after=new,
         fields=_fields(event, before, after),
+        erased=erased,
     )
 
 

@@ -17,7 +17,7 @@ from __future__ import annotations
 import collections
 import contextlib
 import datetime as dt
-from collections.abc import Iterator, MutableMapping
+from collections.abc import Iterable, Iterator, MutableMapping
 from typing import Any, Final
 
 import attrs
@@ -43,7 +43,7 @@ from ledger.events import (
     TaxonomyExtended,
 )
 from ledger.figures import Language
-from ledger.log import Store, decode_record, stored_event
+from ledger.log import Record, Store, decode_record, stored_event
 from ledger.model import ReportState
 from ledger.projections.reports import ReportIndex
 from ledger.redaction import Redaction
@@ -83,6 +83,47 @@ class IncidentFold:
         elif isinstance(event, FieldRedacted):
             self.redactions.setdefault(event.report_id, []).append(Redaction.of(stored, event))
         self.position, self.version = stored.position, stored.version
+
+    def fold_record(self, record: Record, registry: EventRegistry) -> str | None:
+        """Fold the stream's next stored record, and return the id of the report it
+        changes (None for the opening). A revision, nearly every record of a long stream, is
+        read by the codec's revision reader (which checks every field as decoding would)
+        without building its event; anything else is decoded in full."""
+        raw = load_body(record.body, position=record.position)
+        quick = registry.revision(raw)
+        if quick is not None and self.index.revise(record.position, record.recorded_at, *quick):
+            self.position, self.version = record.position, record.version
+            return quick[2][1]
+        stored = stored_event(record, registry.decode_raw(raw, position=record.position))
+        self.fold(stored)
+        report_id: str | None = getattr(stored.event, "report_id", None)
+        return report_id
+
+
+def fold_listed(
+    listed: Iterable[tuple[str, Record]], registry: EventRegistry = EVENTS
+) -> dict[str, IncidentFold] | None:
+    """Folds of only the reports whose records the read model lists (`Store.report_records`),
+    one per incident: each report's whole history, without its incident's other reports.
+    None where a listed record is not a change to the report it is listed under, in that
+    report's incident, or does not fold (the tables were edited, or the log damaged): the
+    caller folds the incidents from the log instead, which is the answer."""
+    folds: dict[str, IncidentFold] = {}
+    try:
+        for report_id, record in listed:
+            fold = folds.get(record.stream)
+            if fold is None:
+                fold = folds[record.stream] = IncidentFold(incident=record.stream)
+            if fold.fold_record(record, registry) != report_id:
+                return None
+    except Exception:  # noqa: BLE001 - folding a listing that is no report's history can
+        # break any rule the folds rely on (a correction of a version a missing revision
+        # made): all of them mean "not a history", and the caller folds the log instead.
+        return None
+    for incident, fold in folds.items():
+        if any(track.state.incident != incident for track in fold.index.tracks.values()):
+            return None
+    return folds
 
 
 @attrs.define(kw_only=True, slots=True, eq=False)
@@ -153,18 +194,12 @@ class Folds:
                 return fold
         if self.store.stream_version(incident) != fold.version:
             before = fold.version
-            revision, revise = self._registry.revision, fold.index.revise
+            homes = self._homes
             for record in self.store.read(stream=incident, after=fold.position):
-                raw = load_body(record.body, position=record.position)
-                quick = revision(raw)
                 with _replaying(self.store, record.position):
-                    if quick is not None and revise(record.position, record.recorded_at, *quick):
-                        fold.position, fold.version = record.position, record.version
-                        continue
-                    body = self._registry.decode_raw(raw, position=record.position)
-                    fold.fold(stored_event(record, body))
-                if isinstance(body.event, ReportFiled):
-                    self._homes[body.event.report_id] = incident
+                    report_id = fold.fold_record(record, self._registry)
+                if report_id is not None:
+                    homes[report_id] = incident
             self._held += fold.version - before
             self._evict(keep=incident)
         return fold

@@ -20,7 +20,7 @@ import bisect
 import datetime as dt
 import json
 import operator
-from collections.abc import Iterable, Iterator, MutableMapping
+from collections.abc import Callable, Iterable, Iterator, MutableMapping
 from typing import Final
 
 import attrs
@@ -158,15 +158,23 @@ class ReportTrack:
             return self.marks[i][0]
         return None
 
-    def steps(self) -> Iterator[tuple[int, Event | None, ReportState | None, ReportState]]:
+    def steps(
+        self, wanted: Callable[[int], bool] | None = None
+    ) -> Iterator[tuple[int, Event | None, ReportState | None, ReportState]]:
         """Each event's index, the event (None for a revision), and the report before and
-        after it: what an audit of the report walks."""
-        before = None
+        after it: what an audit of the report walks. With `wanted`, only the filing and
+        the events at positions it accepts: the report around each is then worked out
+        for those alone."""
+        after: ReportState | None = None
         for index in range(len(self.positions)):
+            if index and wanted is not None and not wanted(self.positions[index]):
+                after = None
+                continue
+            # The report before this event: the last one worked out, or found afresh.
+            before = None if not index else after if after is not None else self.at(index)
             after = self.at(index + 1)
             assert after is not None  # noqa: S101 - the first event is the filing
             yield index, self.event(index), before, after
-            before = after
 
 
 class CurrentReports(MutableMapping[str, ReportState]):
