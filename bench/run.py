@@ -29,7 +29,8 @@ from pathlib import Path
 from typing import Any
 
 from bench import machine, ours, peer, raw, workload
-from ledger import SQLiteStore
+from ledger import Ledger, SQLiteStore
+from ledger.log import Record
 
 Figures = dict[str, Any]
 
@@ -195,6 +196,12 @@ def run(events: int, singles: int, queries: int, batch: int, directory: Path) ->
         size: _verify_since(directory / f"ours{suffix}.db", back)
         for size, suffix in ((len(ops), ""), (len(workload.generate(small).ops), "-small"))
     }
+    # `ledger changes` across the ledger since the workload's last batch, on both files.
+    figures["changes"] = {
+        size: _changes(directory / f"ours{suffix}.db", batch)
+        for size, suffix in ((len(ops), ""), (len(workload.generate(small).ops), "-small"))
+    }
+    print(f"verify and changes done ({time.perf_counter() - started:.0f} s)", file=sys.stderr)
 
     # Single appends, each its own durable transaction, on fresh files.
     few = ops[:singles]
@@ -248,24 +255,52 @@ VERIFY_BACK = 10_000
 
 
 def _verify_since(path: Path, back: int) -> Figures:
-    """Median wall time and peak memory of fresh processes running `ledger verify --since` a
-    digest `back` records before the head: what a nightly check of the day's records costs."""
+    """`ledger verify --since` a digest `back` records before the head: what a nightly check
+    of the day's records costs."""
+    record = _back(path, back)
+    figures = _command(path, ["verify", "--since", f"{record.position}:{record.hash}"], COLD_RUNS)
+    return {**figures, "records": back}
+
+
+#: Fresh processes for the `changes` figure, which takes seconds each.
+CHANGES_RUNS = 3
+
+
+def _changes(path: Path, batch: int) -> Figures:
+    """`ledger changes` across the ledger since the instant the record `batch` before the head
+    was recorded: what "what changed since this morning" costs. The workload's clock ticks
+    once a batch, so the window is the last batch's records."""
+    since = _back(path, batch).recorded_at
+    argv = ["changes", "--since", since.isoformat(), "--format", "json"]
+    figures = _command(path, argv, CHANGES_RUNS)
+    with Ledger.open(path, actor="bench") as ledger:
+        changes = ledger.changes(since=since)
+    return {**figures, "changes": len(changes), "reports": len({c.report_id for c in changes})}
+
+
+def _back(path: Path, back: int) -> Record:
+    """The record `back` positions before the head."""
     store = SQLiteStore(path, durable=False)
     try:
         position = store.head().position - back
         (record,) = store.read(after=position - 1, until=position)
     finally:
         store.close()
-    argv = [sys.executable, "-m", "bench.verify_since", str(path), f"{position}:{record.hash}"]
+    return record
+
+
+def _command(path: Path, command: list[str], runs: int) -> Figures:
+    """Median wall time and peak memory of fresh processes running one `ledger` command."""
+    argv = [sys.executable, "-m", "bench.command", str(path), *command]
     walls, peaks = [], []
-    for _ in range(COLD_RUNS):
+    for _ in range(runs):
         start = time.perf_counter()
         out = subprocess.run(  # noqa: S603 - our own interpreter running our own module
             argv, check=True, capture_output=True, text=True
         )
         walls.append(time.perf_counter() - start)
         peaks.append(json.loads(out.stdout.strip().splitlines()[-1])["peak_mib"])
-    return {"wall_s": statistics.median(walls), "peak_mib": max(peaks), "records": back}
+    return {"wall_s": statistics.median(walls), "peak_mib": max(peaks)}
 
 
 def _spread(ms: list[float]) -> dict[str, float]:
@@ -286,6 +321,8 @@ TARGETS = {
     "import": "JSON Lines of the whole workload, peak memory <= 300 MiB",
     "verify_since": "`ledger verify --since` a digest as many records back: within 1.5x at both "
     "sizes (no peer keeps a chain to verify)",
+    "changes": "`ledger changes --since` the same instant, ledger-wide: its cost follows the "
+    "reports its window names, not the log (no peer keeps the figure before each change)",
 }
 
 
@@ -294,7 +331,8 @@ def report(f: Figures) -> str:
     b, one, r, q = f["batch"], f["single"], f["replay"], f["as_of"]
     mem = r["ours"]["peak_mib"] - r["ours"]["baseline_mib"]
     peer_mem = r["peer"]["peak_mib"] - r["peer"]["baseline_mib"]
-    cold, v = f["cold"], f["verify_since"]
+    cold, v, c = f["cold"], f["verify_since"], f["changes"]
+    per_report = {size: c[size]["wall_s"] / max(1, c[size]["reports"]) for size in c}
     big, little = sorted(cold, key=int, reverse=True)
     rows = [
         ("figure", "ours", "eventsourcing", "ours/peer", "raw sqlite3+json"),
@@ -326,6 +364,18 @@ def report(f: Figures) -> str:
         (
             "verify --since: at the larger / smaller size (peak MiB)",
             f"{v[big]['wall_s'] / v[little]['wall_s']:.2f}x ({v[big]['peak_mib']:,.0f})",
+            "-", "-", "-",
+        ),
+        *(
+            (
+                f"changes since {c[size]['changes']:,} back at {int(size):,} events, s (reports)",
+                f"{c[size]['wall_s']:.3f} ({c[size]['reports']:,})", "-", "-", "-",
+            )
+            for size in (big, little)
+        ),
+        (
+            "changes: larger / smaller size, per report named (peak MiB)",
+            f"{per_report[big] / per_report[little]:.2f}x ({c[big]['peak_mib']:,.0f})",
             "-", "-", "-",
         ),
         (

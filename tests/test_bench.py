@@ -34,8 +34,13 @@ def test_quick_mode_produces_every_figure(tmp_path: Path) -> None:
         assert since["wall_s"] > 0
         assert since["peak_mib"] > 0
         assert since["records"] == 100
+    for changes in figures["changes"].values():
+        assert changes["wall_s"] > 0
+        assert changes["peak_mib"] > 0
+        assert changes["reports"] > 0
+        assert changes["changes"] >= changes["reports"]
     lines = ("batch append", "single durable append", "full replay", "as-of tally", "memory")
-    for line in (*lines, "verify --since"):
+    for line in (*lines, "verify --since", "changes since"):
         assert line in stdout
     assert figures["machine"]["cpu"]
 
