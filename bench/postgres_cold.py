@@ -5,8 +5,9 @@
 
 Appends the generated workload (bench/workload.py) to a fresh schema, then times seven fresh
 processes that each open it and answer one as-of tally of one incident (interpreter start and
-imports included), and seven that each run `ledger verify --since` a digest 10,000 records
-(or a tenth of the log) before the head, and prints the medians. The schema is dropped at the
+imports included), seven that each run `ledger verify --since` a digest 10,000 records (or a
+tenth of the log) before the head, and three that list the changes recorded since then,
+across the ledger (`ledger changes --since`), and prints the medians. The schema is dropped at the
 end. The figures in docs/performance.md came from this script.
 """
 
@@ -27,6 +28,8 @@ from ledger import Ledger
 BASE = os.environ.get("LEDGER_BENCH_POSTGRES_URL", "postgresql://127.0.0.1:5432/test")
 SCHEMA = "bench_cold"
 RUNS = 7
+#: Events a batch appends, each batch at one recorded instant.
+BATCH = 10_000
 
 
 def _drop() -> None:
@@ -43,7 +46,7 @@ def main(argv: list[str]) -> int:
         with Ledger.open(url, actor="bench") as ledger:
             ledger.append(ours.setup_events(load))
             start = time.perf_counter()
-            ours.append_batches(ledger, load.ops, 10_000)
+            ours.append_batches(ledger, load.ops, BATCH)
             rate = len(load.ops) / (time.perf_counter() - start)
         when = workload.T0 + workload.SPAN / 2
         code = (
@@ -64,15 +67,32 @@ def main(argv: list[str]) -> int:
         since = [sys.executable, "-m", "ledger.cli", "--db", url, "verify", "--since"]
         walls = _walls([*since, f"{position}:{record.hash}"])
         print(f"verify --since {back:,} records back, median of {RUNS}: {walls:.3f} s")
+        # The workload's clock ticks once a batch: the window is the last batch's records.
+        with Ledger.open(url, actor="bench") as ledger:
+            position = ledger.digest().position - BATCH
+            (record,) = ledger.events(after=position - 1, until=position)
+        last_batch = record.recorded_at.isoformat()
+        changes = [
+            sys.executable,
+            "-m",
+            "ledger.cli",
+            "--db",
+            url,
+            "changes",
+            "--since",
+            last_batch,
+        ]
+        walls = _walls([*changes, "--format", "json"], runs=3)
+        print(f"changes, ledger-wide, of the last {BATCH:,} records, median of 3: {walls:.3f} s")
     finally:
         _drop()
     return 0
 
 
-def _walls(argv: list[str]) -> float:
-    """The median wall time of `RUNS` fresh processes running `argv`."""
+def _walls(argv: list[str], runs: int = RUNS) -> float:
+    """The median wall time of `runs` fresh processes running `argv`."""
     walls = []
-    for _ in range(RUNS):
+    for _ in range(runs):
         start = time.perf_counter()
         subprocess.run(argv, check=True, stdout=subprocess.DEVNULL)  # noqa: S603 - ours
         walls.append(time.perf_counter() - start)
