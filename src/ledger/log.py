@@ -264,6 +264,10 @@ class Store(Protocol):
         is derived data; its reader holds it to the records (`ledger._queries`)."""
         ...
 
+    def change_actors(self) -> list[str]:
+        """Everyone the read model lists as having recorded a change to a report, sorted."""
+        ...
+
     def holds_reports(self, reports: Sequence[ReportState]) -> bool:
         """Whether the read model's tables hold each of these reports as given: its row and
         its versions' rows, but for the positions of the records that wrote them."""

@@ -723,6 +723,10 @@ def holds(db: Database, states: Sequence[ReportState]) -> bool:
     )
 
 
+def change_actors(db: Database) -> list[str]:
+    return sorted(str(row[0]) for row in db.rows("SELECT DISTINCT actor FROM {p}report_changes"))
+
+
 #: Each record the tables list as a change to one of some reports, with that report's id,
 #: then the record's columns as the stores read them from the log.
 _LISTED: Final = (

@@ -773,6 +773,9 @@ class PostgresStore:
         )
         return [(str(row[0]), _record(row[1:])) for row in rows]
 
+    def change_actors(self) -> list[str]:
+        return self._guard("read model", lambda conn: _readmodel.change_actors(self._db(conn)))
+
     def holds_reports(self, reports: Sequence[ReportState]) -> bool:
         return self._guard("read model", lambda conn: _readmodel.holds(self._db(conn), reports))
 

@@ -788,6 +788,10 @@ class SQLiteStore:
                 raise self._damaged(row[1], exc) from exc
         return found
 
+    def change_actors(self) -> list[str]:
+        with self._lock:
+            return self._guard(lambda: _readmodel.change_actors(self._db))
+
     def holds_reports(self, reports: Sequence[ReportState]) -> bool:
         with self._lock:
             return self._guard(lambda: _readmodel.holds(self._db, reports))

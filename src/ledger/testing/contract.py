@@ -443,7 +443,8 @@ def test_each_reports_listed_records_and_rows(make_store: StoreFactory) -> None:
     _file(ledger, "b", "r2")
     ledger.revise_report("r1", figure="at least 5", reported_at=T0 + hour)
     ledger.correct_report("r1", version=0, figure="at least 4", reason="typo")
-    ledger.retract_report("r2", reported_at=T0 + 2 * hour)
+    ledger.retract_report("r2", reported_at=T0 + 2 * hour, actor="desk")
+    assert store.change_actors() == ["contract", "desk"]
     log = {record.position: record for record in store.read()}
     listed = store.report_records(["r2", "r1", "nobody"])
     positions = [record.position for _, record in listed]
