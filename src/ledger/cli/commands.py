@@ -13,15 +13,13 @@ import os
 import sys
 from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 import attrs
 
-from ledger import lookups, proof_check, proof_format, proofs, times
+from ledger import lookups, times
 from ledger._files import creating, replacing, sync_sqlite
-from ledger._import_key import content_key, imported
 from ledger._lines import utf8_lines
-from ledger.backup import backup_sqlite
 from ledger.cli import output
 from ledger.cli.options import command_of
 from ledger.cli.progress import Meter
@@ -38,15 +36,20 @@ from ledger.commands import (
 )
 from ledger.errors import AlreadyExistsError, ProofError, StoreError, ValidationError
 from ledger.events import REPORT_EVENTS
-from ledger.interchange import ImportSummary, export_log, import_lines, restore_log
 from ledger.ledger import Ledger
 from ledger.log import Store
-from ledger.projections.audit import HistoryEntry
-from ledger.projections.timeline import Timeline
 from ledger.stores.sqlite import SQLiteStore
 from ledger.taxonomy import Dimension, terms_of
 from ledger.times import Side
-from ledger.verify import Digest, verify_log
+
+if TYPE_CHECKING:
+    from ledger import proof_format
+    from ledger.interchange import ImportSummary
+    from ledger.projections.audit import HistoryEntry
+    from ledger.projections.timeline import Timeline
+
+# A command imports what only it uses (proofs, imports and exports, verify, backups) when
+# it runs, so that the others, a tally from a shell or a cron job, do not load it.
 
 DEFAULT_DB = "ledger.db"
 
@@ -569,6 +572,8 @@ def show(args: argparse.Namespace, ctx: Context) -> int:
 
 
 def verify(args: argparse.Namespace, ctx: Context) -> int:
+    from ledger.verify import Digest, verify_log  # noqa: PLC0415 - loaded by the command that uses it
+
     against = None if args.against is None else Digest.parse(args.against)
     since = None if args.since is None else Digest.parse(args.since)
     # The chain is walked in the store itself: a file too damaged to replay is still verified.
@@ -656,6 +661,8 @@ def _document_file(option: str, name: str) -> bytes:
 
 
 def head(args: argparse.Namespace, ctx: Context) -> int:
+    from ledger import proof_format, proofs  # noqa: PLC0415 - loaded by the command that uses it
+
     with ctx.ledger() as ledger:
         document = proofs.tree_head(ledger, key=args.sign)
     ctx.stdout.write(proof_format.dump_document(document) + "\n")
@@ -663,6 +670,8 @@ def head(args: argparse.Namespace, ctx: Context) -> int:
 
 
 def _head_file(option: str, name: str) -> proof_format.TreeHead:
+    from ledger import proof_format  # noqa: PLC0415 - loaded by the command that uses it
+
     document = proof_format.load_document(_document_file(option, name), what=option)
     if not isinstance(document, proof_format.TreeHead):
         raise ProofError(option, f"{name!r} is a proof, not a tree head")
@@ -670,6 +679,8 @@ def _head_file(option: str, name: str) -> proof_format.TreeHead:
 
 
 def prove(args: argparse.Namespace, ctx: Context) -> int:
+    from ledger import proof_format, proofs  # noqa: PLC0415 - loaded by the command that uses it
+
     if (args.report_id is None) == (args.since is None):
         raise ValidationError("report_id", "name a report, or give --since, but not both")
     if args.since is not None and args.version is not None:
@@ -689,6 +700,8 @@ def prove(args: argparse.Namespace, ctx: Context) -> int:
 
 
 def check_proof(args: argparse.Namespace, ctx: Context) -> int:
+    from ledger import proof_check  # noqa: PLC0415 - loaded by the command that uses it
+
     checked = proof_check.check_proof(
         _document_file("proof", args.proof),
         _document_file("--head", args.head),
@@ -724,6 +737,8 @@ def _reading(name: str) -> Iterator[Iterator[str]]:
 
 
 def backup(args: argparse.Namespace, ctx: Context) -> int:
+    from ledger.backup import backup_sqlite  # noqa: PLC0415 - loaded by the command that uses it
+
     if _is_url(ctx.db):
         raise StoreError(
             "ledger backup copies SQLite files; back a PostgreSQL ledger up with pg_dump, "
@@ -735,6 +750,8 @@ def backup(args: argparse.Namespace, ctx: Context) -> int:
 
 
 def export(args: argparse.Namespace, ctx: Context) -> int:
+    from ledger.interchange import export_log  # noqa: PLC0415 - loaded by the command that uses it
+
     meter = ctx.meter("export")
     with ctx.ledger() as ledger:
         if args.file == "-":
@@ -756,6 +773,8 @@ class Interrupted(KeyboardInterrupt):
 def _key(args: argparse.Namespace) -> tuple[str | None, list[str] | None]:
     """The import's key, and the lines if they had to be held to compute it (stdin's); no
     key with --skip-known, where each line is named by its own content."""
+    from ledger._import_key import content_key  # noqa: PLC0415 - loaded by the command that uses it
+
     if args.skip_known:
         if args.key is not None:
             raise ValidationError("--key", "names the whole file; --skip-known names each line")
@@ -839,6 +858,9 @@ def _import_or_find(
     ctx: Context, ledger: Ledger, lines: Iterable[str], *, key: str | None, reason: str | None
 ) -> _Outcome:
     """Import `lines`; after Ctrl-C, the import as committed, or `Interrupted` if it was not."""
+    from ledger._import_key import imported  # noqa: PLC0415 - loaded by the command that uses it
+    from ledger.interchange import ImportSummary, import_lines  # noqa: PLC0415 - loaded by the command that uses it
+
     meter = ctx.meter("import")
     try:
         summary = import_lines(
@@ -864,6 +886,8 @@ def _import_or_find(
 
 
 def restore(args: argparse.Namespace, ctx: Context) -> int:
+    from ledger.interchange import restore_log  # noqa: PLC0415 - loaded by the command that uses it
+
     # Per-commit fsync buys nothing here: an interrupted restore is discarded, not resumed.
     # What is restored is made durable once, at the end, before the command says so.
     with ctx.ledger(create=True, durable=False) as ledger:
