@@ -303,8 +303,7 @@ def build_parser() -> argparse.ArgumentParser:  # noqa: PLR0915 - one block per 
 
 class _Version(argparse.Action):
     """`--version`, which reads the installed package's metadata only when it is given:
-    `importlib.metadata` and the search for the distribution cost every other command
-    about 30 ms."""
+    no other command needs `importlib.metadata` or its search for the distribution."""
 
     def __init__(self, option_strings: Sequence[str], dest: str, **_: object) -> None:  # noqa: ARG002 - argparse's call
         super().__init__(
