@@ -9,12 +9,14 @@ import argparse
 import contextlib
 import sys
 from collections.abc import Callable, Iterator, Sequence
-from typing import BinaryIO
+from typing import TYPE_CHECKING, BinaryIO
 
 from ledger.cli.commands import Context, day
 from ledger.errors import ValidationError
-from ledger.formats._csv import Input
-from ledger.formats._release import ReleaseSummary
+
+if TYPE_CHECKING:  # the formats load when a data-set command runs, not for every command
+    from ledger.formats._csv import Input
+    from ledger.formats._release import ReleaseSummary
 
 Handler = Callable[[argparse.Namespace, Context], int]
 Command = Callable[..., argparse.ArgumentParser]
