@@ -17,7 +17,7 @@ import json
 import typing
 import unicodedata
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from typing import Any, Final, TextIO
+from typing import TYPE_CHECKING, Any, Final, TextIO
 
 import attrs
 
@@ -25,13 +25,15 @@ from ledger.codec import converter
 from ledger.events import FieldDeclared, IncidentOpened, SourceRegistered
 from ledger.figures import Figure, FigureKind
 from ledger.model import ReportState, ReportStatus, VersionState
-from ledger.projections.audit import HistoryEntry, TallyDiff
 from ledger.projections.tally import Key, Span, Tally, TallyEntry
-from ledger.projections.timeline import Timeline, TimelinePoint
 from ledger.taxonomy import Dimension, Term
 from ledger.times import day_started
 from ledger.values import Provenance, SourceKind, Verification
-from ledger.verify import Digest, IntegrityReport
+
+if TYPE_CHECKING:  # what the builders below are given, loaded by the commands that make it
+    from ledger.projections.audit import HistoryEntry, TallyDiff
+    from ledger.projections.timeline import Timeline, TimelinePoint
+    from ledger.verify import Digest, IntegrityReport
 
 FORMATS: Final = ("table", "json", "csv", "parquet")
 
