@@ -24,6 +24,7 @@ from psycopg import sql
 
 from bench import machine, ours, workload
 from ledger import Ledger
+from ledger.log import Record, record_at
 
 BASE = os.environ.get("LEDGER_BENCH_POSTGRES_URL", "postgresql://127.0.0.1:5432/test")
 SCHEMA = "bench_cold"
@@ -61,32 +62,26 @@ def main(argv: list[str]) -> int:
         )
         print(f"cold first answer, median of {RUNS} fresh processes: {walls:.3f} s")
         back = min(10_000, len(load.ops) // 10)
-        with Ledger.open(url, actor="bench") as ledger:
-            position = ledger.digest().position - back
-            (record,) = ledger.events(after=position - 1, until=position)
-        since = [sys.executable, "-m", "ledger.cli", "--db", url, "verify", "--since"]
-        walls = _walls([*since, f"{position}:{record.hash}"])
+        record = _back(url, back)
+        cli = [sys.executable, "-m", "ledger.cli", "--db", url]
+        walls = _walls([*cli, "verify", "--since", f"{record.position}:{record.hash}"])
         print(f"verify --since {back:,} records back, median of {RUNS}: {walls:.3f} s")
         # The workload's clock ticks once a batch: the window is the last batch's records.
-        with Ledger.open(url, actor="bench") as ledger:
-            position = ledger.digest().position - BATCH
-            (record,) = ledger.events(after=position - 1, until=position)
-        last_batch = record.recorded_at.isoformat()
-        changes = [
-            sys.executable,
-            "-m",
-            "ledger.cli",
-            "--db",
-            url,
-            "changes",
-            "--since",
-            last_batch,
-        ]
-        walls = _walls([*changes, "--format", "json"], runs=3)
+        last_batch = _back(url, BATCH).recorded_at.isoformat()
+        walls = _walls([*cli, "changes", "--since", last_batch, "--format", "json"], runs=3)
         print(f"changes, ledger-wide, of the last {BATCH:,} records, median of 3: {walls:.3f} s")
     finally:
         _drop()
     return 0
+
+
+def _back(url: str, back: int) -> Record:
+    """The record `back` positions before the head."""
+    with Ledger.open(url, actor="bench") as ledger:
+        record = record_at(ledger.store, ledger.digest().position - back)
+    if record is None:
+        raise SystemExit(f"the log holds no record {back:,} before its head")
+    return record
 
 
 def _walls(argv: list[str], runs: int = RUNS) -> float:

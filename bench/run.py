@@ -30,7 +30,7 @@ from typing import Any
 
 from bench import machine, ours, peer, raw, workload
 from ledger import Ledger, SQLiteStore
-from ledger.log import Record
+from ledger.log import Record, record_at
 
 Figures = dict[str, Any]
 
@@ -282,10 +282,11 @@ def _back(path: Path, back: int) -> Record:
     """The record `back` positions before the head."""
     store = SQLiteStore(path, durable=False)
     try:
-        position = store.head().position - back
-        (record,) = store.read(after=position - 1, until=position)
+        record = record_at(store, store.head().position - back)
     finally:
         store.close()
+    if record is None:
+        raise SystemExit(f"{path} holds no record {back:,} before its head")
     return record
 
 

@@ -727,7 +727,7 @@ def holds(db: Database, states: Sequence[ReportState]) -> bool:
     reports: dict[str, tuple[object, ...]] = {}
     versions: dict[str, list[tuple[object, ...]]] = {}
     for chunk in _chunks([state.report_id for state in states]):
-        for row in db.each(_REPORT_ROWS, chunk, order="report_id"):
+        for row in db.each(_REPORT_ROWS, chunk):
             reports[row[0]] = tuple(row[1:])
         for row in db.each(_VERSION_ROWS, chunk, order="report_id, version"):
             versions.setdefault(row[0], []).append(tuple(row[2:]))

@@ -530,11 +530,7 @@ class SQLiteStore:
             with self._lock:
                 rows = self._guard(lambda: self._conn.execute(sql, [*params, _PAGE]).fetchall())
             for row in rows:
-                try:
-                    record = _record(row)
-                except (ValueError, TypeError) as exc:
-                    raise self._damaged(row[0], exc) from exc
-                yield record
+                yield self._checked(row)
             if len(rows) < _PAGE:
                 return
             params[0] = rows[-1][cursor]
@@ -563,6 +559,13 @@ class SQLiteStore:
             raise self._damaged(row[0], f"its hash is stored as {type(row[1]).__name__}, not text")
         try:
             return Head(position=row[0], hash=row[1], recorded_at=parse_time(row[2]))
+        except (ValueError, TypeError) as exc:
+            raise self._damaged(row[0], exc) from exc
+
+    def _checked(self, row: tuple[int, str, int, str, str, bytes, str]) -> Record:
+        """The record a row of the log holds, or the `StoreError` naming its position."""
+        try:
+            return _record(row)
         except (ValueError, TypeError) as exc:
             raise self._damaged(row[0], exc) from exc
 
@@ -780,13 +783,7 @@ class SQLiteStore:
     def report_records(self, report_ids: Sequence[str]) -> list[tuple[str, Record]]:
         with self._lock:
             rows = self._guard(lambda: _readmodel.listed_records(self._db, report_ids))
-        found = []
-        for row in rows:
-            try:
-                found.append((str(row[0]), _record(row[1:])))
-            except (ValueError, TypeError) as exc:
-                raise self._damaged(row[1], exc) from exc
-        return found
+        return [(str(row[0]), self._checked(row[1:])) for row in rows]
 
     def change_actors(self) -> list[str]:
         with self._lock:
